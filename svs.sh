@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One entry point for everything: bootstraps the toolchain on first use, then runs the command.
+#
+#   ./svs.sh run [options]   the main job: `ape run sequencer` (local anvil chains + demo)
+#   ./svs.sh test [args]     the test suite: `ape test` (pytest arguments pass through)
+#   ./svs.sh setup           only install: .venv (requirements.lock) and node_modules (package-lock)
+#   ./svs.sh ape ARGS...     any ape command with the project's environment (e.g. `ape compile`)
+#   ./svs.sh env             print the environment lines, for `eval "$(./svs.sh env)"`
+#
+# Installs are idempotent: each is redone only when its lock file changed since the last run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+TOOLS="$ROOT/.tools/bin"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '[svs] %s\n' "$*" >&2; }
+die() { printf '[svs] error: %s\n' "$*" >&2; exit 1; }
+
+# Re-run an install step only when the files it depends on changed (stamp holds their hash).
+stale() {
+  local stamp="$1"; shift
+  local want; want="$(cat "$@" | sha256sum | cut -d' ' -f1)"
+  [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]] && { echo "$want"; return 0; }
+  return 1
+}
+
+setup_python() {
+  local want
+  if want="$(stale "$VENV/.svs-stamp" requirements.lock pyproject.toml)"; then
+    command -v "$PYTHON" >/dev/null || die "python3 (3.11) is needed; set PYTHON=/path/to/python3.11"
+    "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+      || die "Python 3.11 is needed (found $("$PYTHON" --version)); set PYTHON=/path/to/python3.11"
+    log "installing Python packages into .venv (first run takes a few minutes)"
+    [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e .
+    echo "$want" > "$VENV/.svs-stamp"
+  fi
+}
+
+setup_node() {
+  local want
+  if want="$(stale node_modules/.svs-stamp package.json package-lock.json)"; then
+    command -v npm >/dev/null || die "npm (Node 20) is needed to install solc and anvil"
+    log "installing solc, anvil and Solidity libraries into node_modules"
+    # `npm install --no-save` rather than `npm ci`: the registry mirror here has only the
+    # linux-amd64 build of @foundry-rs/anvil, so the lock cannot list the other platforms'
+    # optional packages and `npm ci` rejects it; --no-save installs exactly the locked versions.
+    npm install --no-save --no-audit --no-fund --loglevel=error
+    echo "$want" > node_modules/.svs-stamp
+  fi
+  # ape-foundry runs `anvil` from PATH: link the real binary, not npm's node wrapper, so that
+  # signals reach anvil itself and a killed parent never leaves an orphan behind.
+  local platform
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) platform=linux-amd64 ;;
+    Linux-aarch64) platform=linux-arm64 ;;
+    Darwin-arm64) platform=darwin-arm64 ;;
+    Darwin-x86_64) platform=darwin-amd64 ;;
+    *) die "no anvil build for $(uname -s)-$(uname -m) in @foundry-rs/anvil" ;;
+  esac
+  local binary="$ROOT/node_modules/@foundry-rs/anvil-$platform/bin/anvil"
+  [[ -x "$binary" ]] || die "anvil binary missing at $binary (npm ci did not install @foundry-rs/anvil-$platform)"
+  mkdir -p "$TOOLS"
+  ln -sf "$binary" "$TOOLS/anvil"
+}
+
+environment() {
+  echo "export PATH=\"$TOOLS:$VENV/bin:$ROOT/node_modules/.bin:\$PATH\""
+  echo "export SOLCX_BINARY_PATH=\"$ROOT/tools/solc\""
+}
+
+setup() {
+  setup_node
+  setup_python
+  eval "$(environment)"
+}
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  run) setup; exec ape run sequencer "$@" ;;
+  test) setup; exec ape test "$@" ;;
+  setup) setup; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;
+  ape) setup; exec ape "$@" ;;
+  env) setup; environment ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2 ;;
+esac
