@@ -46,22 +46,22 @@ INITIAL_SUPPLY = 10**24
 
 @pytest.fixture(scope="session")
 def owner(accounts):
-    return accounts.test_accounts[0]
+    return accounts[0]
 
 
 @pytest.fixture(scope="session")
 def sequencer(accounts):
-    return accounts.test_accounts[1]
+    return accounts[1]
 
 
 @pytest.fixture(scope="session")
 def alice(accounts):
-    return accounts.test_accounts[2]
+    return accounts[2]
 
 
 @pytest.fixture(scope="session")
 def bob(accounts):
-    return accounts.test_accounts[3]
+    return accounts[3]
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +97,9 @@ def tree_harness(project, owner):
 @pytest.fixture
 def local_chain_id(chain):
     return chain.chain_id
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite(mint_burn, general, token, counter, probes, tree_harness):
+    """Deploy everything before the first test's snapshot, so no test's revert removes a contract
+    that a session fixture still points to."""

@@ -1,0 +1,134 @@
+"""Deploy the contract suite with CREATE2, at the same address on every rollup.
+
+Every contract goes through the deterministic deployment proxy (present on anvil and on the
+OP Stack testnets), with a fixed salt and constructor arguments that name no chain. So the same
+init code gives the same address everywhere, and a second run finds the contracts where they
+must be and deploys nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_abi import encode
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+
+from svs.artifacts import load_artifact
+
+log = logging.getLogger(__name__)
+
+CREATE2_FACTORY = "0x4e59b44847b379578588920ca78fbf26c0b4956c"
+SALT = keccak(text="shared-validity-sequencer/v1")
+TOKEN_NAME, TOKEN_SYMBOL = "Shared", "SHR"
+ROLLUP_CONTRACTS = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter")
+
+
+class DeploymentError(RuntimeError):
+    """A contract could not be deployed or is not what the record says."""
+
+
+@dataclass
+class SuiteConfig:
+    """Who owns, sequences and holds the initial token supply."""
+
+    owner: str
+    sequencer: str
+    token_holder: str
+    initial_supply: int = 10**27
+
+
+@dataclass
+class ChainDeployment:
+    chain_id: int
+    rpc_url: str
+    role: str
+    contracts: dict[str, str] = field(default_factory=dict)
+
+
+def create2_address(init_code: bytes, salt: bytes = SALT, factory: str = CREATE2_FACTORY) -> str:
+    digest = keccak(b"\xff" + bytes.fromhex(factory[2:]) + salt + keccak(init_code))
+    return to_checksum_address(digest[12:])
+
+
+def init_code(name: str, types: list[str], args: list) -> bytes:
+    return load_artifact(name).bytecode + encode(types, args)
+
+
+def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
+    """Init code of each rollup contract; later ones take earlier ones' addresses."""
+    codes: dict[str, bytes] = {}
+    codes["MintBurnSystemContract"] = init_code(
+        "MintBurnSystemContract", ["address", "address"], [config.owner, config.sequencer]
+    )
+    mint_burn = create2_address(codes["MintBurnSystemContract"])
+    codes["GeneralSystemContract"] = init_code(
+        "GeneralSystemContract", ["address", "address", "address"], [config.owner, config.sequencer, mint_burn]
+    )
+    codes["BridgeableToken"] = init_code(
+        "BridgeableToken",
+        ["string", "string", "address", "address", "uint256"],
+        [TOKEN_NAME, TOKEN_SYMBOL, mint_burn, config.token_holder, config.initial_supply],
+    )
+    general = create2_address(codes["GeneralSystemContract"])
+    codes["CrossChainCounter"] = init_code("CrossChainCounter", ["address"], [general])
+    return codes
+
+
+def deploy_create2(w3: Web3, deployer: Account, code: bytes) -> tuple[str, bool]:
+    """Deploy ``code`` through the factory unless already there; return (address, deployed now)."""
+    address = create2_address(code)
+    if w3.eth.get_code(address):
+        return address, False
+    if not w3.eth.get_code(to_checksum_address(CREATE2_FACTORY)):
+        raise DeploymentError(f"no CREATE2 factory at {CREATE2_FACTORY} on chain {w3.eth.chain_id}")
+    tx = {
+        "to": to_checksum_address(CREATE2_FACTORY),
+        "data": SALT + code,
+        "from": deployer.address,
+        "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
+        "chainId": w3.eth.chain_id,
+        "gasPrice": w3.eth.gas_price,
+    }
+    tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.2)
+    signed = deployer.sign_transaction(tx)
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60)
+    if receipt.status != 1 or not w3.eth.get_code(address):
+        raise DeploymentError(f"CREATE2 deployment to {address} failed on chain {w3.eth.chain_id}")
+    return address, True
+
+
+def deploy_rollup_suite(w3: Web3, deployer: Account, config: SuiteConfig) -> dict[str, str]:
+    """Deploy (or find) the rollup contracts on one chain; return name -> address."""
+    addresses = {}
+    for name, code in rollup_init_codes(config).items():
+        address, fresh = deploy_create2(w3, deployer, code)
+        log.info("%s %s on chain %d at %s", "deployed" if fresh else "found", name, w3.eth.chain_id, address)
+        addresses[name] = address
+    return addresses
+
+
+def write_record(path: Path, chains: list[ChainDeployment], config: SuiteConfig) -> None:
+    """deployment.json: per chain id, its RPC URL, role and contract addresses by name."""
+    record = {
+        "sequencer": config.sequencer,
+        "owner": config.owner,
+        "chains": {
+            str(c.chain_id): {"rpc": c.rpc_url, "role": c.role, "contracts": c.contracts} for c in chains
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def read_record(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as err:
+        raise DeploymentError(f"no deployment record at {path}") from err
+    except json.JSONDecodeError as err:
+        raise DeploymentError(f"deployment record {path} is not valid JSON: {err}") from err

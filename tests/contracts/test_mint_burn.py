@@ -1,0 +1,163 @@
+"""MintBurnSystemContract: burns, mints, trees, access control and every revert path."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_utils import to_checksum_address
+
+from svs.legs import TransferLeg
+from svs.merkle import ZERO, MerkleTree
+
+from ..conftest import CHAIN_A, CHAIN_B, INITIAL_SUPPLY
+
+AMOUNT = 10**18
+
+
+def burn_leg(local, destination, nonce, sender, recipient, token, amount=AMOUNT):
+    return TransferLeg(local, destination, nonce, str(sender), str(recipient), str(token), amount)
+
+
+def test_burn_debits_sender_appends_leaf_and_emits(mint_burn, token, alice, bob, local_chain_id):
+    receipt = mint_burn.burn(CHAIN_A, bob, token, AMOUNT, sender=alice)
+
+    leg = burn_leg(local_chain_id, CHAIN_A, 0, alice, bob, token)
+    assert token.balanceOf(alice) == INITIAL_SUPPLY - AMOUNT
+    assert token.totalSupply() == INITIAL_SUPPLY - AMOUNT
+    assert mint_burn.burnCount(CHAIN_A) == 1
+    assert bytes(mint_burn.burnRoot(CHAIN_A)) == MerkleTree([leg.leg_hash()]).root()
+    assert mint_burn.burnCount(CHAIN_B) == 0 and bytes(mint_burn.burnRoot(CHAIN_B)) == ZERO
+
+    [event] = receipt.decode_logs(mint_burn.BurnLeg)
+    assert event.destinationChainId == CHAIN_A
+    assert event.nonce == 0
+    assert event.sender == alice.address
+    assert event.recipient == bob.address
+    assert event.token == token.address
+    assert event.amount == AMOUNT
+    assert bytes(event.legHash) == leg.leg_hash()
+    [burned] = receipt.decode_logs(token.CrosschainBurn)
+    assert (burned["from"], burned.amount, burned.sender) == (alice.address, AMOUNT, mint_burn.address)
+
+
+def test_burn_nonces_count_per_destination(mint_burn, token, alice, bob, local_chain_id):
+    tree_a = MerkleTree()
+    for nonce in range(3):
+        mint_burn.burn(CHAIN_A, bob, token, AMOUNT + nonce, sender=alice)
+        tree_a.append(burn_leg(local_chain_id, CHAIN_A, nonce, alice, bob, token, AMOUNT + nonce).leg_hash())
+    receipt = mint_burn.burn(CHAIN_B, bob, token, AMOUNT, sender=alice)
+
+    assert receipt.decode_logs(mint_burn.BurnLeg)[0].nonce == 0  # B's own sequence starts at 0
+    assert mint_burn.burnCount(CHAIN_A) == 3 and mint_burn.burnCount(CHAIN_B) == 1
+    assert bytes(mint_burn.burnRoot(CHAIN_A)) == tree_a.root()
+
+
+def test_leg_hash_matches_python_encoding(mint_burn, token, alice, bob):
+    leg = TransferLeg(CHAIN_A, CHAIN_B, 7, alice.address, bob.address, token.address, 12345)
+    on_chain = mint_burn.legHash(CHAIN_A, CHAIN_B, 7, alice, bob, token, 12345)
+    assert bytes(on_chain) == leg.leg_hash()
+
+
+def test_mint_credits_recipient_with_the_burns_leg_hash(mint_burn, token, sequencer, alice, bob, local_chain_id):
+    receipt = mint_burn.mint(CHAIN_A, 0, alice, bob, token, AMOUNT, sender=sequencer)
+
+    # The mint on this chain mirrors a burn on CHAIN_A: same fields, same hash.
+    leg = TransferLeg(CHAIN_A, local_chain_id, 0, alice.address, bob.address, token.address, AMOUNT)
+    assert token.balanceOf(bob) == AMOUNT
+    assert token.totalSupply() == INITIAL_SUPPLY + AMOUNT
+    assert mint_burn.mintCount(CHAIN_A) == 1
+    assert bytes(mint_burn.mintRoot(CHAIN_A)) == MerkleTree([leg.leg_hash()]).root()
+
+    [event] = receipt.decode_logs(mint_burn.MintLeg)
+    assert event.sourceChainId == CHAIN_A
+    assert event.nonce == 0
+    assert event.recipient == bob.address
+    assert event.sender == alice.address
+    assert event.token == token.address
+    assert event.amount == AMOUNT
+    assert bytes(event.legHash) == leg.leg_hash()
+    [minted] = receipt.decode_logs(token.CrosschainMint)
+    assert (minted.to, minted.amount, minted.sender) == (bob.address, AMOUNT, mint_burn.address)
+
+
+def test_mint_rejects_wrong_nonce_so_no_replay_and_no_gap(mint_burn, token, sequencer, alice, bob):
+    with ape.reverts(mint_burn.MintBurnUnexpectedNonce, sourceChainId=CHAIN_A, expected=0, actual=1):
+        mint_burn.mint(CHAIN_A, 1, alice, bob, token, AMOUNT, sender=sequencer)  # gap
+    mint_burn.mint(CHAIN_A, 0, alice, bob, token, AMOUNT, sender=sequencer)
+    with ape.reverts(mint_burn.MintBurnUnexpectedNonce, sourceChainId=CHAIN_A, expected=1, actual=0):
+        mint_burn.mint(CHAIN_A, 0, alice, bob, token, AMOUNT, sender=sequencer)  # replay
+    assert mint_burn.mintCount(CHAIN_A) == 1 and token.balanceOf(bob) == AMOUNT
+
+
+def test_mint_reverts_when_not_sequencer(mint_burn, token, alice, bob):
+    with ape.reverts(mint_burn.SequencerUnauthorized, caller=alice.address):
+        mint_burn.mint(CHAIN_A, 0, alice, bob, token, AMOUNT, sender=alice)
+    assert mint_burn.mintCount(CHAIN_A) == 0
+
+
+@pytest.mark.parametrize("leg", ["burn", "mint"])
+def test_zero_amount_reverts(mint_burn, token, sequencer, alice, bob, leg):
+    with ape.reverts(mint_burn.MintBurnZeroAmount):
+        if leg == "burn":
+            mint_burn.burn(CHAIN_A, bob, token, 0, sender=alice)
+        else:
+            mint_burn.mint(CHAIN_A, 0, alice, bob, token, 0, sender=sequencer)
+
+
+@pytest.mark.parametrize("leg", ["burn", "mint"])
+def test_zero_recipient_reverts(mint_burn, token, sequencer, alice, leg):
+    zero = "0x" + "00" * 20
+    with ape.reverts(mint_burn.MintBurnZeroRecipient):
+        if leg == "burn":
+            mint_burn.burn(CHAIN_A, zero, token, AMOUNT, sender=alice)
+        else:
+            mint_burn.mint(CHAIN_A, 0, alice, zero, token, AMOUNT, sender=sequencer)
+
+
+@pytest.mark.parametrize("counterpart", ["self", "zero"])
+@pytest.mark.parametrize("leg", ["burn", "mint"])
+def test_counterpart_equal_to_this_chain_or_zero_reverts(
+    mint_burn, token, sequencer, alice, bob, local_chain_id, counterpart, leg
+):
+    chain_id = local_chain_id if counterpart == "self" else 0
+    with ape.reverts(mint_burn.MintBurnInvalidCounterpart, chainId=chain_id):
+        if leg == "burn":
+            mint_burn.burn(chain_id, bob, token, AMOUNT, sender=alice)
+        else:
+            mint_burn.mint(chain_id, 0, alice, bob, token, AMOUNT, sender=sequencer)
+
+
+def test_burn_of_token_without_erc7802_reverts(project, owner, mint_burn, alice, bob):
+    plain = owner.deploy(project.NotERC7802, alice)
+    with ape.reverts(mint_burn.MintBurnUnsupportedToken, token=plain.address):
+        mint_burn.burn(CHAIN_A, bob, plain, AMOUNT, sender=alice)
+    with ape.reverts(mint_burn.MintBurnUnsupportedToken, token=bob.address):  # not a contract
+        mint_burn.burn(CHAIN_A, bob, bob, AMOUNT, sender=alice)
+
+
+def test_burn_over_balance_reverts_and_appends_nothing(mint_burn, token, alice, bob):
+    with ape.reverts(token.ERC20InsufficientBalance):
+        mint_burn.burn(CHAIN_A, bob, token, INITIAL_SUPPLY + 1, sender=alice)
+    assert mint_burn.burnCount(CHAIN_A) == 0 and bytes(mint_burn.burnRoot(CHAIN_A)) == ZERO
+
+
+def test_burn_only_ever_takes_the_callers_tokens(mint_burn, token, alice, bob):
+    # There is no `sender` argument: bob burning spends bob's (zero) balance, never alice's,
+    # even when alice approved the system contract.
+    token.approve(mint_burn, INITIAL_SUPPLY, sender=alice)
+    with ape.reverts(token.ERC20InsufficientBalance):
+        mint_burn.burn(CHAIN_A, bob, token, AMOUNT, sender=bob)
+    assert token.balanceOf(alice) == INITIAL_SUPPLY
+
+
+def test_storage_layout_puts_root_and_count_where_the_inbox_reads_them(chain, mint_burn, token, alice, bob):
+    from svs.layout import tree_slots
+
+    mint_burn.burn(CHAIN_A, bob, token, AMOUNT, sender=alice)
+    root_slot, count_slot = tree_slots("outbound", CHAIN_A)
+    provider = chain.provider
+    stored_root = provider.get_storage(mint_burn.address, root_slot)
+    stored_count = provider.get_storage(mint_burn.address, count_slot)
+    assert bytes(stored_root) == bytes(mint_burn.burnRoot(CHAIN_A))
+    assert int.from_bytes(bytes(stored_count), "big") == 1
+    assert to_checksum_address(mint_burn.address) == mint_burn.address
