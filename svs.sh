@@ -68,6 +68,17 @@ setup_node() {
   ln -sf "$binary" "$TOOLS/anvil"
 }
 
+# ape recompiles only the files whose text changed, not the contracts that import them: a change
+# to a library would leave stale bytecode behind. Recompile everything when any source changed.
+compile_contracts() {
+  local want
+  if want="$(stale .build/.svs-stamp ape-config.yaml $(find contracts -name '*.sol' | sort))"; then
+    log "contracts changed: compiling everything"
+    ape compile --force >&2
+    echo "$want" > .build/.svs-stamp
+  fi
+}
+
 environment() {
   echo "export PATH=\"$TOOLS:$VENV/bin:$ROOT/node_modules/.bin:\$PATH\""
   echo "export SOLCX_BINARY_PATH=\"$ROOT/tools/solc\""
@@ -82,8 +93,8 @@ setup() {
 cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
-  run) setup; exec ape run sequencer "$@" ;;
-  test) setup; exec ape test "$@" ;;
+  run) setup; compile_contracts; exec ape run sequencer "$@" ;;
+  test) setup; compile_contracts; exec ape test "$@" ;;
   setup) setup; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;
   ape) setup; exec ape "$@" ;;
   env) setup; environment ;;
