@@ -1,0 +1,323 @@
+"""The shared sequencer as a library object: admit transactions, and build one tick at a time.
+
+``Sequencer.tick()`` builds, executes, checks and commits the next block of every rollup. The
+CLI (svs.service) adds a clock, the JSON-RPC ingress and signal handling around it; tests call
+``tick()`` directly.
+
+Phases of a tick, each a named crash point for the kill -9 tests:
+``planned`` (journaled, no chain touched) -> ``between-chains`` (the final attempt has mined the
+first rollup but not the others) -> ``sealed`` (every final block mined and recorded) ->
+``checked`` (roots compared) -> ``committed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from svs.admission import Rejected, SenderState, admit
+from svs.builder import Builder, RollupChain
+from svs.journal import Journal
+from svs.mempool import Mempool, PendingTx
+from svs.recovery import committed_heights, recover
+from svs.rpc import NodeUnavailable, RpcClient, RpcError
+from svs.selfcheck import PairRoots, read_pair_roots
+from svs.signer import LegacySigner
+from svs.transactions import InvalidTransaction, decode_raw_transaction
+
+log = logging.getLogger(__name__)
+
+CRASH_POINTS = ("planned", "between-chains", "sealed", "checked", "committed")
+
+
+class Halted(RuntimeError):
+    """The sequencer stopped producing blocks (roots disagree, or a node is gone)."""
+
+
+@dataclass
+class TickReport:
+    tick: int
+    heights: dict[int, int]
+    included: dict[int, int]  # chain -> user transactions included
+    legs: dict[int, int]  # chain -> destination legs included
+    excluded: dict[str, str]  # tx hash -> reason
+    excluded_by_chain: dict[int, int]
+    pairs: int
+    attempts: int
+    roots_agree: bool
+    seconds: float
+
+    def line(self) -> str:
+        chains = " | ".join(
+            f"{c}: {self.included[c]} in, {self.legs[c]} legs, {self.excluded_by_chain.get(c, 0)} out" for c in self.heights
+        )
+        height = max(self.heights.values())
+        roots = "roots agree" if self.roots_agree else "ROOTS DISAGREE"
+        return (f"tick {self.tick} height {height} | {chains} | pairs {self.pairs} | {roots} | "
+                f"{self.attempts} attempt(s) {self.seconds * 1000:.0f} ms")
+
+
+@dataclass
+class SequencerConfig:
+    state_dir: Path
+    max_block_txs: int = 1000
+    crash_at: str | None = None  # fault injection: SIGKILL this process at that phase
+    rollups: dict[int, dict] = field(default_factory=dict)  # chain id -> {"rpc", "contracts"}
+
+
+class Sequencer:
+    def __init__(self, config: SequencerConfig, sequencer_key: LocalAccount):
+        if config.crash_at is not None and config.crash_at not in CRASH_POINTS:
+            raise ValueError(f"unknown crash point {config.crash_at!r}; choose from {', '.join(CRASH_POINTS)}")
+        self.config = config
+        self.address = sequencer_key.address
+        self.journal = Journal(config.state_dir / "journal.sqlite")
+        self.mempool = Mempool()
+        self.chains: dict[int, RollupChain] = {}
+        for chain_id, entry in sorted(config.rollups.items()):
+            contracts = entry["contracts"]
+            self.chains[chain_id] = RollupChain(
+                chain_id, RpcClient(entry["rpc"]), contracts["MintBurnSystemContract"],
+                contracts["GeneralSystemContract"], LegacySigner(bytes(sequencer_key.key), chain_id),
+            )
+        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point)
+        self.committed: dict[int, int] = {}
+        self.halted: str | None = None
+        self.last_report: TickReport | None = None
+        self.last_roots: list[PairRoots] = []
+        self.last_batch: dict | None = None  # set by the L1 batcher
+        self._tick_lock = threading.Lock()
+        self._admit_lock = threading.Lock()
+        self._base_fee: dict[int, int] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Recover from the journal, align heights, load the pending transactions."""
+        outcome = recover(self.journal, self.chains)
+        heights = committed_heights(self.journal)
+        if heights is None:
+            heights = self._align_heights()
+        self.committed = heights
+        self.mempool.add([_pending(r) for r in self.journal.pending()])
+        self._refresh_base_fees()
+        self.last_roots = read_pair_roots(self.chains, self.committed)
+        if not all(p.equal for p in self.last_roots):
+            self._halt("roots disagree after recovery: " + _mismatches(self.last_roots))
+        log.info("sequencer %s ready: %s; heights %s; %d pending", self.address, outcome, self.committed, len(self.mempool))
+        return outcome
+
+    def close(self) -> None:
+        self.journal.close()
+
+    def _align_heights(self) -> dict[int, int]:
+        """Before the first tick: mine empty blocks on lagging rollups so all share one height
+        (a pair's legs land at the same height on both sides)."""
+        heights = {c: int(chain.rpc.call("eth_blockNumber"), 16) for c, chain in self.chains.items()}
+        top = max(heights.values())
+        for chain_id, chain in self.chains.items():
+            for _ in range(top - heights[chain_id]):
+                chain.rpc.call("evm_mine")
+        return {c: top for c in self.chains}
+
+    # --- admission (the ingress calls this) -------------------------------------------------
+
+    def submit(self, chain_id: int, raws: list[bytes]) -> list[str | Rejected]:
+        """Admit raw transactions for rollup ``chain_id``; each result is the tx hash or the
+        Rejected error. Accepted ones are in the journal when this returns."""
+        if chain_id not in self.chains:
+            raise ValueError(f"chain {chain_id} is not a rollup of this sequencer")
+        results: list[str | Rejected] = []
+        decoded = []
+        for raw in raws:
+            try:
+                decoded.append(decode_raw_transaction(raw))
+                results.append("")
+            except InvalidTransaction as err:
+                decoded.append(None)
+                results.append(Rejected(str(err)))
+        with self._admit_lock:
+            states = self._sender_states(chain_id, [d for d in decoded if d is not None])
+            accepted = []
+            staged_next: dict[str, int] = {}
+            staged_cost: dict[str, int] = {}
+            for i, tx in enumerate(decoded):
+                if tx is None:
+                    continue
+                if self.journal.get(tx.hash) is not None or tx.hash in {a.hash for a in accepted}:
+                    results[i] = Rejected(f"already known: {tx.hash}")
+                    continue
+                base = states[tx.sender]
+                state = SenderState(base.committed_nonce, base.balance,
+                                    staged_next.get(tx.sender, base.pending_next_nonce),
+                                    base.pending_cost + staged_cost.get(tx.sender, 0))
+                try:
+                    admit(tx, chain_id, state, self._base_fee.get(chain_id, 0), {self.address})
+                except Rejected as err:
+                    results[i] = err
+                    continue
+                staged_next[tx.sender] = tx.nonce + 1
+                staged_cost[tx.sender] = staged_cost.get(tx.sender, 0) + tx.max_cost
+                accepted.append(tx)
+                results[i] = tx.hash
+            if accepted:
+                seqs = self.journal.accept([
+                    {"hash": t.hash, "chain_id": chain_id, "sender": t.sender, "nonce": t.nonce, "raw": t.raw}
+                    for t in accepted
+                ])
+                now = time.time()
+                self.mempool.add([PendingTx(s, t.hash, chain_id, t.sender, t.nonce, t.raw, t.max_cost, now)
+                                  for s, t in zip(seqs, accepted)])
+        return results
+
+    def _sender_states(self, chain_id: int, txs: list) -> dict[str, SenderState]:
+        senders = sorted({t.sender for t in txs})
+        if not senders:
+            return {}
+        block = hex(self.committed[chain_id])
+        calls = []
+        for sender in senders:
+            calls += [("eth_getTransactionCount", [sender, block]), ("eth_getBalance", [sender, block])]
+        results = self.chains[chain_id].rpc.batch_strict(calls)
+        return {
+            sender: SenderState(int(results[2 * i], 16), int(results[2 * i + 1], 16),
+                                self.mempool.next_nonce(chain_id, sender), self.mempool.pending_cost(chain_id, sender))
+            for i, sender in enumerate(senders)
+        }
+
+    def _refresh_base_fees(self) -> None:
+        for chain_id, chain in self.chains.items():
+            block = chain.rpc.call("eth_getBlockByNumber", hex(self.committed[chain_id]), False)
+            self._base_fee[chain_id] = int(block.get("baseFeePerGas", "0x0"), 16)
+
+    # --- ticks -----------------------------------------------------------------------------
+
+    def tick(self, allow_empty: bool = True) -> TickReport | None:
+        """Build, execute, check and commit the next block of every rollup. With
+        ``allow_empty=False`` a tick with nothing pending is skipped (returns None)."""
+        with self._tick_lock:
+            if self.halted:
+                raise Halted(self.halted)
+            candidates = {c: self.mempool.take(c, self.config.max_block_txs) for c in self.chains}
+            if not allow_empty and not any(candidates.values()):
+                return None
+            try:
+                return self._tick(candidates)
+            except (NodeUnavailable, RpcError) as err:
+                self._halt(f"a rollup node failed during the tick: {err}")
+                raise Halted(self.halted) from err
+
+    def _tick(self, candidates: dict[int, list[PendingTx]]) -> TickReport:
+        started = time.perf_counter()
+        last = self.journal.last_tick()
+        number = last.tick + 1 if last else 1
+        bases = dict(self.committed)
+        self._check_heights(bases)
+        self.journal.plan_tick(number, bases)
+        self._crash_point("planned")
+
+        timestamp = self._timestamp(bases)
+        plan = self.builder.build(bases, candidates, timestamp)
+        self.journal.seal_tick(number, plan)
+        self._crash_point("sealed")
+
+        heights = {c: h + 1 for c, h in bases.items()}
+        roots = read_pair_roots(self.chains, heights)
+        self._crash_point("checked")
+        if not all(p.equal for p in roots):
+            # Sealed but not committed: the blocks stay on the chains for inspection and nothing
+            # more is built on them. A restart replays the seal and halts again on the same check.
+            self._halt(f"roots disagree after tick {number}: " + _mismatches(roots))
+            raise Halted(self.halted)
+
+        self.journal.commit_tick(number, plan)
+        self.committed = heights
+        self.last_roots = roots
+        done = [t.hash for txs in candidates.values() for t in txs]
+        self.mempool.remove(done)
+        self._refresh_base_fees()
+        self._crash_point("committed")
+        report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
+        self.last_report = report
+        return report
+
+    def _check_heights(self, bases: dict[int, int]) -> None:
+        for chain_id, chain in self.chains.items():
+            height = int(chain.rpc.call("eth_blockNumber"), 16)
+            if height != bases[chain_id]:
+                self._halt(f"chain {chain_id} is at block {height}, expected {bases[chain_id]}: "
+                           "another block producer is active on this rollup")
+                raise Halted(self.halted)
+
+    def _timestamp(self, bases: dict[int, int]) -> int:
+        parents = [int(c.rpc.call("eth_getBlockByNumber", hex(bases[i]), False)["timestamp"], 16)
+                   for i, c in self.chains.items()]
+        return max(int(time.time()), max(parents) + 1)
+
+    def _halt(self, reason: str) -> None:
+        self.halted = reason
+        log.critical("SEQUENCER HALTED, no more blocks: %s", reason)
+
+    def _crash_point(self, name: str) -> None:
+        if self.config.crash_at == name:
+            log.warning("fault injection: killing the sequencer at %s", name)
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def transaction_status(self, tx_hash: str) -> dict | None:
+        record = self.journal.get(tx_hash.lower())
+        if record is None:
+            return None
+        status = {"hash": record.hash, "status": record.status, "chainId": record.chain_id,
+                  "sequenceNumber": record.seq, "origin": record.origin}
+        if record.status == "included":
+            status.update(block=record.block, index=record.tx_index, tick=record.tick, legs=record.legs)
+        elif record.status == "excluded":
+            status.update(reason=record.reason, tick=record.tick)
+        return status
+
+    def status(self) -> dict:
+        return {
+            "sequencer": self.address,
+            "halted": self.halted,
+            "heights": {str(c): h for c, h in self.committed.items()},
+            "pending": {str(c): n for c, n in self.mempool.counts().items()},
+            "lastTick": self.last_report.tick if self.last_report else None,
+            "pairs": [p.as_dict() for p in self.last_roots],
+            "lastL1Batch": self.last_batch,
+            "transactions": self.journal.counts(),
+        }
+
+
+def _pending(record) -> PendingTx:
+    tx = decode_raw_transaction(record.raw)
+    return PendingTx(record.seq, record.hash, record.chain_id, record.sender, record.nonce, record.raw, tx.max_cost,
+                     record.accepted_at)
+
+
+def _mismatches(roots: list[PairRoots]) -> str:
+    return "; ".join(f"{p.kind} {p.source}->{p.destination}: {p.source_root}/{p.source_count} vs "
+                     f"{p.destination_root}/{p.destination_count}" for p in roots if not p.equal)
+
+
+def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:
+    included, legs = {}, {}
+    for chain_id in heights:
+        entries = plan["blocks"][str(chain_id)]["txs"]
+        included[chain_id] = sum(1 for e in entries if e["origin"] == "user")
+        legs[chain_id] = sum(1 for e in entries if e["origin"] == "sequencer")
+    chain_of = {t.hash: c for c, txs in candidates.items() for t in txs}
+    excluded_by_chain: dict[int, int] = {}
+    for tx_hash in plan["excluded"]:
+        excluded_by_chain[chain_of[tx_hash]] = excluded_by_chain.get(chain_of[tx_hash], 0) + 1
+    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, plan["pairs"],
+                      plan["attempts"], all(p.equal for p in roots), seconds)
