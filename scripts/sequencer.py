@@ -1,55 +1,90 @@
-"""`ape run sequencer`: start L1 and rollups on anvil, deploy the suite, print the deployment."""
+"""`ape run sequencer`: the shared sequencer on local anvil chains, with a short demo.
+
+Starts L1 (chain 900, :8545) and rollups 901, 902, ... on anvil with automine off, deploys the
+suite, serves each rollup's JSON-RPC ingress on :9545, :9546, ..., runs the demo and keeps
+building blocks until Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import logging
-import signal
-import time
+import threading
 from pathlib import Path
 
 import click
 
-from svs.chains import ChainError, stop
+from svs.chains import ChainError
 from svs.deploy import DeploymentError
-from svs.localnet import deploy_local, start_local_network
+from svs.recovery import RecoveryError
+from svs.sequencer import CRASH_POINTS
+from svs.service import Service, ServiceOptions, install_signal_handlers
+
+
+def _urls(ctx, param, value: str | None) -> list[str]:
+    if not value:
+        return []
+    urls = [u.strip() for u in value.split(",") if u.strip()]
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"{url!r} is not an http(s) URL")
+    if len(urls) < 3:
+        raise click.BadParameter("give the L1 URL first, then at least two rollup URLs")
+    return urls
 
 
 @click.command()
 @click.option("--rollups", default=2, show_default=True, type=click.IntRange(min=2, max=16),
               help="Number of rollups (chains 901, 902, ...); every pair is connected.")
+@click.option("--block-time", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between ticks; 0 builds continuously (skipping empty ticks).")
 @click.option("--l1-port", default=8545, show_default=True, type=click.IntRange(1, 65535), help="L1 (chain 900) port.")
-@click.option("--port", "first_port", default=9545, show_default=True, type=click.IntRange(1, 65535),
-              help="Port of the first rollup; rollup i listens on port + i.")
+@click.option("--port", "first_port", default=9545, show_default=True, type=click.IntRange(1, 55535),
+              help="Ingress port of the first rollup; rollup i on port + i, its node on port + i + 10000.")
 @click.option("--state-dir", default=".sequencer", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where deployment.json, nodes.json and logs go.")
-@click.option("--exit", "exit_after", is_flag=True, help="Stop the chains and exit once deployed.")
-def cli(rollups: int, l1_port: int, first_port: int, state_dir: Path, exit_after: bool) -> None:
-    """Start local chains, deploy the contract suite on every rollup and print the deployment."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+              help="Journal, deployment.json, nodes.json and node logs.")
+@click.option("--attach", callback=_urls, help="Comma-separated node URLs (L1 first) instead of starting anvil.")
+@click.option("--max-block-txs", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="User transactions per rollup per tick at most.")
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Run the demo once the sequencer is up.")
+@click.option("--exit", "exit_after_demo", is_flag=True, help="Exit after the demo instead of serving until Ctrl-C.")
+@click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
+              help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
+def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo, exit_after_demo, crash_at):
+    """Run the shared sequencer on local anvil chains."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("urllib3", "web3", "ape"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     ports = [first_port + i for i in range(rollups)]
     if l1_port in ports:
-        raise click.BadParameter(f"L1 port {l1_port} collides with rollup ports {ports}", param_hint="--l1-port")
-    state_dir.mkdir(parents=True, exist_ok=True)
+        raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
+    if attach and len(attach) != rollups + 1:
+        raise click.BadParameter(f"--attach gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
+    options = ServiceOptions(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo,
+                             exit_after_demo, crash_at)
+    service = Service(options)
+    install_signal_handlers(service)
     try:
-        nodes = start_local_network(state_dir, rollups, l1_port, ports, automine_rollups=True)
-    except ChainError as err:
+        service.bring_up_nodes()
+        service.deploy()
+        service.start_sequencer()
+        service.start_ingress()
+        if demo:
+            urls = {chain_id: s.url for chain_id, s in zip(sorted(service.sequencer.chains), service.servers)}
+            threading.Thread(target=_demo, args=(service, urls, exit_after_demo), daemon=True).start()
+        click.echo(f"sequencer up: ingress {', '.join(s.url for s in service.servers)}; Ctrl-C stops")
+        service.run_clock()
+    except (ChainError, DeploymentError, RecoveryError) as err:
         raise click.ClickException(str(err)) from err
-    try:
-        deployments = deploy_local(nodes, state_dir)
-        for d in deployments:
-            click.echo(f"chain {d.chain_id} ({d.role}) {d.rpc_url}")
-            for name, address in d.contracts.items():
-                click.echo(f"    {name:<24} {address}")
-        click.echo(f"deployment record: {state_dir / 'deployment.json'}")
-        if not exit_after:
-            click.echo("chains are running; Ctrl-C stops them")
-            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-            while True:
-                time.sleep(1)
-    except (DeploymentError, ChainError) as err:
-        raise click.ClickException(str(err)) from err
-    except KeyboardInterrupt:
-        click.echo("stopping")
     finally:
-        for node in nodes:
-            stop(node)
+        service.shutdown()
+
+
+def _demo(service: Service, urls: dict[int, str], exit_after: bool) -> None:
+    from svs.demo import run_demo
+
+    try:
+        click.echo(run_demo(urls, service.deployment))
+    except Exception as err:  # the demo must not take the sequencer down
+        logging.getLogger("svs.demo").exception("demo failed: %s", err)
+    if exit_after:
+        service.stop()

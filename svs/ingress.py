@@ -1,0 +1,282 @@
+"""JSON-RPC ingress, one HTTP endpoint per rollup (supersim's :9545, :9546, ...).
+
+- ``eth_sendRawTransaction`` goes to the shared mempool (journaled before the hash is returned).
+- Reads are proxied to the rollup's node with the block pinned to the last *committed* tick: while
+  a tick is being built the node holds trial blocks that may be rolled back, and no client may
+  see them. ``latest``/``pending``/``safe``/``finalized`` mean the committed head; a receipt or
+  block above it does not exist yet.
+- ``eth_getTransactionCount(addr, "pending")`` counts the sender's transactions in the mempool.
+- ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot.
+- Methods that would let a client produce blocks or change node state (anvil_*, evm_*, ...) are
+  refused. Batch requests are answered in order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from svs.admission import Rejected
+from svs.rpc import NodeUnavailable, RpcClient, RpcError
+
+log = logging.getLogger(__name__)
+
+# Position of the block parameter, for the read methods proxied with the block pinned.
+BLOCK_PARAM = {
+    "eth_getBalance": 1, "eth_getCode": 1, "eth_getTransactionCount": 1, "eth_getStorageAt": 2,
+    "eth_call": 1, "eth_estimateGas": 1, "eth_createAccessList": 1, "eth_getProof": 2,
+    "eth_getBlockByNumber": 0, "eth_getBlockTransactionCountByNumber": 0, "eth_feeHistory": 1,
+    "eth_getBlockReceipts": 0,
+}
+PASS_THROUGH = {"eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_blobBaseFee", "eth_syncing", "web3_clientVersion"}
+MOVING_TAGS = {"latest", "pending", "safe", "finalized"}
+
+
+class RpcFailure(Exception):
+    """A JSON-RPC error to send back."""
+
+    def __init__(self, code: int, message: str, data: Any = None):
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+class Ingress:
+    """The JSON-RPC methods of one rollup's endpoint."""
+
+    def __init__(self, sequencer, chain_id: int, deployment: dict):
+        self.sequencer = sequencer
+        self.chain_id = chain_id
+        self.upstream: RpcClient = sequencer.chains[chain_id].rpc
+        self.deployment = deployment
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    def handle(self, request: Any) -> dict | list | None:
+        if isinstance(request, list):
+            if not request:
+                return _error(None, RpcFailure(-32600, "invalid request: empty batch"))
+            return self._handle_batch(request)
+        return self._handle_one(request)
+
+    def _handle_batch(self, requests: list) -> list:
+        # All raw transactions of a batch are admitted together (one journal write).
+        raw_slots = [i for i, r in enumerate(requests)
+                     if isinstance(r, dict) and r.get("method") == "eth_sendRawTransaction"]
+        replies: list[Any] = [None] * len(requests)
+        if raw_slots:
+            for i, reply in zip(raw_slots, self._send_raw([requests[i] for i in raw_slots])):
+                replies[i] = reply
+        for i, request in enumerate(requests):
+            if replies[i] is None:
+                replies[i] = self._handle_one(request)
+        return replies
+
+    def _handle_one(self, request: Any) -> dict:
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+            return _error(request.get("id") if isinstance(request, dict) else None,
+                          RpcFailure(-32600, "invalid request: expected an object with a method"))
+        if request["method"] == "eth_sendRawTransaction":
+            return self._send_raw([request])[0]
+        request_id, params = request.get("id"), request.get("params", [])
+        if not isinstance(params, list):
+            return _error(request_id, RpcFailure(-32602, "invalid params: expected a list"))
+        try:
+            return {"jsonrpc": "2.0", "id": request_id, "result": self.call(request["method"], params)}
+        except RpcFailure as failure:
+            return _error(request_id, failure)
+        except RpcError as err:
+            return _error(request_id, RpcFailure(err.code or -32603, err.message, err.data))
+        except NodeUnavailable as err:
+            return _error(request_id, RpcFailure(-32603, f"rollup node unavailable: {err}"))
+
+    def call(self, method: str, params: list) -> Any:
+        handler: Callable[[list], Any] | None = getattr(self, "rpc_" + method, None)
+        if handler is not None:
+            return handler(params)
+        if method in BLOCK_PARAM:
+            return self.upstream.call(method, *self._pin(params, BLOCK_PARAM[method]))
+        if method in PASS_THROUGH:
+            return self.upstream.call(method, *params)
+        raise RpcFailure(-32601, f"method {method} is not available through the sequencer ingress")
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _send_raw(self, requests: list[dict]) -> list[dict]:
+        replies: list[dict | None] = [None] * len(requests)
+        raws, slots = [], []
+        for i, request in enumerate(requests):
+            params = request.get("params")
+            if not (isinstance(params, list) and len(params) == 1 and isinstance(params[0], str)):
+                replies[i] = _error(request.get("id"), RpcFailure(-32602, "invalid params: expected [rawTransactionHex]"))
+                continue
+            try:
+                raws.append(bytes.fromhex(params[0].removeprefix("0x")))
+                slots.append(i)
+            except ValueError:
+                replies[i] = _error(request.get("id"), RpcFailure(-32602, "invalid params: raw transaction is not hex"))
+        if raws:
+            if self.sequencer.halted:
+                results = [Rejected(f"sequencer is halted: {self.sequencer.halted}")] * len(raws)
+            else:
+                try:
+                    results = self.sequencer.submit(self.chain_id, raws)
+                except NodeUnavailable as err:
+                    results = [Rejected(f"rollup node unavailable, nothing was accepted: {err}")] * len(raws)
+            for i, result in zip(slots, results):
+                request_id = requests[i].get("id")
+                if isinstance(result, Rejected):
+                    replies[i] = _error(request_id, RpcFailure(-32000, str(result)))
+                else:
+                    replies[i] = {"jsonrpc": "2.0", "id": request_id, "result": result}
+        return replies  # type: ignore[return-value]
+
+    # --- pinned reads --------------------------------------------------------------------
+
+    @property
+    def head(self) -> int:
+        return self.sequencer.committed[self.chain_id]
+
+    def _pin(self, params: list, position: int) -> list:
+        params = list(params)
+        while len(params) <= position:
+            params.append("latest")
+        tag = params[position]
+        if tag is None or tag in MOVING_TAGS:
+            params[position] = hex(self.head)
+        elif isinstance(tag, str) and tag != "earliest":
+            try:
+                number = int(tag, 16)
+            except ValueError as err:
+                raise RpcFailure(-32602, f"invalid block tag {tag!r}") from err
+            if number > self.head:
+                raise RpcFailure(-32000, f"block {number} is not committed yet (head is {self.head})")
+        return params
+
+    def rpc_eth_chainId(self, params: list) -> str:
+        return hex(self.chain_id)
+
+    def rpc_net_version(self, params: list) -> str:
+        return str(self.chain_id)
+
+    def rpc_eth_accounts(self, params: list) -> list:
+        return []  # no unlocked accounts: sign locally and use eth_sendRawTransaction
+
+    def rpc_eth_blockNumber(self, params: list) -> str:
+        return hex(self.head)
+
+    def rpc_eth_getTransactionCount(self, params: list) -> str:
+        if len(params) < 1 or not isinstance(params[0], str):
+            raise RpcFailure(-32602, "invalid params: expected [address, block]")
+        committed = int(self.upstream.call("eth_getTransactionCount", *self._pin(params, 1)), 16)
+        if len(params) > 1 and params[1] == "pending":
+            from eth_utils import to_checksum_address
+
+            pending = self.sequencer.mempool.next_nonce(self.chain_id, to_checksum_address(params[0]))
+            if pending is not None:
+                committed = max(committed, pending)
+        return hex(committed)
+
+    def rpc_eth_getTransactionReceipt(self, params: list) -> dict | None:
+        receipt = self.upstream.call("eth_getTransactionReceipt", *params)
+        return receipt if receipt and int(receipt["blockNumber"], 16) <= self.head else None
+
+    def rpc_eth_getTransactionByHash(self, params: list) -> dict | None:
+        tx = self.upstream.call("eth_getTransactionByHash", *params)
+        if tx and tx.get("blockNumber") and int(tx["blockNumber"], 16) <= self.head:
+            return tx
+        pending = self.sequencer.mempool.get(str(params[0]).lower()) if params else None
+        return _pending_view(pending) if pending and pending.chain_id == self.chain_id else None
+
+    def rpc_eth_getBlockByHash(self, params: list) -> dict | None:
+        block = self.upstream.call("eth_getBlockByHash", *params)
+        return block if block and int(block["number"], 16) <= self.head else None
+
+    def rpc_eth_getLogs(self, params: list) -> list:
+        if len(params) != 1 or not isinstance(params[0], dict):
+            raise RpcFailure(-32602, "invalid params: expected [filter]")
+        query = dict(params[0])
+        if "blockHash" not in query:
+            for key in ("fromBlock", "toBlock"):
+                value = query.get(key, "latest")
+                if value in MOVING_TAGS:
+                    query[key] = hex(self.head)
+                elif isinstance(value, str) and value != "earliest" and int(value, 16) > self.head:
+                    query[key] = hex(self.head)
+        logs = self.upstream.call("eth_getLogs", query)
+        return [entry for entry in logs if int(entry["blockNumber"], 16) <= self.head]
+
+    # --- sequencer_ namespace --------------------------------------------------------------
+
+    def rpc_sequencer_status(self, params: list) -> dict:
+        return {**self.sequencer.status(), "chainId": self.chain_id, "deployment": self.deployment}
+
+    def rpc_sequencer_getTransactionStatus(self, params: list) -> dict | None:
+        if len(params) != 1 or not isinstance(params[0], str):
+            raise RpcFailure(-32602, "invalid params: expected [transactionHash]")
+        return self.sequencer.transaction_status(params[0])
+
+
+def _pending_view(tx) -> dict:
+    from svs.transactions import decode_raw_transaction
+
+    decoded = decode_raw_transaction(tx.raw)
+    return {"hash": tx.hash, "from": decoded.sender, "to": decoded.to, "nonce": hex(decoded.nonce),
+            "gas": hex(decoded.gas), "value": hex(decoded.value), "input": "0x" + decoded.data.hex(),
+            "chainId": hex(tx.chain_id), "blockHash": None, "blockNumber": None, "transactionIndex": None}
+
+
+def _error(request_id: Any, failure: RpcFailure) -> dict:
+    error = {"code": failure.code, "message": failure.message}
+    if failure.data is not None:
+        error["data"] = failure.data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    ingress: Ingress  # set on the subclass made per server
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        try:
+            request = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            reply: Any = _error(None, RpcFailure(-32700, "parse error: body is not JSON"))
+        else:
+            try:
+                reply = self.ingress.handle(request)
+            except Exception as err:  # never let one request take the endpoint down
+                log.exception("ingress error")
+                reply = _error(None, RpcFailure(-32603, f"internal error: {err}"))
+        payload = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class IngressServer:
+    """Serves one Ingress on 127.0.0.1:port in a background thread."""
+
+    def __init__(self, ingress: Ingress, host: str, port: int):
+        handler = type("Handler", (_Handler,), {"ingress": ingress})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name=f"ingress-{port}", daemon=True)
+
+    def start(self) -> "IngressServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,199 @@
+"""The running sequencer: nodes, deployment, ingress, the tick clock, signals.
+
+``ape run sequencer`` (scripts/sequencer.py) parses options into ``ServiceOptions`` and calls
+``run``. Nodes are started in their own sessions and recorded in ``nodes.json``, so a sequencer
+killed with -9 leaves them running and a restart with the same state directory re-attaches to
+them and recovers from the journal. Ctrl-C stops the sequencer and the nodes it started.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from web3 import Web3
+
+from svs import accounts
+from svs.chains import ChainError, L1_CHAIN_ID, Node, load_nodes, rpc_call, save_nodes, start_anvil, stop
+from svs.deploy import ChainDeployment, deploy_rollup_suite, write_record
+from svs.ingress import Ingress, IngressServer
+from svs.localnet import rollup_chain_ids, suite_config
+from svs.sequencer import Halted, Sequencer, SequencerConfig
+
+log = logging.getLogger(__name__)
+
+NODE_PORT_OFFSET = 10_000  # rollup i's node listens on its ingress port + this
+
+
+@dataclass
+class ServiceOptions:
+    rollups: int = 2
+    block_time: float = 1.0
+    l1_port: int = 8545
+    first_port: int = 9545
+    state_dir: Path = Path(".sequencer")
+    attach: list[str] = field(default_factory=list)
+    max_block_txs: int = 1000
+    demo: bool = True
+    exit_after_demo: bool = False
+    crash_at: str | None = None
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.first_port + i for i in range(self.rollups)]
+
+
+class Service:
+    def __init__(self, options: ServiceOptions):
+        self.options = options
+        self.nodes: list[Node] = []
+        self.sequencer: Sequencer | None = None
+        self.servers: list[IngressServer] = []
+        self.deployment: dict = {}
+        self._stop = threading.Event()
+
+    # --- setup -----------------------------------------------------------------------------
+
+    def bring_up_nodes(self) -> None:
+        opts = self.options
+        opts.state_dir.mkdir(parents=True, exist_ok=True)
+        if opts.attach:
+            self.nodes = [_attach(url, i) for i, url in enumerate(opts.attach)]
+        elif (recorded := load_nodes(opts.state_dir)) and any(_answers(n) for n in recorded):
+            self.nodes = _reattach(recorded)
+            log.info("re-attached to %d nodes from %s", len(self.nodes), opts.state_dir / "nodes.json")
+        else:
+            _set_aside_journal(opts.state_dir)
+            logs = opts.state_dir / "logs"
+            self.nodes.append(start_anvil(L1_CHAIN_ID, opts.l1_port, "l1", logs, automine=True))
+            for chain_id, port in zip(rollup_chain_ids(opts.rollups), opts.ports):
+                self.nodes.append(start_anvil(chain_id, port + NODE_PORT_OFFSET, "rollup", logs, automine=True))
+                save_nodes(opts.state_dir, self.nodes)
+        rollups = [n for n in self.nodes if n.role == "rollup"]
+        if len(rollups) != opts.rollups:
+            raise ChainError(f"expected {opts.rollups} rollups, found {len(rollups)} "
+                             f"({', '.join(str(n.chain_id) for n in rollups)}); match --rollups to the nodes")
+
+    def deploy(self) -> dict:
+        """Deploy (or find) the suite on every rollup, then make the sequencer the only block
+        producer (automine off)."""
+        config = suite_config()
+        chains = []
+        for node in self.nodes:
+            deployment = ChainDeployment(node.chain_id, node.rpc_url, node.role)
+            if node.role == "rollup":
+                w3 = Web3(Web3.HTTPProvider(node.rpc_url))
+                if not w3.provider.make_request("anvil_getAutomine", []).get("result", True):
+                    w3.provider.make_request("evm_setAutomine", [True])  # deploying needs blocks
+                deployment.contracts = deploy_rollup_suite(w3, accounts.owner(), config)
+                w3.provider.make_request("evm_setAutomine", [False])
+            chains.append(deployment)
+        path = self.options.state_dir / "deployment.json"
+        write_record(path, chains, config)
+        import json
+
+        self.deployment = json.loads(path.read_text())
+        return self.deployment
+
+    def start_sequencer(self) -> Sequencer:
+        rollups = {int(c): v for c, v in self.deployment["chains"].items() if v["role"] == "rollup"}
+        config = SequencerConfig(self.options.state_dir, self.options.max_block_txs, self.options.crash_at, rollups)
+        self.sequencer = Sequencer(config, accounts.sequencer())
+        self.sequencer.start()
+        return self.sequencer
+
+    def start_ingress(self) -> None:
+        for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):
+            server = IngressServer(Ingress(self.sequencer, chain_id, self.deployment), "127.0.0.1", port).start()
+            self.servers.append(server)
+            log.info("ingress for chain %d on %s", chain_id, server.url)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run_clock(self) -> None:
+        """Tick every block_time seconds (0: back to back, skipping empty ticks) until stopped."""
+        block_time = self.options.block_time
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            if block_time > 0:
+                self._stop.wait(max(0.0, next_at - time.monotonic()))
+                if self._stop.is_set():
+                    break
+                next_at = max(next_at + block_time, time.monotonic())
+            try:
+                report = self.sequencer.tick(allow_empty=block_time > 0)
+            except Halted as err:
+                log.critical("no more blocks will be produced: %s (ingress keeps answering reads; Ctrl-C to stop)", err)
+                self._stop.wait()
+                break
+            if report is None:
+                self._stop.wait(0.005)
+                continue
+            log.info(report.line())
+            for tx_hash, reason in report.excluded.items():
+                log.info("    excluded %s: %s", tx_hash, reason)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def shutdown(self, stop_nodes: bool = True) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.sequencer is not None:
+            self.sequencer.close()
+        if stop_nodes and not self.options.attach:
+            for node in self.nodes:
+                stop(node)
+            (self.options.state_dir / "nodes.json").unlink(missing_ok=True)
+
+
+def _answers(node: Node) -> bool:
+    try:
+        rpc_call(node.rpc_url, "eth_chainId", timeout=2.0)
+        return True
+    except ChainError:
+        return False
+
+
+def _set_aside_journal(state_dir: Path) -> None:
+    """New nodes mean new chains: an old journal describes chains that are gone."""
+    journal = state_dir / "journal.sqlite"
+    if journal.exists():
+        kept = state_dir / f"journal-{int(time.time())}.sqlite"
+        journal.rename(kept)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{journal}{suffix}").unlink(missing_ok=True)
+        log.info("starting new chains; the previous journal is kept as %s", kept)
+
+
+def _attach(url: str, index: int) -> Node:
+    chain_id = int(rpc_call(url, "eth_chainId"), 16)
+    role = "l1" if chain_id == L1_CHAIN_ID or index == 0 else "rollup"
+    return Node(chain_id, url, role)
+
+
+def _reattach(recorded: list[Node]) -> list[Node]:
+    alive = []
+    for node in recorded:
+        try:
+            answered = int(rpc_call(node.rpc_url, "eth_chainId", timeout=2.0), 16)
+        except ChainError as err:
+            raise ChainError(f"node for chain {node.chain_id} recorded in nodes.json does not answer ({err}); "
+                             "refusing to build on a partial set of chains. Restart it, or use a new --state-dir") from err
+        if answered != node.chain_id:
+            raise ChainError(f"{node.rpc_url} is now chain {answered}, nodes.json says {node.chain_id}")
+        alive.append(node)
+    return alive
+
+
+def install_signal_handlers(service: Service) -> None:
+    def handler(signum, frame):
+        log.info("signal %d: stopping", signum)
+        service.stop()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
