@@ -1,0 +1,209 @@
+"""Conditional cross-chain block building over live anvil rollups, through the ingress."""
+
+from __future__ import annotations
+
+import pytest
+
+from svs.sequencer import Halted
+
+from .conftest import TOKEN
+
+
+def test_transfer_lands_burn_and_mint_at_the_same_height(system, users):
+    a, b = system.chain_ids
+    alice, bob = users[0], users[1]
+    before_a, before_b = system.balance(a, alice.address), system.balance(b, bob.address)
+
+    tx = system.burn(a, b, alice, bob.address, 5 * TOKEN)
+    assert system.status(a, tx)["status"] == "pending"
+    report = system.tick()
+
+    status = system.status(a, tx)
+    assert status["status"] == "included" and report.pairs == 1
+    [leg] = status["legs"]
+    mint = system.status(b, leg["counterpart"])
+    assert mint["status"] == "included" and mint["origin"] == "sequencer"
+    assert mint["block"] == status["block"] == system.sequencer.committed[a] == system.sequencer.committed[b]
+    assert mint["legs"][0]["legHash"] == leg["legHash"] and mint["legs"][0]["counterpart"] == tx
+    assert system.balance(a, alice.address) == before_a - 5 * TOKEN
+    assert system.balance(b, bob.address) == before_b + 5 * TOKEN
+    assert system.w3[b].eth.get_transaction_receipt(leg["counterpart"]).status == 1
+
+
+def test_both_directions_in_one_tick(system, users):
+    a, b = system.chain_ids
+    ab = system.burn(a, b, users[0], users[1].address, 2 * TOKEN)
+    ba = system.burn(b, a, users[0], users[2].address, 3 * TOKEN)
+    report = system.tick()
+    assert report.pairs == 2 and report.legs == {a: 1, b: 1}
+    assert system.status(a, ab)["block"] == system.status(b, ba)["block"]
+    assert system.balance(b, users[1].address) == 2 * TOKEN
+    assert system.balance(a, users[2].address) == 3 * TOKEN
+
+
+def test_burn_that_reverts_is_included_without_a_mint(system, users):
+    a, b = system.chain_ids
+    poor = users[5]  # holds no tokens
+    tx = system.burn(a, b, poor, users[1].address, TOKEN)
+    report = system.tick()
+    status = system.status(a, tx)
+    assert status["status"] == "included" and status["legs"] == []
+    assert system.w3[a].eth.get_transaction_receipt(tx).status == 0
+    assert report.pairs == 0 and report.legs == {a: 0, b: 0}
+    assert system.contract(a, "MintBurnSystemContract").functions.burnCount(b).call() == 0
+
+
+def test_trigger_whose_action_reverts_is_excluded_with_the_decoded_reason(system, users):
+    a, b = system.chain_ids
+    tx = system.trigger(a, b, users[0], by=0)  # increment(0) reverts on b
+    report = system.tick()
+    status = system.status(a, tx)
+    assert status["status"] == "excluded"
+    assert "CrossChainCounterZeroIncrement" in status["reason"] and f"on chain {b}" in status["reason"]
+    assert report.excluded == {tx: status["reason"]}
+    assert system.w3[a].provider.make_request("eth_getTransactionReceipt", [tx])["result"] is None
+    assert system.contract(a, "GeneralSystemContract").functions.triggerCount(b).call() == 0
+
+
+def test_excluding_a_source_renumbers_the_legs_behind_it(system, users):
+    """A failed leg must not take down later legs of the same stream, and the rebuilt tick lets
+    later transactions see the state without the excluded one (the next trigger gets nonce 0)."""
+    a, b = system.chain_ids
+    bad = system.trigger(a, b, users[0], by=0)
+    good = system.trigger(a, b, users[1], by=7)
+    system.tick()
+    assert system.status(a, bad)["status"] == "excluded"
+    good_status = system.status(a, good)
+    assert good_status["status"] == "included" and good_status["legs"][0]["nonce"] == 0
+    counter = system.contract(b, "CrossChainCounter")
+    assert counter.functions.count().call() == 7
+    assert counter.functions.lastSender().call() == users[1].address
+    assert counter.functions.lastSourceChainId().call() == a
+
+
+def test_later_transactions_of_an_excluded_sender_are_excluded_too(system, users):
+    a, b = system.chain_ids
+    bad = system.trigger(a, b, users[0], by=0)
+    after = system.burn(a, b, users[0], users[1].address, TOKEN)  # nonce follows the excluded one
+    system.tick()
+    assert system.status(a, after)["status"] == "excluded"
+    assert bad in system.status(a, after)["reason"]
+    assert system.balance(b, users[1].address) == 0
+
+
+def test_transfers_between_every_pair_of_three_rollups(make_system, users):
+    system = make_system(3)
+    chains = system.chain_ids
+    sent = {}
+    for i, source in enumerate(chains):
+        for destination in chains:
+            if destination != source:
+                sent[(source, destination)] = system.burn(source, destination, users[0], users[2].address, (i + 1) * TOKEN)
+    report = system.tick()
+    assert report.pairs == 6
+    for (source, destination), tx in sent.items():
+        status = system.status(source, tx)
+        assert status["status"] == "included" and status["legs"][0]["destination"] == destination
+    for destination in chains:
+        expected = sum((i + 1) * TOKEN for i, source in enumerate(chains) if source != destination)
+        assert system.balance(destination, users[2].address) == expected
+
+
+def test_many_ticks_keep_every_invariant(system, users):
+    a, b = system.chain_ids
+    for round_ in range(4):
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        system.burn(b, a, users[1 if round_ else 0], users[0].address, TOKEN // 2)
+        system.trigger(a, b, users[3], by=round_)  # round 0 fails: increment(0)
+        system.tick()
+    assert system.contract(b, "CrossChainCounter").functions.count().call() == 1 + 2 + 3
+
+
+def test_nested_leg_from_an_action_is_rejected_with_a_reason(system, users, project):
+    """An action whose target burns (emits a further leg) fails, and its trigger is excluded."""
+    a, b = system.chain_ids
+    owner = users[0]
+    # Deploy the relay on b through the sequencer itself, then fund it there.
+    w3 = system.w3[b]
+    relay_type = project.NestedLegProbe.contract_type
+    factory = w3.eth.contract(abi=[e.model_dump(mode="json", by_alias=True) for e in relay_type.abi],
+                              bytecode=relay_type.deployment_bytecode.bytecode)
+    deploy = system.send(b, owner, factory.constructor(), gas=1_000_000)
+    system.tick()
+    relay = w3.eth.get_transaction_receipt(deploy).contractAddress
+    token_b = system.contract(b, "BridgeableToken")
+    system.send(b, owner, token_b.functions.transfer(relay, TOKEN))
+    system.tick()
+    probe = w3.eth.contract(address=relay, abi=factory.abi)
+    data = probe.encode_abi("burnOnward", [system.addresses[b]["MintBurnSystemContract"], a,
+                                           users[1].address, system.token, TOKEN])
+    general = system.contract(a, "GeneralSystemContract")
+    tx = system.send(a, users[2], general.functions.trigger(b, relay, data, 300_000))
+    system.tick()
+    status = system.status(a, tx)
+    assert status["status"] == "excluded"
+    assert "nested legs are not supported" in status["reason"]
+
+
+def test_self_check_halts_when_roots_disagree(system, users):
+    a, b = system.chain_ids
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    system.tick()
+    # Corrupt b's mint-tree root for a, as a lying or broken node would.
+    from svs.layout import tree_slots
+
+    root_slot, _ = tree_slots("inbound", a)
+    b_rpc = system.sequencer.chains[b].rpc
+    b_rpc.call("anvil_setStorageAt", system.addresses[b]["MintBurnSystemContract"], hex(root_slot), "0x" + "ab" * 32)
+    height_a = system.sequencer.committed[a]
+    with pytest.raises(Halted, match="roots disagree"):
+        system.sequencer.tick()
+    height_a += 1  # the tick that revealed it was sealed on the chains but never committed
+    assert system.sequencer.halted
+    with pytest.raises(Halted):
+        system.sequencer.tick()
+    assert system.sequencer.committed[a] == height_a - 1
+    assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == height_a  # nothing more was built
+    status = system.w3[a].provider.make_request("sequencer_status", [])["result"]
+    assert status["halted"]
+    rejected = system.w3[a].provider.make_request("eth_sendRawTransaction", ["0x00"])
+    assert "halted" in rejected["error"]["message"]
+
+
+def test_a_foreign_block_on_a_rollup_halts_the_sequencer(system):
+    a, b = system.chain_ids
+    system.sequencer.chains[b].rpc.call("evm_mine")  # someone else produced a block
+    with pytest.raises(Halted, match="another block producer"):
+        system.sequencer.tick()
+    assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == system.sequencer.committed[a]
+
+
+def test_self_check_detects_a_root_mismatch_inside_a_tick(system, users, monkeypatch):
+    """The roots are compared after every tick: a builder that drops a mint is caught before commit."""
+    a, b = system.chain_ids
+    original = system.sequencer.builder._sign
+
+    def drop_mints(wanted, bases, fees):
+        dests = original(wanted, bases, fees)
+        return {c: [d for d in ds if c != b] for c, ds in dests.items()}
+
+    monkeypatch.setattr(system.sequencer.builder, "_sign", drop_mints)
+    monkeypatch.setattr(system.sequencer.builder, "_same_legs", lambda wanted, dests: True)
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    with pytest.raises(Halted, match="roots disagree"):
+        system.sequencer.tick()
+
+
+def test_dead_node_halts_block_production(system, users):
+    import os
+    import signal
+
+    a, b = system.chain_ids
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    node_b = next(n for n in system.service.nodes if n.chain_id == b)
+    height_a = system.sequencer.committed[a]
+    os.killpg(node_b.pid, signal.SIGKILL)
+    with pytest.raises(Halted, match="node"):
+        system.sequencer.tick()
+    assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == height_a
+    assert system.sequencer.halted
