@@ -42,7 +42,7 @@ def decode_raw_transaction(raw: bytes) -> DecodedTx:
         if raw[0] >= 0xC0:  # legacy: an RLP list
             fields = rlp.decode(raw)
             if not isinstance(fields, list) or len(fields) != 9:
-                raise InvalidTransaction("legacy transaction must be an RLP list of 9 fields")
+                raise InvalidTransaction("malformed transaction: a legacy transaction is an RLP list of 9 fields")
             nonce, gas_price, gas, to, value, data, v, _r, _s = fields
             v_int = int.from_bytes(v, "big")
             chain_id = (v_int - 35) // 2 if v_int >= 35 else None
