@@ -65,6 +65,9 @@ def start_anvil(chain_id: int, port: int, role: str, log_dir: Path, automine: bo
         "--accounts", "20",
         "--balance", "1000000",
         "--gas-limit", "1000000000",
+        # Blocks keep the order transactions were sent in. anvil's default orders by fee and
+        # shuffles equal fees, so a rebuilt tick would number its legs differently.
+        "--order", "fifo",
     ]
     if not automine:
         args.append("--no-mining")

@@ -12,15 +12,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
-TRANSFER_TYPES = ["uint256", "uint256", "uint256", "address", "address", "address", "uint256"]
-CALL_TYPES = ["uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"]
+# The sequencer hashes and encodes thousands of legs per tick, so the ABI encoding is written out
+# by hand (32-byte words); tests/test_legs.py checks it against eth-abi.
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def _address(value: str) -> bytes:
+    raw = bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
+    if len(raw) != 20:
+        raise ValueError(f"not an address: {value}")
+    return b"\x00" * 12 + raw
+
+
+def _dynamic_bytes(data: bytes) -> bytes:
+    return _word(len(data)) + data + b"\x00" * (-len(data) % 32)
+
+
+class _CachedHash:
+    """Legs are frozen; their hash is computed once, on first use."""
+
+    def leg_hash(self) -> bytes:
+        cached = self.__dict__.get("_leg_hash")
+        if cached is None:
+            cached = keccak(self.encode())
+            object.__setattr__(self, "_leg_hash", cached)
+        return cached
 
 
 @dataclass(frozen=True)
-class TransferLeg:
+class TransferLeg(_CachedHash):
     """A token transfer from ``source`` to ``destination`` (a burn and its mint)."""
 
     source: int
@@ -31,25 +56,14 @@ class TransferLeg:
     token: str
     amount: int
 
-    def leg_hash(self) -> bytes:
-        return keccak(
-            encode(
-                TRANSFER_TYPES,
-                [
-                    self.source,
-                    self.destination,
-                    self.nonce,
-                    to_checksum_address(self.sender),
-                    to_checksum_address(self.recipient),
-                    to_checksum_address(self.token),
-                    self.amount,
-                ],
-            )
-        )
+    def encode(self) -> bytes:
+        """abi.encode(source, destination, nonce, sender, recipient, token, amount)."""
+        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _address(self.sender)
+                + _address(self.recipient) + _address(self.token) + _word(self.amount))
 
 
 @dataclass(frozen=True)
-class CallLeg:
+class CallLeg(_CachedHash):
     """A cross-chain call from ``source`` to ``destination`` (a trigger and its action)."""
 
     source: int
@@ -60,21 +74,10 @@ class CallLeg:
     gas_limit: int
     data: bytes
 
-    def leg_hash(self) -> bytes:
-        return keccak(
-            encode(
-                CALL_TYPES,
-                [
-                    self.source,
-                    self.destination,
-                    self.nonce,
-                    to_checksum_address(self.sender),
-                    to_checksum_address(self.target),
-                    self.gas_limit,
-                    self.data,
-                ],
-            )
-        )
+    def encode(self) -> bytes:
+        """abi.encode(source, destination, nonce, sender, target, gasLimit, data)."""
+        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _address(self.sender)
+                + _address(self.target) + _word(self.gas_limit) + _word(7 * 32) + _dynamic_bytes(self.data))
 
 
 # --- events and calldata -------------------------------------------------------------------
@@ -98,44 +101,52 @@ def _topic_int(topic: str) -> int:
 
 
 def _topic_address(topic: str) -> str:
-    return to_checksum_address("0x" + topic[-40:])
+    return "0x" + topic[-40:]
+
+
+def _words(data_hex: str) -> list[bytes]:
+    data = bytes.fromhex(data_hex[2:])
+    return [data[i:i + 32] for i in range(0, len(data), 32)]
 
 
 def decode_outbound_log(log: dict, source_chain_id: int) -> Leg:
-    """A BurnLeg or TriggerLeg log (from eth_getLogs) as the leg it asks for."""
-    topics, data = log["topics"], bytes.fromhex(log["data"][2:])
+    """A BurnLeg or TriggerLeg log (from eth_getLogs) as the leg it asks for. The leg hash the
+    contract emitted must equal the one computed here from the fields."""
+    topics = log["topics"]
     destination, nonce, sender = _topic_int(topics[1]), _topic_int(topics[2]), _topic_address(topics[3])
-    if topics[0] == BURN_LEG_TOPIC:
-        recipient, token, amount, _ = decode(["address", "address", "uint256", "bytes32"], data)
-        return TransferLeg(source_chain_id, destination, nonce, sender, to_checksum_address(recipient),
-                           to_checksum_address(token), amount)
-    if topics[0] == TRIGGER_LEG_TOPIC:
-        target, gas_limit, payload, _ = decode(["address", "uint256", "bytes", "bytes32"], data)
-        return CallLeg(source_chain_id, destination, nonce, sender, to_checksum_address(target), gas_limit, payload)
-    raise ValueError(f"not an outbound leg log: topic {topics[0]}")
+    words = _words(log["data"])
+    if topics[0] == BURN_LEG_TOPIC:  # recipient, token, amount, legHash
+        leg: Leg = TransferLeg(source_chain_id, destination, nonce, sender, "0x" + words[0][12:].hex(),
+                               "0x" + words[1][12:].hex(), int.from_bytes(words[2], "big"))
+        emitted = words[3]
+    elif topics[0] == TRIGGER_LEG_TOPIC:  # target, gasLimit, offset of data, legHash, len, data...
+        offset = int.from_bytes(words[2], "big") // 32
+        length = int.from_bytes(words[offset], "big")
+        payload = b"".join(words[offset + 1:])[:length]
+        leg = CallLeg(source_chain_id, destination, nonce, sender, "0x" + words[0][12:].hex(),
+                      int.from_bytes(words[1], "big"), payload)
+        emitted = words[3]
+    else:
+        raise ValueError(f"not an outbound leg log: topic {topics[0]}")
+    if leg.leg_hash() != emitted:
+        raise ValueError(f"leg hash in the log ({emitted.hex()}) differs from the encoding of its fields")
+    return leg
 
 
 def inbound_leg_hash(log: dict) -> bytes:
-    """The leg hash carried by a MintLeg or ActionLeg log."""
-    data = bytes.fromhex(log["data"][2:])
-    if log["topics"][0] == MINT_LEG_TOPIC:
-        return decode(["address", "address", "uint256", "bytes32"], data)[3]
-    if log["topics"][0] == ACTION_LEG_TOPIC:
-        return decode(["address", "uint256", "bytes", "bytes32"], data)[3]
-    raise ValueError(f"not an inbound leg log: topic {log['topics'][0]}")
+    """The leg hash carried by a MintLeg (4th data word) or ActionLeg (4th data word) log."""
+    if log["topics"][0] not in INBOUND_TOPICS:
+        raise ValueError(f"not an inbound leg log: topic {log['topics'][0]}")
+    return _words(log["data"])[3]
 
 
 def destination_calldata(leg: Leg) -> bytes:
     """Calldata of the destination leg: MintBurn.mint or General.action."""
     if isinstance(leg, TransferLeg):
-        return MINT_SELECTOR + encode(
-            ["uint256", "uint256", "address", "address", "address", "uint256"],
-            [leg.source, leg.nonce, leg.sender, leg.recipient, leg.token, leg.amount],
-        )
-    return ACTION_SELECTOR + encode(
-        ["uint256", "uint256", "address", "address", "bytes", "uint256"],
-        [leg.source, leg.nonce, leg.sender, leg.target, leg.data, leg.gas_limit],
-    )
+        return (MINT_SELECTOR + _word(leg.source) + _word(leg.nonce) + _address(leg.sender)
+                + _address(leg.recipient) + _address(leg.token) + _word(leg.amount))
+    return (ACTION_SELECTOR + _word(leg.source) + _word(leg.nonce) + _address(leg.sender) + _address(leg.target)
+            + _word(6 * 32) + _word(leg.gas_limit) + _dynamic_bytes(leg.data))
 
 
 MINT_TX_GAS = 200_000

@@ -8,17 +8,35 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
+from svs.transactions import DecodedTx
+
 
 @dataclass(frozen=True)
 class PendingTx:
     seq: int
-    hash: str
     chain_id: int
-    sender: str
-    nonce: int
-    raw: bytes
-    max_cost: int
+    tx: DecodedTx
     accepted_at: float
+
+    @property
+    def hash(self) -> str:
+        return self.tx.hash
+
+    @property
+    def sender(self) -> str:
+        return self.tx.sender
+
+    @property
+    def nonce(self) -> int:
+        return self.tx.nonce
+
+    @property
+    def raw(self) -> bytes:
+        return self.tx.raw
+
+    @property
+    def max_cost(self) -> int:
+        return self.tx.max_cost
 
 
 class Mempool:

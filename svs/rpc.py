@@ -57,11 +57,14 @@ class RpcClient:
             raise RpcError(self.url, method, reply["error"])
         return reply.get("result")
 
-    def batch(self, calls: list[tuple[str, list]]) -> list[Any]:
-        """Many calls in one request. Returns, in order, each result or an RpcError instance
-        (not raised: one bad transaction must not hide the others' answers)."""
+    def batch(self, calls: list[tuple[str, list]], chunk: int | None = None) -> list[Any]:
+        """Many calls in one request (or in sequential requests of ``chunk`` calls). Returns, in
+        order, each result or an RpcError instance (not raised: one bad transaction must not
+        hide the others' answers)."""
         if not calls:
             return []
+        if chunk and len(calls) > chunk:
+            return [r for i in range(0, len(calls), chunk) for r in self.batch(calls[i:i + chunk])]
         body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
         replies = self._post(body)
         if not isinstance(replies, list):

@@ -97,6 +97,7 @@ class Sequencer:
         self._admit_lock = threading.Lock()
         self._base_fee: dict[int, int] = {}
         self._tick_has_work = False
+        self.commit_listeners: list = []  # called with (tick, plan) right after each commit
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -174,8 +175,7 @@ class Sequencer:
                     for t in accepted
                 ])
                 now = time.time()
-                self.mempool.add([PendingTx(s, t.hash, chain_id, t.sender, t.nonce, t.raw, t.max_cost, now)
-                                  for s, t in zip(seqs, accepted)])
+                self.mempool.add([PendingTx(s, chain_id, t, now) for s, t in zip(seqs, accepted)])
         return results
 
     def _sender_states(self, chain_id: int, txs: list) -> dict[str, SenderState]:
@@ -239,12 +239,16 @@ class Sequencer:
             self._halt(f"roots disagree after tick {number}: " + _mismatches(roots))
             raise Halted(self.halted)
 
-        self.journal.commit_tick(number, plan)
-        self.committed = heights
+        # Under the admission lock: admission must see either the old heights with these
+        # transactions pending, or the new heights without them, never a mix.
+        with self._admit_lock:
+            self.journal.commit_tick(number, plan)
+            self.committed = heights
+            self.mempool.remove([t.hash for txs in candidates.values() for t in txs])
+            self._refresh_base_fees()
         self.last_roots = roots
-        done = [t.hash for txs in candidates.values() for t in txs]
-        self.mempool.remove(done)
-        self._refresh_base_fees()
+        for listener in self.commit_listeners:
+            listener(number, plan)
         self._crash_point("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
         self.last_report = report
@@ -303,9 +307,7 @@ class Sequencer:
 
 
 def _pending(record) -> PendingTx:
-    tx = decode_raw_transaction(record.raw)
-    return PendingTx(record.seq, record.hash, record.chain_id, record.sender, record.nonce, record.raw, tx.max_cost,
-                     record.accepted_at)
+    return PendingTx(record.seq, record.chain_id, decode_raw_transaction(record.raw), record.accepted_at)
 
 
 def _mismatches(roots: list[PairRoots]) -> str:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import rlp
 from coincurve import PublicKey
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
+
+from svs.rlpcodec import checksum_address, rlp_list_of_bytes
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -74,7 +76,7 @@ def _decode_legacy(raw: bytes) -> DecodedTx:
         unsigned = fields[:6] + [_bytes(chain_id), b"", b""]
     else:
         raise InvalidTransaction(f"malformed transaction: invalid v {v_int}")
-    sender = _recover(keccak(rlp.encode(unsigned)), r, s, parity)
+    sender = _recover(keccak(rlp_list_of_bytes(unsigned)), r, s, parity)
     return _result(raw, sender, chain_id, nonce, gas_price, gas, to, value, data)
 
 
@@ -84,7 +86,7 @@ def _decode_typed(raw: bytes) -> DecodedTx:
     if not isinstance(fields, list) or len(fields) != count:
         raise InvalidTransaction(f"malformed transaction: a type-{raw[0]} transaction is an RLP list of {count} fields")
     y_parity, r, s = fields[-3:]
-    sender = _recover(keccak(raw[:1] + rlp.encode(fields[:-3])), r, s, _int(y_parity))
+    sender = _recover(keccak(raw[:1] + rlp.encode(fields[:-3])), r, s, _int(y_parity))  # has a nested access list
     return _result(raw, sender, _int(fields[at["chain"]]), fields[at["nonce"]], fields[at["fee"]], fields[at["gas"]],
                    fields[at["to"]], fields[at["value"]], fields[at["data"]])
 
@@ -95,7 +97,7 @@ def _recover(message_hash: bytes, r: bytes, s: bytes, parity: int) -> str:
         raise InvalidTransaction("malformed transaction: invalid signature values")
     signature = r_int.to_bytes(32, "big") + s_int.to_bytes(32, "big") + bytes([parity])
     public_key = PublicKey.from_signature_and_message(signature, message_hash, hasher=None)
-    return to_checksum_address(keccak(public_key.format(compressed=False)[1:])[12:])
+    return checksum_address(keccak(public_key.format(compressed=False)[1:])[12:])
 
 
 def _result(raw, sender, chain_id, nonce, fee, gas, to, value, data) -> DecodedTx:
@@ -105,7 +107,7 @@ def _result(raw, sender, chain_id, nonce, fee, gas, to, value, data) -> DecodedT
         raise InvalidTransaction(f"malformed transaction: 'to' is {len(to)} bytes, not 20")
     return DecodedTx(raw=raw, hash="0x" + keccak(raw).hex(), sender=sender, chain_id=chain_id, nonce=_int(nonce),
                      gas=_int(gas), max_fee_per_gas=_int(fee), value=_int(value),
-                     to=to_checksum_address(to) if to else None, data=bytes(data))
+                     to=checksum_address(to) if to else None, data=bytes(data))
 
 
 def _int(value: bytes) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from svs.ports import free_port_block  # noqa: F401  (re-exported for the tests)
+
 
 def free_ports(count: int) -> list[int]:
     """``count`` distinct TCP ports free on 127.0.0.1 right now."""
@@ -16,25 +18,3 @@ def free_ports(count: int) -> list[int]:
     for s in sockets:
         s.close()
     return ports
-
-
-def free_port_block(count: int, offset: int = 0, attempts: int = 50) -> int:
-    """A base port p with p .. p+count-1 (and, with ``offset``, p+offset .. too) all free."""
-    import random
-
-    for _ in range(attempts):
-        base = random.randint(20_000, 50_000 - offset - count)
-        wanted = list(range(base, base + count)) + ([p + offset for p in range(base, base + count)] if offset else [])
-        try:
-            held = []
-            for port in wanted:
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-        return base
-    raise RuntimeError("no free block of ports")

@@ -91,3 +91,19 @@ def test_pre_eip155_legacy_has_no_chain_id():
 def test_malformed_inputs_name_the_problem(raw, message):
     with pytest.raises(InvalidTransaction, match=message):
         decode_raw_transaction(raw)
+
+
+@given(st.binary(min_size=20, max_size=20))
+def test_checksum_address_equals_eth_utils(raw):
+    from svs.rlpcodec import checksum_address
+
+    assert checksum_address(raw) == to_checksum_address(raw)
+
+
+@given(st.lists(st.binary(max_size=80), max_size=12))
+def test_rlp_list_of_bytes_equals_pyrlp(items):
+    import rlp
+
+    from svs.rlpcodec import rlp_list_of_bytes
+
+    assert rlp_list_of_bytes(items) == rlp.encode(items)
