@@ -207,3 +207,21 @@ def test_dead_node_halts_block_production(system, users):
         system.sequencer.tick()
     assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == height_a
     assert system.sequencer.halted
+
+
+def test_a_large_tick_from_many_senders_keeps_every_transfer(system, users):
+    """Regression: anvil handles one large JSON-RPC batch concurrently and mined its transactions
+    out of order, so the legs of a rebuilt tick were numbered differently and innocent transfers
+    were excluded. 120 burns from 10 senders must all land, with their 120 mints."""
+    a, b = system.chain_ids
+    holder = users[0]
+    token = system.contract(a, "BridgeableToken")
+    for user in users[1:8]:
+        system.send(a, holder, token.functions.transfer(user.address, 100 * TOKEN))
+    system.tick()
+    sent = [system.burn(a, b, users[i % 8], users[7].address, TOKEN) for i in range(120)]
+    report = system.tick()
+    assert report.included[a] == 120 and report.legs[b] == 120 and not report.excluded
+    assert all(system.status(a, tx)["status"] == "included" for tx in sent)
+    block = system.w3[a].eth.get_block(system.sequencer.committed[a])
+    assert [h.to_0x_hex() for h in block["transactions"]] == sent  # the order they were accepted in
