@@ -303,8 +303,9 @@ def plot_sweep(rows: list[dict], path: Path) -> None:
     ax.plot(sizes, [r["raw"] for r in rows], "o-", label="raw ceiling (a): burns + mints straight into anvil")
     ax.plot(sizes, [r["sequencer"] for r in rows], "s-", label="sequencer (b): atomic transfers via ingress")
     for r in rows:
-        ax.annotate(f"{r['sequencer'] / r['raw']:.2f}", (r["block_size"], r["sequencer"]), textcoords="offset points",
+        ax.annotate(f"b/a {r['sequencer'] / r['raw']:.2f}", (r["block_size"], r["sequencer"]), textcoords="offset points",
                     xytext=(0, -14), ha="center", fontsize=8)
+    ax.set_ylim(bottom=0)
     ax.set_xscale("log")
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.set_xlabel("block size (user transactions per rollup per tick)")
