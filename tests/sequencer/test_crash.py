@@ -155,5 +155,9 @@ def test_kill_9_at_each_phase_then_restart_loses_nothing_and_keeps_invariants(cl
     assert_consistent(cli, statuses)
     log = cli.log.read_text()
     assert "re-attached to 3 nodes" in log
-    cli.proc.send_signal(signal.SIGINT)
+    cli.proc.send_signal(signal.SIGINT)  # Ctrl-C stops the sequencer and the nodes it runs
     assert cli.proc.wait(timeout=30) == 0
+    for node in nodes:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(node["pid"], 0)
+    assert not (cli.state_dir / "nodes.json").exists()
