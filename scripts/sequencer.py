@@ -64,10 +64,7 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_t
     service = Service(options)
     install_signal_handlers(service)
     try:
-        service.bring_up_nodes()
-        service.deploy()
-        service.start_sequencer()
-        service.start_ingress()
+        service.start()
         if demo:
             urls = {chain_id: s.url for chain_id, s in zip(sorted(service.sequencer.chains), service.servers)}
             threading.Thread(target=_demo, args=(service, urls, exit_after_demo), daemon=True).start()

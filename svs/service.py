@@ -58,6 +58,14 @@ class Service:
 
     # --- setup -----------------------------------------------------------------------------
 
+    def start(self) -> Sequencer:
+        """Nodes, deployment, sequencer (with recovery), ingress: everything but the clock."""
+        self.bring_up_nodes()
+        self.deploy()
+        sequencer = self.start_sequencer()
+        self.start_ingress()
+        return sequencer
+
     def bring_up_nodes(self) -> None:
         opts = self.options
         opts.state_dir.mkdir(parents=True, exist_ok=True)

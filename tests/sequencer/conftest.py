@@ -88,10 +88,7 @@ def start_system(state_dir: Path, rollups: int = 2) -> System:
                              state_dir=state_dir, demo=False)
     service = Service(options)
     try:
-        service.bring_up_nodes()
-        service.deploy()
-        service.start_sequencer()
-        service.start_ingress()
+        service.start()
     except BaseException:
         service.shutdown()
         raise

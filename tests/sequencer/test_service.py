@@ -34,10 +34,7 @@ def test_attach_mode_builds_on_nodes_it_did_not_start_and_leaves_them_running(tm
                              attach=[n.rpc_url for n in nodes])
     service = Service(options)
     try:
-        service.bring_up_nodes()
-        service.deploy()
-        sequencer = service.start_sequencer()
-        service.start_ingress()
+        sequencer = service.start()
         w3 = Web3(Web3.HTTPProvider(service.servers[0].url))
         chains = service.deployment["chains"]
         mint_burn = w3.eth.contract(address=chains["901"]["contracts"]["MintBurnSystemContract"],
