@@ -30,26 +30,22 @@ def legs_pair_up(sequencer) -> list[str]:
     """3 and 4. Every leg of an included user transaction has exactly one included counterpart
     with the same leg hash, at the same height; every sequencer leg has an included source."""
     violations = []
-    rows = sequencer.journal._db.execute(  # read-only scan of the journal
-        "SELECT hash, chain_id, origin, status, block, legs FROM txs WHERE status = 'included'").fetchall()
-    by_hash = {r[0]: r for r in rows}
-    seen_counterparts: dict[str, int] = {}
-    import json
-
-    for tx_hash, chain_id, origin, _, block, legs_json in rows:
-        for leg in json.loads(legs_json or "[]"):
-            other = by_hash.get(leg["counterpart"])
+    records = {r.hash: r for r in sequencer.journal.included()}
+    sources_of: dict[str, int] = {}
+    for record in records.values():
+        for leg in record.legs:
+            other = records.get(leg["counterpart"])
             if other is None:
-                violations.append(f"{origin} tx {tx_hash} on {chain_id}: counterpart {leg['counterpart']} not included")
+                violations.append(f"{record.origin} tx {record.hash} on {record.chain_id}: "
+                                  f"counterpart {leg['counterpart']} not included")
                 continue
-            if other[4] != block:
-                violations.append(f"tx {tx_hash} at block {block} but its counterpart at block {other[4]}")
-            other_hashes = [x["legHash"] for x in json.loads(other[5] or "[]")]
-            if leg["legHash"] not in other_hashes:
-                violations.append(f"tx {tx_hash} leg {leg['legHash']} not carried by its counterpart")
-            if origin == "user":
-                seen_counterparts[leg["counterpart"]] = seen_counterparts.get(leg["counterpart"], 0) + 1
-    for tx_hash, count in seen_counterparts.items():
+            if other.block != record.block:
+                violations.append(f"tx {record.hash} at block {record.block} but its counterpart at block {other.block}")
+            if leg["legHash"] not in [x["legHash"] for x in other.legs]:
+                violations.append(f"tx {record.hash} leg {leg['legHash']} not carried by its counterpart")
+            if record.origin == "user":
+                sources_of[leg["counterpart"]] = sources_of.get(leg["counterpart"], 0) + 1
+    for tx_hash, count in sources_of.items():
         if count != 1:
             violations.append(f"sequencer leg {tx_hash} is the counterpart of {count} source legs")
     return violations

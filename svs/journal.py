@@ -141,6 +141,11 @@ class Journal:
             rows = self._db.execute("SELECT * FROM txs WHERE status = 'pending' ORDER BY seq").fetchall()
         return [_tx_record(r) for r in rows]
 
+    def included(self) -> list[TxRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM txs WHERE status = 'included' ORDER BY seq").fetchall()
+        return [_tx_record(r) for r in rows]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*) FROM txs GROUP BY status").fetchall()

@@ -1,4 +1,5 @@
-"""Local network: anvil nodes with the right chain ids, and a deployment that is idempotent."""
+"""Local network: anvil nodes with the right chain ids, a deployment that is idempotent, and the
+CLI's refusal of bad options."""
 
 from __future__ import annotations
 
@@ -10,46 +11,45 @@ import pytest
 from web3 import Web3
 
 from svs import accounts
-from svs.chains import stop
 from svs.deploy import ROLLUP_CONTRACTS, create2_address, rollup_init_codes
-from svs.localnet import deploy_local, start_local_network, suite_config
-
-from .helpers import free_ports
+from svs.localnet import suite_config
+from svs.ports import free_port_block
+from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def network(tmp_path):
-    l1_port, *rollup_ports = free_ports(3)
-    nodes = start_local_network(tmp_path, 2, l1_port, rollup_ports, automine_rollups=True)
-    yield tmp_path, nodes
-    for node in nodes:
-        stop(node)
+    base = free_port_block(3, offset=NODE_PORT_OFFSET)
+    service = Service(ServiceOptions(first_port=base, l1_port=base + 2, state_dir=tmp_path, demo=False))
+    service.bring_up_nodes()
+    yield service
+    service.shutdown()
 
 
 def test_nodes_have_supersim_chain_ids(network):
-    _, nodes = network
+    nodes = network.nodes
     assert [(n.chain_id, n.role) for n in nodes] == [(900, "l1"), (901, "rollup"), (902, "rollup")]
     for node in nodes:
         assert Web3(Web3.HTTPProvider(node.rpc_url)).eth.chain_id == node.chain_id
 
 
 def test_suite_lands_at_the_same_predicted_address_on_every_rollup_and_redeploy_is_a_no_op(network):
-    state_dir, nodes = network
-    first = deploy_local(nodes, state_dir)
+    nodes = network.nodes
+    first = network.deploy()
     expected = {name: create2_address(code) for name, code in rollup_init_codes(suite_config()).items()}
-    rollups = [d for d in first if d.role == "rollup"]
-    assert [d.contracts for d in rollups] == [expected, expected]
+    rollups = [c["contracts"] for c in first["chains"].values() if c["role"] == "rollup"]
+    assert rollups == [expected, expected]
     assert set(expected) == set(ROLLUP_CONTRACTS)
 
     nonces = [Web3(Web3.HTTPProvider(n.rpc_url)).eth.get_transaction_count(accounts.owner().address) for n in nodes]
-    second = deploy_local(nodes, state_dir)
-    assert [d.contracts for d in second] == [d.contracts for d in first]
+    second = network.deploy()
+    assert second["chains"] == first["chains"]
     assert nonces == [Web3(Web3.HTTPProvider(n.rpc_url)).eth.get_transaction_count(accounts.owner().address)
                       for n in nodes], "a second deployment sent transactions"
 
-    record = json.loads((state_dir / "deployment.json").read_text())
+    record = json.loads((network.options.state_dir / "deployment.json").read_text())
     assert record["sequencer"] == accounts.sequencer().address
     assert record["chains"]["901"]["contracts"] == expected
     assert record["chains"]["900"]["role"] == "l1"

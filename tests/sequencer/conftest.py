@@ -14,9 +14,9 @@ from web3 import Web3
 from svs import accounts
 from svs.artifacts import load_artifact
 from svs.invariants import check_all, total_supply
+from svs.ports import free_port_block
 from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
 
-from ..helpers import free_port_block
 
 GAS_PRICE = 3 * 10**9
 TOKEN = 10**18

@@ -19,9 +19,9 @@ from web3 import Web3
 
 from svs import accounts
 from svs.artifacts import load_artifact
+from svs.ports import free_port_block
 from svs.sequencer import CRASH_POINTS
 
-from ..helpers import free_port_block
 from .conftest import GAS_PRICE, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
