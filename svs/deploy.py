@@ -123,12 +123,3 @@ def write_record(path: Path, chains: list[ChainDeployment], config: SuiteConfig)
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2) + "\n")
-
-
-def read_record(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError as err:
-        raise DeploymentError(f"no deployment record at {path}") from err
-    except json.JSONDecodeError as err:
-        raise DeploymentError(f"deployment record {path} is not valid JSON: {err}") from err

@@ -19,6 +19,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+from eth_utils import to_checksum_address
+
 from svs.admission import Rejected
 from svs.rpc import NodeUnavailable, RpcClient, RpcError
 
@@ -172,8 +174,6 @@ class Ingress:
             raise RpcFailure(-32602, "invalid params: expected [address, block]")
         committed = int(self.upstream.call("eth_getTransactionCount", *self._pin(params, 1)), 16)
         if len(params) > 1 and params[1] == "pending":
-            from eth_utils import to_checksum_address
-
             pending = self.sequencer.mempool.next_nonce(self.chain_id, to_checksum_address(params[0]))
             if pending is not None:
                 committed = max(committed, pending)
@@ -220,9 +220,7 @@ class Ingress:
 
 
 def _pending_view(tx) -> dict:
-    from svs.transactions import decode_raw_transaction
-
-    decoded = decode_raw_transaction(tx.raw)
+    decoded = tx.tx
     return {"hash": tx.hash, "from": decoded.sender, "to": decoded.to, "nonce": hex(decoded.nonce),
             "gas": hex(decoded.gas), "value": hex(decoded.value), "input": "0x" + decoded.data.hex(),
             "chainId": hex(tx.chain_id), "blockHash": None, "blockNumber": None, "transactionIndex": None}

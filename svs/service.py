@@ -8,6 +8,7 @@ them and recovers from the journal. Ctrl-C stops the sequencer and the nodes it 
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -102,8 +103,6 @@ class Service:
             chains.append(deployment)
         path = self.options.state_dir / "deployment.json"
         write_record(path, chains, config)
-        import json
-
         self.deployment = json.loads(path.read_text())
         return self.deployment
 
