@@ -136,6 +136,16 @@ class Journal:
             row = self._db.execute("SELECT * FROM txs WHERE hash = ?", (tx_hash.lower(),)).fetchone()
         return _tx_record(row) if row else None
 
+    def known(self, hashes: list[str]) -> set[str]:
+        """Which of ``hashes`` the journal already holds (one query for a whole batch)."""
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(hashes), 500):  # sqlite's limit on bound parameters
+                chunk = hashes[i:i + 500]
+                rows = self._db.execute(f"SELECT hash FROM txs WHERE hash IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(r[0] for r in rows)
+        return found
+
     def pending(self) -> list[TxRecord]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM txs WHERE status = 'pending' ORDER BY seq").fetchall()

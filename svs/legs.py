@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import keccak
+from eth_utils import keccak as keccak_text
+
+from svs.hashing import keccak
 
 # The sequencer hashes and encodes thousands of legs per tick, so the ABI encoding is written out
 # by hand (32-byte words); tests/test_legs.py checks it against eth-abi.
@@ -82,16 +84,16 @@ class CallLeg(_CachedHash):
 
 # --- events and calldata -------------------------------------------------------------------
 
-BURN_LEG_TOPIC = "0x" + keccak(text="BurnLeg(uint256,uint256,address,address,address,uint256,bytes32)").hex()
-MINT_LEG_TOPIC = "0x" + keccak(text="MintLeg(uint256,uint256,address,address,address,uint256,bytes32)").hex()
-TRIGGER_LEG_TOPIC = "0x" + keccak(text="TriggerLeg(uint256,uint256,address,address,uint256,bytes,bytes32)").hex()
-ACTION_LEG_TOPIC = "0x" + keccak(text="ActionLeg(uint256,uint256,address,address,uint256,bytes,bytes32)").hex()
+BURN_LEG_TOPIC = "0x" + keccak_text(text="BurnLeg(uint256,uint256,address,address,address,uint256,bytes32)").hex()
+MINT_LEG_TOPIC = "0x" + keccak_text(text="MintLeg(uint256,uint256,address,address,address,uint256,bytes32)").hex()
+TRIGGER_LEG_TOPIC = "0x" + keccak_text(text="TriggerLeg(uint256,uint256,address,address,uint256,bytes,bytes32)").hex()
+ACTION_LEG_TOPIC = "0x" + keccak_text(text="ActionLeg(uint256,uint256,address,address,uint256,bytes,bytes32)").hex()
 OUTBOUND_TOPICS = (BURN_LEG_TOPIC, TRIGGER_LEG_TOPIC)
 INBOUND_TOPICS = (MINT_LEG_TOPIC, ACTION_LEG_TOPIC)
 ALL_LEG_TOPICS = OUTBOUND_TOPICS + INBOUND_TOPICS
 
-MINT_SELECTOR = keccak(text="mint(uint256,uint256,address,address,address,uint256)")[:4]
-ACTION_SELECTOR = keccak(text="action(uint256,uint256,address,address,bytes,uint256)")[:4]
+MINT_SELECTOR = keccak_text(text="mint(uint256,uint256,address,address,address,uint256)")[:4]
+ACTION_SELECTOR = keccak_text(text="action(uint256,uint256,address,address,bytes,uint256)")[:4]
 
 Leg = TransferLeg | CallLeg
 

@@ -5,7 +5,7 @@ eth-account and eth-utils by tests/test_transactions.py."""
 
 from __future__ import annotations
 
-from eth_utils import keccak
+from svs.hashing import keccak
 
 
 def rlp_int(value: int) -> bytes:

@@ -150,12 +150,14 @@ class Sequencer:
             accepted = []
             staged_next: dict[str, int] = {}
             staged_cost: dict[str, int] = {}
+            known = self.journal.known([d.hash for d in decoded if d is not None])
             for i, tx in enumerate(decoded):
                 if tx is None:
                     continue
-                if self.journal.get(tx.hash) is not None or tx.hash in {a.hash for a in accepted}:
+                if tx.hash in known:
                     results[i] = Rejected(f"already known: {tx.hash}")
                     continue
+                known.add(tx.hash)
                 base = states[tx.sender]
                 state = SenderState(base.committed_nonce, base.balance,
                                     staged_next.get(tx.sender, base.pending_next_nonce),

@@ -9,8 +9,8 @@ eth-account under hypothesis.
 from __future__ import annotations
 
 from coincurve import PrivateKey
-from eth_utils import keccak
 
+from svs.hashing import keccak
 from svs.rlpcodec import rlp_bytes as _rlp_bytes
 from svs.rlpcodec import rlp_int as _rlp_int
 from svs.rlpcodec import rlp_list as _rlp_list

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import rlp
 from coincurve import PublicKey
-from eth_utils import keccak
 
+from svs.hashing import keccak
 from svs.rlpcodec import checksum_address, rlp_list_of_bytes
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

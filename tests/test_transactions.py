@@ -107,3 +107,12 @@ def test_rlp_list_of_bytes_equals_pyrlp(items):
     from svs.rlpcodec import rlp_list_of_bytes
 
     assert rlp_list_of_bytes(items) == rlp.encode(items)
+
+
+@given(st.binary(max_size=600))
+def test_hot_path_keccak_equals_eth_utils(data):
+    from eth_utils import keccak as reference
+
+    from svs.hashing import keccak
+
+    assert keccak(data) == reference(data)
