@@ -35,6 +35,7 @@ BLOCK_PARAM = {
 }
 PASS_THROUGH = {"eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_blobBaseFee", "eth_syncing", "web3_clientVersion"}
 MOVING_TAGS = {"latest", "pending", "safe", "finalized"}
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a batch of ~50,000 transfers; anything larger is refused unread
 
 
 class RpcFailure(Exception):
@@ -238,7 +239,14 @@ class _Handler(BaseHTTPRequestHandler):
     ingress: Ingress  # set on the subclass made per server
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            self.close_connection = True
+            return self._reply(_error(None, RpcFailure(-32600, f"invalid request: body must be 0 to {MAX_BODY_BYTES} bytes"
+                                                        " with a Content-Length header")))
         body = self.rfile.read(length)
         try:
             request = json.loads(body)
@@ -250,6 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception as err:  # never let one request take the endpoint down
                 log.exception("ingress error")
                 reply = _error(None, RpcFailure(-32603, f"internal error: {err}"))
+        self._reply(reply)
+
+    def _reply(self, reply: Any) -> None:
         payload = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -91,6 +91,22 @@ def test_batch_request_answers_each_entry_in_order(system, users):
     assert requests.post(url, json=[], timeout=10).json()["error"]["code"] == -32600
 
 
+def test_oversized_or_unframed_bodies_are_refused_without_reading_them(system):
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(system.urls[system.chain_ids[0]])
+    for header in ("Content-Length: 999999999999", "Content-Length: nonsense"):
+        with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+            conn.sendall(f"POST / HTTP/1.1\r\nHost: x\r\n{header}\r\n\r\n".encode())
+            chunks = []
+            while chunk := conn.recv(65536):  # the server closes the connection after refusing
+                chunks.append(chunk)
+            reply = b"".join(chunks).decode()
+        assert " 200 " in reply.splitlines()[0] and "-32600" in reply and "Content-Length" in reply
+    assert system.w3[system.chain_ids[0]].eth.chain_id == system.chain_ids[0]  # still serving
+
+
 def test_nothing_accepted_is_lost(system, users):
     a, b = system.chain_ids
     accepted = [system.burn(a, b, users[0], users[1].address, TOKEN) for _ in range(3)]
