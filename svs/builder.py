@@ -29,6 +29,7 @@ reached from an action at all (the General contract's re-entrancy guard).
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -111,12 +112,12 @@ class Builder:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]], timestamp: int) -> dict:
-        """Build and mine one tick; return its plan (what each new block holds, and why each
-        candidate left out was left out)."""
+    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> dict:
+        """Build and mine one tick; return its plan (what each new block holds, its timestamp,
+        and why each candidate left out was left out)."""
         selected = {chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains}
         excluded: dict[str, str] = {}
-        fees = self._fees(bases)
+        timestamp, fees = self._timestamp_and_fees(bases)
         # First guess of the legs from a simulation (no block mined): usually the first real
         # execution is then already the final one. Any difference shows up in the checks below.
         guess = self._simulate(bases, selected, timestamp)
@@ -182,13 +183,14 @@ class Builder:
                             return None
         return guess
 
-    def _fees(self, bases: dict[int, int]) -> dict[int, int]:
-        """Gas price for the sequencer's legs: twice the parent's base fee covers any rise."""
-        fees = {}
-        for chain_id, chain in self.chains.items():
-            parent = chain.rpc.call("eth_getBlockByNumber", hex(bases[chain_id]), False)
-            fees[chain_id] = max(2 * int(parent.get("baseFeePerGas", "0x0"), 16), 1_000_000_000)
-        return fees
+    def _timestamp_and_fees(self, bases: dict[int, int]) -> tuple[int, dict[int, int]]:
+        """From each rollup's parent block, fetched once: one timestamp for every new block
+        (now, and past every parent), and the gas price of the sequencer's legs per rollup
+        (twice the parent's base fee covers any rise)."""
+        parents = self._each(lambda chain_id, chain: chain.rpc.call("eth_getBlockByNumber", hex(bases[chain_id]), False))
+        timestamp = max(int(time.time()), max(int(p["timestamp"], 16) for p in parents.values()) + 1)
+        fees = {c: max(2 * int(p.get("baseFeePerGas", "0x0"), 16), 1_000_000_000) for c, p in parents.items()}
+        return timestamp, fees
 
     def _roll_back(self, bases: dict[int, int]) -> None:
         for chain_id, chain in self.chains.items():

@@ -227,8 +227,7 @@ class Sequencer:
         self.journal.plan_tick(number, bases)
         self._crash_point("planned")
 
-        timestamp = self._timestamp(bases)
-        plan = self.builder.build(bases, candidates, timestamp)
+        plan = self.builder.build(bases, candidates)
         self.journal.seal_tick(number, plan)
         self._crash_point("sealed")
 
@@ -263,11 +262,6 @@ class Sequencer:
                 self._halt(f"chain {chain_id} is at block {height}, expected {bases[chain_id]}: "
                            "another block producer is active on this rollup")
                 raise Halted(self.halted)
-
-    def _timestamp(self, bases: dict[int, int]) -> int:
-        parents = [int(c.rpc.call("eth_getBlockByNumber", hex(bases[i]), False)["timestamp"], 16)
-                   for i, c in self.chains.items()]
-        return max(int(time.time()), max(parents) + 1)
 
     def _halt(self, reason: str) -> None:
         self.halted = reason
