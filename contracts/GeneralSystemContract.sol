@@ -4,15 +4,16 @@ pragma solidity 0.8.28;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IGeneralSystemContract} from "./interfaces/IGeneralSystemContract.sol";
 import {IncrementalMerkleTree} from "./libraries/IncrementalMerkleTree.sol";
-import {SequencerAuthority} from "./SequencerAuthority.sol";
+import {CounterpartTrees} from "./CounterpartTrees.sol";
 
 /// @title GeneralSystemContract
 /// @notice See IGeneralSystemContract. One copy per rollup, at the same address on each.
-/// @dev Storage (the L1 inbox proves it): slot 2 maps destination chain id => trigger tree,
-///      slot 3 maps source chain id => action tree, laid out as in MintBurnSystemContract.
+/// @dev Trigger trees are the outbound trees of CounterpartTrees (slot 2, keyed by destination),
+///      action trees the inbound ones (slot 3, keyed by source), laid out as in
+///      MintBurnSystemContract; nonces start at 1 after the genesis leaf.
 ///      The running action's sender and source live in transient storage, so they are visible
 ///      only while `action` runs and cost no storage writes.
-contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, IGeneralSystemContract {
+contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IGeneralSystemContract {
     using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
     /// @dev Largest gas limit a trigger may ask for: a destination block must always fit one.
@@ -28,16 +29,16 @@ contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, 
 
     address private immutable _MINT_BURN;
 
-    mapping(uint256 destinationChainId => IncrementalMerkleTree.Tree) private _triggerTrees;
-    mapping(uint256 sourceChainId => IncrementalMerkleTree.Tree) private _actionTrees;
-
     address private transient _messageSender;
     uint256 private transient _messageSourceChainId;
 
-    /// @param owner_     Account allowed to rotate the sequencer.
-    /// @param sequencer_ The sequencer, sole caller of `action`.
-    /// @param mintBurn_  The MintBurn system contract on this rollup, which actions may not call.
-    constructor(address owner_, address sequencer_, address mintBurn_) SequencerAuthority(owner_, sequencer_) {
+    /// @param owner_          Account allowed to rotate the sequencer.
+    /// @param sequencer_      The sequencer, sole caller of `action`.
+    /// @param mintBurn_       The MintBurn system contract on this rollup, which actions may not call.
+    /// @param rollupChainIds_ Every rollup of the shared sequencer (see CounterpartTrees).
+    constructor(address owner_, address sequencer_, address mintBurn_, uint256[] memory rollupChainIds_)
+        CounterpartTrees(owner_, sequencer_, rollupChainIds_)
+    {
         _MINT_BURN = mintBurn_;
     }
 
@@ -49,7 +50,7 @@ contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, 
     {
         _validateCall(destinationChainId, target, gasLimit);
 
-        IncrementalMerkleTree.Tree storage tree = _triggerTrees[destinationChainId];
+        IncrementalMerkleTree.Tree storage tree = _outboundTrees[destinationChainId];
         uint256 nonce = tree.count;
         legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, target, gasLimit, data);
         tree.insert(legHash_);
@@ -67,7 +68,7 @@ contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, 
         uint256 gasLimit
     ) external onlySequencer nonReentrant returns (bytes32 legHash_) {
         _validateCall(sourceChainId, target, gasLimit);
-        IncrementalMerkleTree.Tree storage tree = _actionTrees[sourceChainId];
+        IncrementalMerkleTree.Tree storage tree = _inboundTrees[sourceChainId];
         uint256 expected = tree.count;
         if (nonce != expected) revert GeneralUnexpectedNonce(sourceChainId, expected, nonce);
         // EIP-150 forwards at most 63/64 of what is left: demand enough that the target gets
@@ -102,22 +103,22 @@ contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, 
 
     /// @inheritdoc IGeneralSystemContract
     function triggerRoot(uint256 destinationChainId) external view returns (bytes32 root_) {
-        root_ = _triggerTrees[destinationChainId].root;
+        root_ = _outboundTrees[destinationChainId].root;
     }
 
     /// @inheritdoc IGeneralSystemContract
     function triggerCount(uint256 destinationChainId) external view returns (uint256 count_) {
-        count_ = _triggerTrees[destinationChainId].count;
+        count_ = _outboundTrees[destinationChainId].count;
     }
 
     /// @inheritdoc IGeneralSystemContract
     function actionRoot(uint256 sourceChainId) external view returns (bytes32 root_) {
-        root_ = _actionTrees[sourceChainId].root;
+        root_ = _inboundTrees[sourceChainId].root;
     }
 
     /// @inheritdoc IGeneralSystemContract
     function actionCount(uint256 sourceChainId) external view returns (uint256 count_) {
-        count_ = _actionTrees[sourceChainId].count;
+        count_ = _inboundTrees[sourceChainId].count;
     }
 
     /// @inheritdoc IGeneralSystemContract
@@ -148,9 +149,7 @@ contract GeneralSystemContract is SequencerAuthority, ReentrancyGuardTransient, 
     /// @param target             Contract to call on the destination.
     /// @param gasLimit           Gas for the call.
     function _validateCall(uint256 counterpartChainId, address target, uint256 gasLimit) private view {
-        if (counterpartChainId == 0 || counterpartChainId == block.chainid) {
-            revert GeneralInvalidCounterpart(counterpartChainId);
-        }
+        if (!_isCounterpart(counterpartChainId)) revert GeneralInvalidCounterpart(counterpartChainId);
         // System contracts sit at the same address on every rollup, so these checks on the
         // source rollup already hold for the destination.
         if (target == address(0) || target == address(this) || target == _MINT_BURN) {

@@ -5,22 +5,23 @@ import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {IMintBurnSystemContract} from "./interfaces/IMintBurnSystemContract.sol";
 import {IncrementalMerkleTree} from "./libraries/IncrementalMerkleTree.sol";
-import {SequencerAuthority} from "./SequencerAuthority.sol";
+import {CounterpartTrees} from "./CounterpartTrees.sol";
 
 /// @title MintBurnSystemContract
 /// @notice See IMintBurnSystemContract. One copy per rollup, at the same address on each.
-/// @dev Storage (the L1 inbox proves it): slot 2 maps destination chain id => burn tree, slot 3
-///      maps source chain id => mint tree; each tree's root is at keccak256(chainId . slot) and
-///      its count one slot after. The nonce of a leg is its tree's count, so no nonce is stored.
-contract MintBurnSystemContract is SequencerAuthority, IMintBurnSystemContract {
+/// @dev Burn trees are the outbound trees of CounterpartTrees (slot 2, keyed by destination),
+///      mint trees the inbound ones (slot 3, keyed by source); each tree's root is at
+///      keccak256(chainId . slot) and its count one slot after. The nonce of a leg is its tree's
+///      count, so no nonce is stored; leaf 0 is the genesis leaf, so nonces start at 1.
+contract MintBurnSystemContract is CounterpartTrees, IMintBurnSystemContract {
     using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
-    mapping(uint256 destinationChainId => IncrementalMerkleTree.Tree) private _burnTrees;
-    mapping(uint256 sourceChainId => IncrementalMerkleTree.Tree) private _mintTrees;
-
-    /// @param owner_     Account allowed to rotate the sequencer.
-    /// @param sequencer_ The sequencer, sole caller of `mint`.
-    constructor(address owner_, address sequencer_) SequencerAuthority(owner_, sequencer_) {}
+    /// @param owner_          Account allowed to rotate the sequencer.
+    /// @param sequencer_      The sequencer, sole caller of `mint`.
+    /// @param rollupChainIds_ Every rollup of the shared sequencer (see CounterpartTrees).
+    constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_)
+        CounterpartTrees(owner_, sequencer_, rollupChainIds_)
+    {}
 
     /// @inheritdoc IMintBurnSystemContract
     function burn(uint256 destinationChainId, address recipient, address token, uint256 amount)
@@ -32,7 +33,7 @@ contract MintBurnSystemContract is SequencerAuthority, IMintBurnSystemContract {
             revert MintBurnUnsupportedToken(token);
         }
 
-        IncrementalMerkleTree.Tree storage tree = _burnTrees[destinationChainId];
+        IncrementalMerkleTree.Tree storage tree = _outboundTrees[destinationChainId];
         uint256 nonce = tree.count;
         legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, recipient, token, amount);
 
@@ -52,7 +53,7 @@ contract MintBurnSystemContract is SequencerAuthority, IMintBurnSystemContract {
         uint256 amount
     ) external onlySequencer returns (bytes32 legHash_) {
         _validateTransfer(sourceChainId, recipient, amount);
-        IncrementalMerkleTree.Tree storage tree = _mintTrees[sourceChainId];
+        IncrementalMerkleTree.Tree storage tree = _inboundTrees[sourceChainId];
         uint256 expected = tree.count;
         if (nonce != expected) revert MintBurnUnexpectedNonce(sourceChainId, expected, nonce);
 
@@ -66,22 +67,22 @@ contract MintBurnSystemContract is SequencerAuthority, IMintBurnSystemContract {
 
     /// @inheritdoc IMintBurnSystemContract
     function burnRoot(uint256 destinationChainId) external view returns (bytes32 root_) {
-        root_ = _burnTrees[destinationChainId].root;
+        root_ = _outboundTrees[destinationChainId].root;
     }
 
     /// @inheritdoc IMintBurnSystemContract
     function burnCount(uint256 destinationChainId) external view returns (uint256 count_) {
-        count_ = _burnTrees[destinationChainId].count;
+        count_ = _outboundTrees[destinationChainId].count;
     }
 
     /// @inheritdoc IMintBurnSystemContract
     function mintRoot(uint256 sourceChainId) external view returns (bytes32 root_) {
-        root_ = _mintTrees[sourceChainId].root;
+        root_ = _inboundTrees[sourceChainId].root;
     }
 
     /// @inheritdoc IMintBurnSystemContract
     function mintCount(uint256 sourceChainId) external view returns (uint256 count_) {
-        count_ = _mintTrees[sourceChainId].count;
+        count_ = _inboundTrees[sourceChainId].count;
     }
 
     /// @inheritdoc IMintBurnSystemContract
@@ -102,9 +103,7 @@ contract MintBurnSystemContract is SequencerAuthority, IMintBurnSystemContract {
     /// @param recipient          Account credited on the destination.
     /// @param amount             Amount moved.
     function _validateTransfer(uint256 counterpartChainId, address recipient, uint256 amount) private view {
-        if (counterpartChainId == 0 || counterpartChainId == block.chainid) {
-            revert MintBurnInvalidCounterpart(counterpartChainId);
-        }
+        if (!_isCounterpart(counterpartChainId)) revert MintBurnInvalidCounterpart(counterpartChainId);
         if (recipient == address(0)) revert MintBurnZeroRecipient();
         if (amount == 0) revert MintBurnZeroAmount();
     }

@@ -5,7 +5,7 @@ README's gas table.
 """
 
 import click
-from ape import accounts, project
+from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from svs.gas import format_table, measure_leg_gas, measure_tree_gas
@@ -16,8 +16,9 @@ from svs.gas import format_table, measure_leg_gas, measure_tree_gas
 def cli(rounds: int) -> None:
     """Print gas per leg transaction (first leg of a pair, and steady state)."""
     owner, sequencer, user, recipient = (accounts.test_accounts[i] for i in range(4))
-    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer)
-    general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn)
+    rollups = [chain.chain_id, 901]  # this chain and one counterpart
+    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups)
+    general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, rollups)
     token = owner.deploy(project.BridgeableToken, "Shared", "SHR", mint_burn, user, 10**24)
     counter = owner.deploy(project.CrossChainCounter, general)
     report = measure_leg_gas(mint_burn, general, token, counter, sequencer, user, recipient, 901, rounds)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from svs.chains import ChainError
-from svs.deploy import DeploymentError
+from svs.deploy import DeploymentError, InboxConfig
 from svs.recovery import RecoveryError
 from svs.sequencer import CRASH_POINTS
 from svs.service import Service, ServiceOptions, install_signal_handlers
@@ -45,11 +45,20 @@ def _urls(ctx, param, value: str | None) -> list[str]:
 @click.option("--attach", callback=_urls, help="Comma-separated node URLs (L1 first) instead of starting anvil.")
 @click.option("--max-block-txs", default=1000, show_default=True, type=click.IntRange(min=1),
               help="User transactions per rollup per tick at most.")
+@click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
+              help="Post every rollup's batch to the L1 inbox every this many ticks (0: never).")
+@click.option("--l1-mode", type=click.Choice(["strict", "optimistic"]), default="strict", show_default=True,
+              help="strict: the inbox checks storage proofs on every batch; optimistic: bond + challenges.")
+@click.option("--bond", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Optimistic mode: the sequencer's bond, in ether.")
+@click.option("--challenge-window", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Optimistic mode: seconds during which a batch can be challenged.")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Run the demo once the sequencer is up.")
 @click.option("--exit", "exit_after_demo", is_flag=True, help="Exit after the demo instead of serving until Ctrl-C.")
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
-def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo, exit_after_demo, crash_at):
+def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, batch_every, l1_mode, bond,
+        challenge_window, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("urllib3", "web3", "ape"):
@@ -59,8 +68,10 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_t
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
     if attach and len(attach) != rollups + 1:
         raise click.BadParameter(f"--attach gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
+    inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
+             if l1_mode == "optimistic" else InboxConfig())
     options = ServiceOptions(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo,
-                             exit_after_demo, crash_at)
+                             exit_after_demo, crash_at, batch_every, inbox)
     service = Service(options)
     install_signal_handlers(service)
     try:

@@ -28,14 +28,13 @@ from eth_account import Account
 from eth_utils import keccak
 
 from svs import accounts
-from svs.legs import MINT_SELECTOR, TransferLeg, destination_calldata
+from svs.legs import BURN_SELECTOR, MINT_SELECTOR, TransferLeg, destination_calldata
 from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
 from svs.ports import free_port_block
 from svs.signer import LegacySigner
 
 log = logging.getLogger(__name__)
 
-BURN_SELECTOR = keccak(text="burn(uint256,address,address,uint256)")[:4]
 GAS_PRICE = 3 * 10**9
 BURN_GAS = 150_000
 AMOUNT = 10**15
@@ -126,7 +125,9 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
         for i in range(per_chain):
             sender_index, nonce = i % len(senders), i // len(senders)
             burns[source].append(signers[sender_index].sign(nonce, GAS_PRICE, BURN_GAS, bytes.fromhex(mint_burn[2:]), 0, data))
-            legs[destination].append(TransferLeg(source, destination, i, senders[sender_index].address, recipient, token, AMOUNT))
+            nonce_on_pair = i + 1  # leaf 0 of every tree is the genesis leaf
+            legs[destination].append(TransferLeg(source, destination, nonce_on_pair, senders[sender_index].address,
+                                                 recipient, token, AMOUNT))
     mints: dict[int, list[bytes]] = {a: [], b: []}
     if with_mints:
         sequencer = accounts.sequencer()
@@ -134,7 +135,7 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
             signer = LegacySigner(bytes(sequencer.key), chain_id)
             mint_burn = bytes.fromhex(chains[chain_id]["contracts"]["MintBurnSystemContract"][2:])
             mints[chain_id] = [signer.sign(n, GAS_PRICE, 200_000, mint_burn, 0, destination_calldata(leg))[0]
-                               for n, leg in enumerate(chain_legs)]
+                               for n, leg in enumerate(chain_legs)]  # n: the sequencer's account nonce
     return Workload(burns, mints)
 
 

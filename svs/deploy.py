@@ -34,12 +34,41 @@ class DeploymentError(RuntimeError):
 
 @dataclass
 class SuiteConfig:
-    """Who owns, sequences and holds the initial token supply."""
+    """Who owns, sequences and holds the initial token supply, and which rollups there are.
+
+    ``rollup_chain_ids`` goes into the system contracts' init code (they seed a tree pair per
+    counterpart), in this order on every rollup, so the addresses are equal everywhere.
+    """
 
     owner: str
     sequencer: str
     token_holder: str
+    rollup_chain_ids: tuple[int, ...]
     initial_supply: int = 10**27
+
+
+@dataclass(frozen=True)
+class InboxConfig:
+    """How the L1 inbox judges batches: strict (proofs on submit) or optimistic (bond + window).
+
+    ``first_blocks``: per rollup, the first L2 block of its first batch (1 on fresh local chains,
+    the deployment block on a public testnet).
+    """
+
+    optimistic: bool = False
+    bond: int = 0
+    challenge_window: int = 0
+    first_blocks: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if self.optimistic and (self.bond <= 0 or self.challenge_window <= 0):
+            raise ValueError("optimistic mode needs a positive bond and challenge window")
+        if not self.optimistic and (self.bond or self.challenge_window):
+            raise ValueError("strict mode takes no bond and no challenge window")
+
+    @property
+    def mode(self) -> str:
+        return "optimistic" if self.optimistic else "strict"
 
 
 @dataclass
@@ -63,11 +92,13 @@ def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
     """Init code of each rollup contract; later ones take earlier ones' addresses."""
     codes: dict[str, bytes] = {}
     codes["MintBurnSystemContract"] = init_code(
-        "MintBurnSystemContract", ["address", "address"], [config.owner, config.sequencer]
+        "MintBurnSystemContract", ["address", "address", "uint256[]"],
+        [config.owner, config.sequencer, list(config.rollup_chain_ids)],
     )
     mint_burn = create2_address(codes["MintBurnSystemContract"])
     codes["GeneralSystemContract"] = init_code(
-        "GeneralSystemContract", ["address", "address", "address"], [config.owner, config.sequencer, mint_burn]
+        "GeneralSystemContract", ["address", "address", "address", "uint256[]"],
+        [config.owner, config.sequencer, mint_burn, list(config.rollup_chain_ids)],
     )
     codes["BridgeableToken"] = init_code(
         "BridgeableToken",
@@ -77,6 +108,19 @@ def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
     general = create2_address(codes["GeneralSystemContract"])
     codes["CrossChainCounter"] = init_code("CrossChainCounter", ["address"], [general])
     return codes
+
+
+def inbox_init_code(config: SuiteConfig, inbox: InboxConfig) -> bytes:
+    """Init code of the L1 BatchInbox for the suite ``config`` describes."""
+    rollup_codes = rollup_init_codes(config)
+    first_blocks = list(inbox.first_blocks) or [1] * len(config.rollup_chain_ids)
+    return init_code(
+        "BatchInbox",
+        ["address", "address", "uint256[]", "uint64[]", "address", "address", "bool", "uint256", "uint256"],
+        [config.owner, config.sequencer, list(config.rollup_chain_ids), first_blocks,
+         create2_address(rollup_codes["MintBurnSystemContract"]), create2_address(rollup_codes["GeneralSystemContract"]),
+         inbox.optimistic, inbox.bond, inbox.challenge_window],
+    )
 
 
 def deploy_create2(w3: Web3, deployer: Account, code: bytes) -> tuple[str, bool]:
@@ -112,11 +156,21 @@ def deploy_rollup_suite(w3: Web3, deployer: Account, config: SuiteConfig) -> dic
     return addresses
 
 
-def write_record(path: Path, chains: list[ChainDeployment], config: SuiteConfig) -> None:
+def deploy_inbox(w3: Web3, deployer: Account, config: SuiteConfig, inbox: InboxConfig) -> str:
+    """Deploy (or find) the BatchInbox on L1; return its address."""
+    address, fresh = deploy_create2(w3, deployer, inbox_init_code(config, inbox))
+    log.info("%s %s BatchInbox on chain %d at %s", "deployed" if fresh else "found", inbox.mode,
+             w3.eth.chain_id, address)
+    return address
+
+
+def write_record(path: Path, chains: list[ChainDeployment], config: SuiteConfig, inbox: InboxConfig) -> None:
     """deployment.json: per chain id, its RPC URL, role and contract addresses by name."""
     record = {
         "sequencer": config.sequencer,
         "owner": config.owner,
+        "rollups": list(config.rollup_chain_ids),
+        "inbox": {"mode": inbox.mode, "bond": inbox.bond, "challengeWindow": inbox.challenge_window},
         "chains": {
             str(c.chain_id): {"rpc": c.rpc_url, "role": c.role, "contracts": c.contracts} for c in chains
         },

@@ -11,7 +11,8 @@ from svs.artifacts import load_artifact
 
 # Contracts whose errors can surface in a destination leg (their ABIs include inherited and
 # library errors, e.g. OpenZeppelin's ERC20InsufficientBalance).
-ERROR_SOURCES = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter")
+ERROR_SOURCES = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter",
+                 "BatchInbox")
 
 
 def _signature_types(entry: dict) -> list[str]:

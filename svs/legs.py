@@ -92,6 +92,8 @@ OUTBOUND_TOPICS = (BURN_LEG_TOPIC, TRIGGER_LEG_TOPIC)
 INBOUND_TOPICS = (MINT_LEG_TOPIC, ACTION_LEG_TOPIC)
 ALL_LEG_TOPICS = OUTBOUND_TOPICS + INBOUND_TOPICS
 
+BURN_SELECTOR = keccak_text(text="burn(uint256,address,address,uint256)")[:4]
+TRIGGER_SELECTOR = keccak_text(text="trigger(uint256,address,bytes,uint256)")[:4]
 MINT_SELECTOR = keccak_text(text="mint(uint256,uint256,address,address,address,uint256)")[:4]
 ACTION_SELECTOR = keccak_text(text="action(uint256,uint256,address,address,bytes,uint256)")[:4]
 

@@ -12,9 +12,10 @@ def rollup_chain_ids(count: int) -> list[int]:
     return [FIRST_ROLLUP_CHAIN_ID + i for i in range(count)]
 
 
-def suite_config() -> SuiteConfig:
+def suite_config(rollups: int) -> SuiteConfig:
     return SuiteConfig(
         owner=accounts.owner().address,
         sequencer=accounts.sequencer().address,
         token_holder=accounts.user(0).address,
+        rollup_chain_ids=tuple(rollup_chain_ids(rollups)),
     )

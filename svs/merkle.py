@@ -32,12 +32,20 @@ def _zero_hashes() -> list[bytes]:
 ZERO_HASHES: list[bytes] = _zero_hashes()
 """ZERO_HASHES[h] is the hash of an empty subtree of height h (0 <= h <= 32)."""
 
+GENESIS_LEAF = keccak(b"shared-validity-sequencer.genesis-leaf")
+"""Leaf 0 of every system-contract tree (CounterpartTrees.GENESIS_LEAF), so nonces start at 1."""
+
 
 @dataclass
 class MerkleTree:
     """An append-only depth-32 tree that remembers its leaves."""
 
     leaves: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def seeded(cls, leaves: list[bytes] = ()) -> "MerkleTree":
+        """A system-contract tree: the genesis leaf, then ``leaves``."""
+        return cls([GENESIS_LEAF, *leaves])
 
     @property
     def count(self) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from svs.admission import Rejected, SenderState, admit
+from svs.batcher import Batcher, BatchReport
 from svs.builder import Builder, RollupChain
 from svs.journal import Journal
 from svs.mempool import Mempool, PendingTx
@@ -53,6 +54,7 @@ class TickReport:
     attempts: int
     roots_agree: bool
     seconds: float
+    l1_batch: "BatchReport | None" = None  # set on the ticks that posted to L1
 
     def line(self) -> str:
         chains = " | ".join(
@@ -60,8 +62,9 @@ class TickReport:
         )
         height = max(self.heights.values())
         roots = "roots agree" if self.roots_agree else "ROOTS DISAGREE"
-        return (f"tick {self.tick} height {height} | {chains} | pairs {self.pairs} | {roots} | "
+        line = (f"tick {self.tick} height {height} | {chains} | pairs {self.pairs} | {roots} | "
                 f"{self.attempts} attempt(s) {self.seconds * 1000:.0f} ms")
+        return line + (f" | {self.l1_batch.line()}" if self.l1_batch else "")
 
 
 @dataclass
@@ -92,7 +95,8 @@ class Sequencer:
         self.halted: str | None = None
         self.last_report: TickReport | None = None
         self.last_roots: list[PairRoots] = []
-        self.last_batch: dict | None = None  # set by the L1 batcher
+        self.batcher: Batcher | None = None  # posts to the L1 inbox every K committed ticks
+        self.last_batch: dict | None = None  # the batcher's last report
         self._tick_lock = threading.Lock()
         self._admit_lock = threading.Lock()
         self._base_fee: dict[int, int] = {}
@@ -252,8 +256,19 @@ class Sequencer:
             listener(number, plan)
         self._crash_point("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
+        report.l1_batch = self._post_to_l1(heights)
         self.last_report = report
         return report
+
+    def _post_to_l1(self, heights: dict[int, int]) -> BatchReport | None:
+        """Every K ticks, after the self-check and the commit: post the batches. A failed post
+        is reported (status, tick log) and retried by the next one; it never stops the ticks."""
+        if self.batcher is None:
+            return None
+        batch = self.batcher.on_commit(heights)
+        if batch is not None:
+            self.last_batch = batch.as_dict()
+        return batch
 
     def _check_heights(self, bases: dict[int, int]) -> None:
         for chain_id, chain in self.chains.items():

@@ -20,7 +20,9 @@ from web3 import Web3
 
 from svs import accounts
 from svs.chains import ChainError, L1_CHAIN_ID, Node, load_nodes, rpc_call, save_nodes, start_anvil, stop
-from svs.deploy import ChainDeployment, deploy_rollup_suite, write_record
+from svs.batcher import Batcher, RollupSource
+from svs.deploy import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
+from svs.inbox import InboxClient
 from svs.ingress import Ingress, IngressServer
 from svs.localnet import rollup_chain_ids, suite_config
 from svs.sequencer import Halted, Sequencer, SequencerConfig
@@ -42,6 +44,8 @@ class ServiceOptions:
     demo: bool = True
     exit_after_demo: bool = False
     crash_at: str | None = None
+    batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
+    inbox: InboxConfig = field(default_factory=InboxConfig)
 
     @property
     def ports(self) -> list[int]:
@@ -90,19 +94,21 @@ class Service:
     def deploy(self) -> dict:
         """Deploy (or find) the suite on every rollup, then make the sequencer the only block
         producer (automine off)."""
-        config = suite_config()
+        config = suite_config(self.options.rollups)
         chains = []
         for node in self.nodes:
             deployment = ChainDeployment(node.chain_id, node.rpc_url, node.role)
+            w3 = Web3(Web3.HTTPProvider(node.rpc_url))
             if node.role == "rollup":
-                w3 = Web3(Web3.HTTPProvider(node.rpc_url))
                 if not w3.provider.make_request("anvil_getAutomine", []).get("result", True):
                     w3.provider.make_request("evm_setAutomine", [True])  # deploying needs blocks
                 deployment.contracts = deploy_rollup_suite(w3, accounts.owner(), config)
                 w3.provider.make_request("evm_setAutomine", [False])
+            else:
+                deployment.contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
             chains.append(deployment)
         path = self.options.state_dir / "deployment.json"
-        write_record(path, chains, config)
+        write_record(path, chains, config, self.options.inbox)
         self.deployment = json.loads(path.read_text())
         return self.deployment
 
@@ -111,7 +117,22 @@ class Service:
         config = SequencerConfig(self.options.state_dir, self.options.max_block_txs, self.options.crash_at, rollups)
         self.sequencer = Sequencer(config, accounts.sequencer())
         self.sequencer.start()
+        if self.options.batch_every > 0:
+            self.sequencer.batcher = self._make_batcher()
         return self.sequencer
+
+    def _make_batcher(self) -> Batcher:
+        """The batcher for the deployed inbox; in optimistic mode, top up the bond first."""
+        l1 = next(c for c in self.deployment["chains"].values() if c["role"] == "l1")
+        inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], accounts.sequencer())
+        if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
+            inbox.post_bond(self.options.inbox.bond - inbox.bond())
+            log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)
+        sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general)
+                   for c, chain in self.sequencer.chains.items()}
+        log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
+                 "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
+        return Batcher(inbox, sources, self.options.batch_every)
 
     def start_ingress(self) -> None:
         for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):

@@ -41,6 +41,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # Counterpart rollups for single-chain contract tests (the local chain is 31337).
 CHAIN_A = 901
 CHAIN_B = 902
+LOCAL_CHAIN = 31337
+ROLLUPS = [LOCAL_CHAIN, CHAIN_A, CHAIN_B]  # the system contracts' configured rollups
 INITIAL_SUPPLY = 10**24
 
 
@@ -66,12 +68,12 @@ def bob(accounts):
 
 @pytest.fixture(scope="session")
 def mint_burn(project, owner, sequencer):
-    return owner.deploy(project.MintBurnSystemContract, owner, sequencer)
+    return owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS)
 
 
 @pytest.fixture(scope="session")
 def general(project, owner, sequencer, mint_burn):
-    return owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn)
+    return owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, ROLLUPS)
 
 
 @pytest.fixture(scope="session")

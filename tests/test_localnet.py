@@ -38,7 +38,7 @@ def test_nodes_have_supersim_chain_ids(network):
 def test_suite_lands_at_the_same_predicted_address_on_every_rollup_and_redeploy_is_a_no_op(network):
     nodes = network.nodes
     first = network.deploy()
-    expected = {name: create2_address(code) for name, code in rollup_init_codes(suite_config()).items()}
+    expected = {name: create2_address(code) for name, code in rollup_init_codes(suite_config(2)).items()}
     rollups = [c["contracts"] for c in first["chains"].values() if c["role"] == "rollup"]
     assert rollups == [expected, expected]
     assert set(expected) == set(ROLLUP_CONTRACTS)

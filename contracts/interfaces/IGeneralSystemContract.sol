@@ -50,7 +50,7 @@ interface IGeneralSystemContract is ISequencerAuthority {
         bytes32 legHash
     );
 
-    /// @dev The counterpart chain id is 0 or this chain's own id.
+    /// @dev The chain id is not a configured counterpart rollup (0, this chain, or unknown).
     error GeneralInvalidCounterpart(uint256 chainId);
 
     /// @dev `target` is zero, this contract or the MintBurn system contract.

@@ -12,7 +12,8 @@ import {ISequencerAuthority} from "./ISequencerAuthority.sol";
 ///      amount))` to a Merkle tree: burns to the burn tree of their destination, mints to the
 ///      mint tree of their source. An honest sequencer keeps, for every pair of rollups S and D,
 ///      `burnRoot(D)` on S equal to `mintRoot(S)` on D, with equal counts. Nonces count per
-///      (source, destination) pair: the nonce of a leg is its index in its tree.
+///      (source, destination) pair: the nonce of a leg is its index in its tree, whose leaf 0 is
+///      the genesis leaf (see CounterpartTrees), so the first leg of a pair has nonce 1.
 interface IMintBurnSystemContract is ISequencerAuthority {
     /// @notice `sender` burned `amount` of `token` on this chain for `recipient` on
     ///         `destinationChainId`. Carries everything the sequencer needs to build the mint.
@@ -58,7 +59,7 @@ interface IMintBurnSystemContract is ISequencerAuthority {
     /// @dev The recipient is the zero address.
     error MintBurnZeroRecipient();
 
-    /// @dev The counterpart chain id is 0 or this chain's own id.
+    /// @dev The chain id is not a configured counterpart rollup (0, this chain, or unknown).
     error MintBurnInvalidCounterpart(uint256 chainId);
 
     /// @dev `token` does not report the ERC-7802 interface through ERC-165.

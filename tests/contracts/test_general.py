@@ -7,7 +7,7 @@ import pytest
 from eth_utils import keccak
 
 from svs.legs import CallLeg
-from svs.merkle import ZERO, MerkleTree
+from svs.merkle import MerkleTree
 
 from ..conftest import CHAIN_A, CHAIN_B
 
@@ -26,12 +26,12 @@ def test_trigger_appends_leaf_and_emits(general, counter, alice, local_chain_id)
     data = increment_data(counter, 5)
     receipt = general.trigger(CHAIN_A, counter, data, GAS, sender=alice)
 
-    leg = CallLeg(local_chain_id, CHAIN_A, 0, alice.address, counter.address, GAS, data)
-    assert general.triggerCount(CHAIN_A) == 1
-    assert bytes(general.triggerRoot(CHAIN_A)) == MerkleTree([leg.leg_hash()]).root()
+    leg = CallLeg(local_chain_id, CHAIN_A, 1, alice.address, counter.address, GAS, data)
+    assert general.triggerCount(CHAIN_A) == 2
+    assert bytes(general.triggerRoot(CHAIN_A)) == MerkleTree.seeded([leg.leg_hash()]).root()
     [event] = receipt.decode_logs(general.TriggerLeg)
     assert event.destinationChainId == CHAIN_A
-    assert event.nonce == 0
+    assert event.nonce == 1
     assert event.sender == alice.address
     assert event.target == counter.address
     assert event.gasLimit == GAS
@@ -44,23 +44,23 @@ def test_trigger_nonces_count_per_destination(general, counter, alice):
     for _ in range(2):
         general.trigger(CHAIN_A, counter, data, GAS, sender=alice)
     receipt = general.trigger(CHAIN_B, counter, data, GAS, sender=alice)
-    assert receipt.decode_logs(general.TriggerLeg)[0].nonce == 0
-    assert (general.triggerCount(CHAIN_A), general.triggerCount(CHAIN_B)) == (2, 1)
+    assert receipt.decode_logs(general.TriggerLeg)[0].nonce == 1  # genesis leaf is index 0
+    assert (general.triggerCount(CHAIN_A), general.triggerCount(CHAIN_B)) == (3, 2)
 
 
 def test_action_runs_call_with_message_context_and_appends_leaf(general, counter, sequencer, alice, local_chain_id):
     data = increment_data(counter, 5)
-    receipt = general.action(CHAIN_A, 0, alice, counter, data, GAS, sender=sequencer)
+    receipt = general.action(CHAIN_A, 1, alice, counter, data, GAS, sender=sequencer)
 
     assert counter.count() == 5
     assert counter.lastSender() == alice.address  # messageSender() during the call
     assert counter.lastSourceChainId() == CHAIN_A  # messageSourceChainId() during the call
-    leg = CallLeg(CHAIN_A, local_chain_id, 0, alice.address, counter.address, GAS, data)
-    assert general.actionCount(CHAIN_A) == 1
-    assert bytes(general.actionRoot(CHAIN_A)) == MerkleTree([leg.leg_hash()]).root()
+    leg = CallLeg(CHAIN_A, local_chain_id, 1, alice.address, counter.address, GAS, data)
+    assert general.actionCount(CHAIN_A) == 2
+    assert bytes(general.actionRoot(CHAIN_A)) == MerkleTree.seeded([leg.leg_hash()]).root()
     [event] = receipt.decode_logs(general.ActionLeg)
     assert event.sourceChainId == CHAIN_A
-    assert event.nonce == 0
+    assert event.nonce == 1
     assert event.sender == alice.address
     assert event.target == counter.address
     assert event.gasLimit == GAS
@@ -79,8 +79,8 @@ def test_leg_hash_matches_python_encoding(general, counter, alice):
 def test_failed_call_reverts_action_with_target_reason_and_appends_nothing(general, counter, sequencer, alice):
     reason = selector("CrossChainCounterZeroIncrement()")
     with ape.reverts(general.GeneralActionFailed, target=counter.address, reason=reason):
-        general.action(CHAIN_A, 0, alice, counter, increment_data(counter, 0), GAS, sender=sequencer)
-    assert general.actionCount(CHAIN_A) == 0 and bytes(general.actionRoot(CHAIN_A)) == ZERO
+        general.action(CHAIN_A, 1, alice, counter, increment_data(counter, 0), GAS, sender=sequencer)
+    assert general.actionCount(CHAIN_A) == 1 and bytes(general.actionRoot(CHAIN_A)) == MerkleTree.seeded().root()
     assert counter.count() == 0
 
 
@@ -94,15 +94,15 @@ def test_action_that_reenters_trigger_fails(general, probes, sequencer, alice):
     data = bytes(probes.reenterTrigger.as_transaction(general).data)
     reason = selector("ReentrancyGuardReentrantCall()")
     with ape.reverts(general.GeneralActionFailed, target=probes.address, reason=reason):
-        general.action(CHAIN_A, 0, alice, probes, data, GAS, sender=sequencer)
+        general.action(CHAIN_A, 1, alice, probes, data, GAS, sender=sequencer)
 
 
 def test_action_that_reenters_action_fails(general, probes, sequencer, alice):
     # The probe is not the sequencer, and even the sequencer could not nest: both guards hold.
     data = bytes(probes.reenterAction.as_transaction(general).data)
     with ape.reverts(general.GeneralActionFailed):
-        general.action(CHAIN_A, 0, alice, probes, data, GAS, sender=sequencer)
-    assert general.actionCount(CHAIN_A) == 0
+        general.action(CHAIN_A, 1, alice, probes, data, GAS, sender=sequencer)
+    assert general.actionCount(CHAIN_A) == 1
 
 
 def test_return_data_bomb_is_cut_to_256_bytes(general, probes, sequencer, alice):
@@ -112,12 +112,12 @@ def test_return_data_bomb_is_cut_to_256_bytes(general, probes, sequencer, alice)
     first_256 = bytearray(256)
     first_256[0x5F] = 0x80
     with ape.reverts(general.GeneralActionFailed, target=probes.address, reason=bytes(first_256)):
-        general.action(CHAIN_A, 0, alice, probes, data, 5_000_000, sender=sequencer, gas=6_000_000)
+        general.action(CHAIN_A, 1, alice, probes, data, 5_000_000, sender=sequencer, gas=6_000_000)
 
 
 def test_call_gets_exactly_its_gas_limit(general, probes, sequencer, alice):
     gas_limit = 500_000
-    general.action(CHAIN_A, 0, alice, probes, bytes(probes.recordGas.as_transaction().data), gas_limit,
+    general.action(CHAIN_A, 1, alice, probes, bytes(probes.recordGas.as_transaction().data), gas_limit,
                    sender=sequencer, gas=3_000_000)
     seen = probes.gasSeen()
     # The callee sees its gas limit less the few opcodes before GAS runs, never more and never
@@ -128,29 +128,29 @@ def test_call_gets_exactly_its_gas_limit(general, probes, sequencer, alice):
 def test_action_that_runs_out_of_gas_fails_without_harming_the_transaction(general, probes, sequencer, alice):
     data = bytes(probes.burnAllGas.as_transaction().data)
     with ape.reverts(general.GeneralActionFailed, target=probes.address, reason=b""):
-        general.action(CHAIN_A, 0, alice, probes, data, 100_000, sender=sequencer, gas=1_000_000)
+        general.action(CHAIN_A, 1, alice, probes, data, 100_000, sender=sequencer, gas=1_000_000)
 
 
 def test_action_with_too_little_gas_left_reverts_instead_of_starving_the_call(general, counter, sequencer, alice):
     gas_limit = 2_000_000
     with ape.reverts(general.GeneralInsufficientGas):
-        general.action(CHAIN_A, 0, alice, counter, increment_data(counter, 1), gas_limit,
+        general.action(CHAIN_A, 1, alice, counter, increment_data(counter, 1), gas_limit,
                        sender=sequencer, gas=1_500_000)
     assert counter.count() == 0
 
 
 def test_action_reverts_when_not_sequencer(general, counter, alice):
     with ape.reverts(general.SequencerUnauthorized, caller=alice.address):
-        general.action(CHAIN_A, 0, alice, counter, increment_data(counter, 1), GAS, sender=alice)
+        general.action(CHAIN_A, 1, alice, counter, increment_data(counter, 1), GAS, sender=alice)
 
 
 def test_action_rejects_wrong_nonce(general, counter, sequencer, alice):
     data = increment_data(counter, 1)
-    with ape.reverts(general.GeneralUnexpectedNonce, sourceChainId=CHAIN_A, expected=0, actual=1):
+    with ape.reverts(general.GeneralUnexpectedNonce, sourceChainId=CHAIN_A, expected=1, actual=2):
+        general.action(CHAIN_A, 2, alice, counter, data, GAS, sender=sequencer)
+    general.action(CHAIN_A, 1, alice, counter, data, GAS, sender=sequencer)
+    with ape.reverts(general.GeneralUnexpectedNonce, sourceChainId=CHAIN_A, expected=2, actual=1):
         general.action(CHAIN_A, 1, alice, counter, data, GAS, sender=sequencer)
-    general.action(CHAIN_A, 0, alice, counter, data, GAS, sender=sequencer)
-    with ape.reverts(general.GeneralUnexpectedNonce, sourceChainId=CHAIN_A, expected=1, actual=0):
-        general.action(CHAIN_A, 0, alice, counter, data, GAS, sender=sequencer)
 
 
 @pytest.mark.parametrize("which", ["general", "mint_burn", "zero"])
@@ -161,7 +161,7 @@ def test_calls_to_system_contracts_or_zero_are_forbidden(general, mint_burn, seq
         if leg == "trigger":
             general.trigger(CHAIN_A, target, b"", GAS, sender=alice)
         else:
-            general.action(CHAIN_A, 0, alice, target, b"", GAS, sender=sequencer)
+            general.action(CHAIN_A, 1, alice, target, b"", GAS, sender=sequencer)
 
 
 @pytest.mark.parametrize("gas_limit", [0, 10_000_001])
@@ -170,16 +170,16 @@ def test_gas_limit_out_of_range_reverts(general, counter, alice, gas_limit):
         general.trigger(CHAIN_A, counter, b"", gas_limit, sender=alice)
 
 
-@pytest.mark.parametrize("counterpart", ["self", "zero"])
+@pytest.mark.parametrize("counterpart", ["self", "zero", "unconfigured"])
 @pytest.mark.parametrize("leg", ["trigger", "action"])
-def test_counterpart_equal_to_this_chain_or_zero_reverts(general, counter, sequencer, alice, local_chain_id,
-                                                         counterpart, leg):
-    chain_id = local_chain_id if counterpart == "self" else 0
+def test_counterpart_that_is_not_a_configured_rollup_reverts(general, counter, sequencer, alice, local_chain_id,
+                                                            counterpart, leg):
+    chain_id = {"self": local_chain_id, "zero": 0, "unconfigured": 903}[counterpart]
     with ape.reverts(general.GeneralInvalidCounterpart, chainId=chain_id):
         if leg == "trigger":
             general.trigger(chain_id, counter, b"", GAS, sender=alice)
         else:
-            general.action(chain_id, 0, alice, counter, b"", GAS, sender=sequencer)
+            general.action(chain_id, 1, alice, counter, b"", GAS, sender=sequencer)
 
 
 def test_views_report_configuration(general, mint_burn, sequencer):

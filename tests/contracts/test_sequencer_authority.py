@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from ..conftest import CHAIN_A
+from ..conftest import CHAIN_A, ROLLUPS
 
 ZERO = "0x" + "00" * 20
 
@@ -30,9 +30,9 @@ def test_owner_rotates_sequencer_with_event(system_contract, owner, sequencer, b
 def test_rotation_moves_the_power_to_mint(mint_burn, token, owner, sequencer, alice, bob):
     mint_burn.setSequencer(bob, sender=owner)
     with ape.reverts(mint_burn.SequencerUnauthorized, caller=sequencer.address):
-        mint_burn.mint(CHAIN_A, 0, alice, bob, token, 1, sender=sequencer)
-    mint_burn.mint(CHAIN_A, 0, alice, bob, token, 1, sender=bob)
-    assert mint_burn.mintCount(CHAIN_A) == 1
+        mint_burn.mint(CHAIN_A, 1, alice, bob, token, 1, sender=sequencer)
+    mint_burn.mint(CHAIN_A, 1, alice, bob, token, 1, sender=bob)
+    assert mint_burn.mintCount(CHAIN_A) == 2  # genesis leaf + bob's mint
 
 
 def test_only_owner_rotates(system_contract, sequencer, bob):
@@ -45,11 +45,11 @@ def test_zero_sequencer_rejected(system_contract, owner, project):
     with ape.reverts(system_contract.SequencerZeroAddress):
         system_contract.setSequencer(ZERO, sender=owner)
     with ape.reverts(project.MintBurnSystemContract.SequencerZeroAddress):
-        owner.deploy(project.MintBurnSystemContract, owner, ZERO)
+        owner.deploy(project.MintBurnSystemContract, owner, ZERO, ROLLUPS)
 
 
 def test_deployment_emits_the_first_sequencer(chain, project, owner, sequencer):
-    contract = owner.deploy(project.MintBurnSystemContract, owner, sequencer)
+    contract = owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS)
     receipt = chain.provider.get_receipt(contract.txn_hash)
     [event] = receipt.decode_logs(contract.SequencerChanged)
     assert (event.previousSequencer, event.newSequencer) == (ZERO, sequencer.address)

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.15;
+
+import {SecureMerkleTrie} from "@eth-optimism/contracts-bedrock/src/libraries/trie/SecureMerkleTrie.sol";
+import {RLPReader} from "@eth-optimism/contracts-bedrock/src/libraries/rlp/RLPReader.sol";
+
+/// @title StateProofs
+/// @notice Reads an account's storage root and its storage slots out of `eth_getProof` proofs,
+///         with OP's audited SecureMerkleTrie and RLPReader doing the trie work.
+/// @dev A proof that does not lead from the root to the key reverts inside OP's library (with a
+///      "MerkleTrie: ..." reason or an RLP error). Those proofs can only show inclusion: a slot
+///      that holds zero is absent from the trie and cannot be proven, which is why every slot the
+///      inbox reads is non-zero by construction (see CounterpartTrees).
+///
+///      Gas: OP's trie code allocates memory for every node it decodes, and EVM memory is paid
+///      for quadratically and never freed within a transaction. A batch checks dozens of proofs,
+///      so each function here resets the free memory pointer on return: nothing it allocated is
+///      referenced afterwards (it returns only stack values).
+library StateProofs {
+    /// @dev The proven account is not the four-field [nonce, balance, storageRoot, codeHash].
+    error StateProofsMalformedAccount(address account);
+
+    /// @dev The proven slot value is longer than 32 bytes.
+    error StateProofsMalformedSlotValue(bytes32 slot);
+
+    /// @notice Storage root of `account` under `stateRoot`.
+    /// @param stateRoot The state root the proof is checked against.
+    /// @param account   The account, whose key is keccak256(account).
+    /// @param proof     The account proof (eth_getProof's `accountProof`).
+    /// @return storageRoot_ The account's storage root.
+    function storageRoot(bytes32 stateRoot, address account, bytes[] calldata proof)
+        internal
+        pure
+        returns (bytes32 storageRoot_)
+    {
+        uint256 freeMemory = _freeMemoryPointer();
+        bytes memory encoded = SecureMerkleTrie.get(abi.encodePacked(account), proof, stateRoot);
+        RLPReader.RLPItem[] memory fields = RLPReader.readList(encoded);
+        if (fields.length != 4) revert StateProofsMalformedAccount(account);
+        bytes memory root = RLPReader.readBytes(fields[2]);
+        if (root.length != 32) revert StateProofsMalformedAccount(account);
+        storageRoot_ = bytes32(root);
+        _resetFreeMemoryPointer(freeMemory);
+    }
+
+    /// @notice Value of storage `slot` under an account's `storageRoot_`.
+    /// @param storageRoot_ The account's storage root.
+    /// @param slot         The slot, whose key is keccak256(slot).
+    /// @param proof        The slot's proof (eth_getProof's `storageProof[i].proof`).
+    /// @return value_ The slot's value.
+    function slotValue(bytes32 storageRoot_, bytes32 slot, bytes[] calldata proof)
+        internal
+        pure
+        returns (uint256 value_)
+    {
+        uint256 freeMemory = _freeMemoryPointer();
+        bytes memory encoded = SecureMerkleTrie.get(abi.encodePacked(slot), proof, storageRoot_);
+        bytes memory value = RLPReader.readBytes(encoded);
+        if (value.length > 32) revert StateProofsMalformedSlotValue(slot);
+        value_ = uint256(bytes32(value)) >> (8 * (32 - value.length));
+        _resetFreeMemoryPointer(freeMemory);
+    }
+
+    /// @dev Solidity's free memory pointer.
+    function _freeMemoryPointer() private pure returns (uint256 pointer_) {
+        assembly {
+            pointer_ := mload(0x40)
+        }
+    }
+
+    /// @dev Give back the memory allocated since `pointer` was read; only safe when nothing
+    ///      allocated since is used again.
+    function _resetFreeMemoryPointer(uint256 pointer) private pure {
+        assembly {
+            mstore(0x40, pointer)
+        }
+    }
+}

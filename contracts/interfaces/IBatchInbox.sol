@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// 0.8.15 because the inbox links OP's RLP library, which pins it.
+pragma solidity ^0.8.15;
+
+/// @title IBatchInbox
+/// @notice The L1 inbox of the shared sequencer. One transaction carries one batch per rollup.
+///         In strict mode the inbox accepts it only if Merkle-Patricia proofs under the claimed
+///         state roots show, for every ordered pair of rollups (S, D), that S's outbound tree for
+///         D equals D's inbound tree for S (root and count), for transfers (burn/mint) and for
+///         calls (trigger/action). In optimistic mode batches come without proofs, the sequencer
+///         posts a bond, and anyone may prove a mismatch during the challenge window.
+/// @dev What the inbox does NOT check: that a claimed state root is the correct result of
+///      executing the batch data. That needs a fault or validity proof of execution, which is
+///      out of scope; the verifier (`ape run verify`) compares the claims with the rollup nodes.
+interface IBatchInbox {
+    /// @notice The two kinds of cross-chain legs, each with its own pair of trees.
+    enum Tree {
+        Transfer, // burn tree on the source, mint tree on the destination (MintBurn contract)
+        Call // trigger tree on the source, action tree on the destination (General contract)
+    }
+
+    /// @notice One rollup's part of a submission.
+    /// @param chainId    The rollup.
+    /// @param firstBlock First L2 block of the batch; must follow the previous batch's last.
+    /// @param lastBlock  Last L2 block of the batch.
+    /// @param stateRoot  Claimed state root after `lastBlock`.
+    /// @param blockHash  Claimed hash of `lastBlock`.
+    /// @param data       The batch's transactions (opaque to the inbox; its keccak256 is stored).
+    struct Batch {
+        uint256 chainId;
+        uint64 firstBlock;
+        uint64 lastBlock;
+        bytes32 stateRoot;
+        bytes32 blockHash;
+        bytes data;
+    }
+
+    /// @notice Proofs, in `eth_getProof` form, of one system contract's tree slots.
+    /// @param accountProof  The contract's account under the state root.
+    /// @param storageProofs Four per counterpart, counterparts in rollup order (this rollup
+    ///                      skipped): outbound root, outbound count, inbound root, inbound count.
+    struct ContractProof {
+        bytes[] accountProof;
+        bytes[][] storageProofs;
+    }
+
+    /// @notice All proofs for one rollup of a strict submission.
+    struct RollupProof {
+        ContractProof mintBurn;
+        ContractProof general;
+    }
+
+    /// @notice Proof of one tree's root and count slots (challenges and inclusion checks).
+    struct TreeProof {
+        bytes[] accountProof;
+        bytes[] rootProof;
+        bytes[] countProof;
+    }
+
+    /// @notice What the inbox keeps of each rollup's part of an accepted batch.
+    struct RollupRecord {
+        bytes32 stateRoot;
+        bytes32 blockHash;
+        bytes32 dataHash;
+        uint64 firstBlock;
+        uint64 lastBlock;
+    }
+
+    /// @notice Batch `batchIndex` was accepted; one event per rollup.
+    event BatchAccepted(
+        uint256 indexed batchIndex,
+        uint256 indexed chainId,
+        uint64 firstBlock,
+        uint64 lastBlock,
+        bytes32 stateRoot,
+        bytes32 blockHash,
+        bytes32 dataHash
+    );
+
+    /// @notice A challenge proved a pair mismatch: batch `fromBatchIndex` and every later one
+    ///         are void, and the bond went to `challenger`.
+    event BatchesInvalidated(
+        uint256 indexed fromBatchIndex, uint256 source, uint256 destination, Tree tree, address challenger, uint256 bond
+    );
+
+    /// @notice The sequencer's bond grew by `amount` to `total`.
+    event BondPosted(address indexed from, uint256 amount, uint256 total);
+
+    /// @notice The owner made `newSequencer` the only account that may submit.
+    event SequencerChanged(address indexed previousSequencer, address indexed newSequencer);
+
+    /// @dev The caller may not do this (not the sequencer, or not the owner).
+    error InboxUnauthorized(address caller);
+
+    /// @dev Constructor arguments are inconsistent (see the constructor's notes).
+    error InboxInvalidConfig();
+
+    /// @dev A submission must carry exactly one batch per configured rollup.
+    error InboxWrongBatchCount(uint256 expected, uint256 actual);
+
+    /// @dev Batch `index` is for `actual`, where the rollup order says `expected`.
+    error InboxWrongRollup(uint256 index, uint256 expected, uint256 actual);
+
+    /// @dev The batch does not start right after the previous one (a gap, a replay or an overlap).
+    error InboxNonContiguous(uint256 chainId, uint256 expectedFirstBlock, uint256 firstBlock);
+
+    /// @dev The batch's last block is before its first.
+    error InboxEmptyRange(uint256 chainId, uint256 firstBlock, uint256 lastBlock);
+
+    /// @dev Strict mode needs one RollupProof per batch; optimistic mode takes none.
+    error InboxWrongProofCount(uint256 expected, uint256 actual);
+
+    /// @dev A ContractProof for `chainId` has the wrong number of storage proofs.
+    error InboxWrongStorageProofCount(uint256 chainId, uint256 expected, uint256 actual);
+
+    /// @dev Under the claimed state roots, `source`'s outbound tree for `destination` differs
+    ///      from `destination`'s inbound tree for `source`.
+    error InboxPairMismatch(
+        uint256 source,
+        uint256 destination,
+        Tree tree,
+        bytes32 sourceRoot,
+        bytes32 destinationRoot,
+        uint256 sourceCount,
+        uint256 destinationCount
+    );
+
+    /// @dev Optimistic mode: the sequencer's bond is below the required amount.
+    error InboxBondTooLow(uint256 required, uint256 posted);
+
+    /// @dev Challenges and bonds exist only in optimistic mode.
+    error InboxNotOptimistic();
+
+    /// @dev No accepted batch has this index.
+    error InboxUnknownBatch(uint256 batchIndex);
+
+    /// @dev The challenge window of the batch closed at `closedAt`.
+    error InboxChallengeWindowClosed(uint256 batchIndex, uint256 closedAt);
+
+    /// @dev The proofs show the pair's trees equal: an honest batch cannot be challenged.
+    error InboxChallengeFailed(uint256 batchIndex, uint256 source, uint256 destination, Tree tree);
+
+    /// @dev `source` and `destination` are not two distinct configured rollups.
+    error InboxInvalidPair(uint256 source, uint256 destination);
+
+    /// @dev The batch is not final yet (optimistic mode: its challenge window is open).
+    error InboxBatchNotFinal(uint256 batchIndex);
+
+    /// @dev Sending the bond to the challenger failed.
+    error InboxPayoutFailed(address to, uint256 amount);
+
+    /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof
+    ///         per batch, and only if every pair's trees are proven equal. Optimistic mode:
+    ///         without proofs, and only while the bond is posted. Sequencer only.
+    /// @param batches One batch per configured rollup, in the order of `rollups()`.
+    /// @param proofs  Strict: one RollupProof per batch, same order. Optimistic: empty.
+    /// @return batchIndex_ Index of the new batch.
+    function submitBatches(Batch[] calldata batches, RollupProof[] calldata proofs)
+        external
+        returns (uint256 batchIndex_);
+
+    /// @notice Optimistic mode: prove that under batch `batchIndex`'s state roots, `source`'s
+    ///         outbound `tree` for `destination` differs from `destination`'s inbound tree for
+    ///         `source`. On success that batch and all later ones are void and the bond is paid
+    ///         to the caller.
+    /// @param batchIndex       The batch to challenge (its window must be open).
+    /// @param source           Source rollup of the pair.
+    /// @param destination      Destination rollup of the pair.
+    /// @param tree             Which pair of trees.
+    /// @param sourceProof      The outbound tree's slots on `source`.
+    /// @param destinationProof The inbound tree's slots on `destination`.
+    function challenge(
+        uint256 batchIndex,
+        uint256 source,
+        uint256 destination,
+        Tree tree,
+        TreeProof calldata sourceProof,
+        TreeProof calldata destinationProof
+    ) external;
+
+    /// @notice Optimistic mode: add `msg.value` to the sequencer's bond.
+    function postBond() external payable;
+
+    /// @notice Whether `leaf` sits at `leafIndex` of a tree in a final batch: the tree's root
+    ///         is proven from the batch's stored state root, then the Merkle path is checked
+    ///         against it. The building block for exits to L1.
+    /// @param batchIndex  A final batch.
+    /// @param chainId     The rollup holding the tree.
+    /// @param counterpart The other rollup of the tree's pair.
+    /// @param tree        Transfer or Call.
+    /// @param outbound    True for the outbound (burn/trigger) tree, false for inbound.
+    /// @param leaf        The leg hash.
+    /// @param leafIndex   Its index (the leg's nonce); must be below the proven count.
+    /// @param path        The 32 sibling hashes, leaf level first.
+    /// @param proof       Account, root-slot and count-slot proofs under the batch's state root.
+    /// @return included_  True if the path leads from the leaf to the proven root.
+    function verifyMessageInclusion(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 counterpart,
+        Tree tree,
+        bool outbound,
+        bytes32 leaf,
+        uint256 leafIndex,
+        bytes32[32] calldata path,
+        TreeProof calldata proof
+    ) external view returns (bool included_);
+
+    /// @notice The owner moves the submit right to `newSequencer`.
+    function setSequencer(address newSequencer) external;
+
+    /// @notice The configured rollups, in submission order.
+    function rollups() external view returns (uint256[] memory chainIds_);
+
+    /// @notice Number of accepted (and not invalidated) batches; the next batch's index.
+    function batchCount() external view returns (uint256 count_);
+
+    /// @notice The block a rollup's next batch must start at.
+    function nextBlock(uint256 chainId) external view returns (uint64 block_);
+
+    /// @notice What was kept of `chainId`'s part of batch `batchIndex`.
+    function rollupRecord(uint256 batchIndex, uint256 chainId) external view returns (RollupRecord memory record_);
+
+    /// @notice When batch `batchIndex` was accepted (L1 timestamp).
+    function submittedAt(uint256 batchIndex) external view returns (uint256 timestamp_);
+
+    /// @notice Whether batch `batchIndex` is accepted and past its challenge window.
+    function isFinal(uint256 batchIndex) external view returns (bool final_);
+}

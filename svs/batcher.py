@@ -1,0 +1,113 @@
+"""Posts every rollup's batch to the L1 inbox in one transaction.
+
+``collect`` reads, from the rollup nodes, each rollup's batch from the inbox's next expected
+block up to a given height, and in strict mode the storage proofs at exactly that height. The
+``Batcher`` calls it every K committed ticks, after the tick's self-check, at the committed
+heights. It keeps no state of its own: where the next batch starts is read from the inbox, so a
+restarted sequencer carries on where L1 says it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from svs.batches import Batch, build_batch
+from svs.inbox import InboxClient, InboxRejected
+from svs.proofs import ContractProof, contract_proof
+from svs.rpc import RpcClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RollupSource:
+    """Where to read one rollup: its node and its system contracts."""
+
+    chain_id: int
+    rpc: RpcClient
+    mint_burn: str
+    general: str
+
+
+def collect(sources: dict[int, RollupSource], rollups: list[int], ranges: dict[int, tuple[int, int]],
+            with_proofs: bool) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
+    """Batches (in the inbox's rollup order) for ``ranges`` and, if asked, their proofs at each
+    range's last block."""
+    batches, proofs = [], []
+    for chain_id in rollups:
+        source, (first, last) = sources[chain_id], ranges[chain_id]
+        batches.append(build_batch(source.rpc, chain_id, first, last))
+        if with_proofs:
+            proofs.append((contract_proof(source.rpc, source.mint_burn, chain_id, rollups, last),
+                           contract_proof(source.rpc, source.general, chain_id, rollups, last)))
+    return batches, (proofs if with_proofs else None)
+
+
+@dataclass
+class BatchReport:
+    """What the last L1 post did (``sequencer_status.lastL1Batch``)."""
+
+    ok: bool
+    batch_index: int | None
+    ranges: dict[int, tuple[int, int]]
+    tx_hash: str | None = None
+    gas_used: int | None = None
+    calldata_bytes: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "batchIndex": self.batch_index, "txHash": self.tx_hash, "gasUsed": self.gas_used,
+                "calldataBytes": self.calldata_bytes, "seconds": round(self.seconds, 3), "error": self.error,
+                "ranges": {str(c): {"firstBlock": f, "lastBlock": t} for c, (f, t) in self.ranges.items()}}
+
+    def line(self) -> str:
+        spans = ", ".join(f"{c}:{f}-{t}" for c, (f, t) in sorted(self.ranges.items()))
+        if not self.ok:
+            return f"L1 batch FAILED for {spans}: {self.error}"
+        return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
+
+
+class Batcher:
+    """Posts a batch every ``every`` ticks (see module notes)."""
+
+    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int):
+        if every < 1:
+            raise ValueError("the batch interval must be at least 1 tick")
+        self.inbox, self.sources, self.every = inbox, sources, every
+        self.rollups = inbox.rollups()
+        self.optimistic = inbox.optimistic()
+        self._ticks = 0
+        if sorted(self.rollups) != sorted(sources):
+            raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
+
+    def on_commit(self, heights: dict[int, int]) -> BatchReport | None:
+        """Count a committed tick; post if it is the K-th."""
+        self._ticks += 1
+        if self._ticks % self.every:
+            return None
+        return self.post(heights)
+
+    def post(self, heights: dict[int, int]) -> BatchReport | None:
+        """Post every rollup's blocks from the inbox's next block to ``heights``. None if some
+        rollup has nothing new. A rejection is reported, not raised: the blocks stay unposted
+        and the next post covers them again."""
+        started = time.monotonic()
+        ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
+        if any(first > last for first, last in ranges.values()):
+            return None
+        try:
+            batches, proofs = collect(self.sources, self.rollups, ranges, with_proofs=not self.optimistic)
+            index = self.inbox.batch_count()
+            sent = self.inbox.submit(batches, proofs)
+        except InboxRejected as err:
+            log.error("%s", err)
+            return BatchReport(False, None, ranges, seconds=time.monotonic() - started, error=err.reason)
+        except Exception as err:  # an L1 or rollup node failing must not stop the ticks
+            log.exception("posting to L1 failed")
+            return BatchReport(False, None, ranges, seconds=time.monotonic() - started,
+                               error=f"{type(err).__name__}: {err}")
+        return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
+                           time.monotonic() - started)
