@@ -1,0 +1,69 @@
+"""`ape run verify`: re-check every L1 batch against the rollup nodes; in optimistic mode,
+challenge a provably bad one.
+
+Reads the deployment record the sequencer wrote (``.sequencer/deployment.json`` by default).
+Exits with status 1 if any batch was found bad.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from svs import accounts
+from svs.batcher import RollupSource
+from svs.inbox import InboxClient
+from svs.rpc import RpcClient
+from svs.verifier import Verifier, verify_all
+
+
+def _load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise click.BadParameter(f"{path} does not exist: start the sequencer first, or pass --deployment",
+                                 param_hint="--deployment") from None
+    except json.JSONDecodeError as err:
+        raise click.BadParameter(f"{path} is not JSON: {err}", param_hint="--deployment") from None
+
+
+@click.command()
+@click.option("--deployment", default=".sequencer/deployment.json", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The sequencer's deployment record.")
+@click.option("--challenge/--no-challenge", default=True, show_default=True,
+              help="Optimistic mode: challenge the first provably bad batch.")
+@click.option("--challenger", default=9, show_default=True, type=click.IntRange(0, 19),
+              help="Dev account index (test mnemonic) that signs challenges and receives the bond.")
+@click.option("--follow", is_flag=True, help="Keep watching for new batches until Ctrl-C.")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between polls with --follow.")
+def cli(deployment, challenge, challenger, follow, interval):
+    """Verify the L1 batches of a deployment against the rollup nodes."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    record = _load(deployment)
+    l1 = next((c for c in record["chains"].values() if c["role"] == "l1"), None)
+    if l1 is None or "BatchInbox" not in l1.get("contracts", {}):
+        raise click.ClickException(f"{deployment} records no L1 BatchInbox")
+    sources = {int(c): RollupSource(int(c), RpcClient(e["rpc"]), e["contracts"]["MintBurnSystemContract"],
+                                    e["contracts"]["GeneralSystemContract"])
+               for c, e in record["chains"].items() if e["role"] == "rollup"}
+    inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"])
+    verifier = Verifier(inbox, sources)
+    signer = InboxClient(l1["rpc"], inbox.address, accounts.dev_account(challenger)) if challenge else None
+    click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "
+               f"for rollups {verifier.rollups}")
+    bad, index = 0, 0
+    while True:
+        verdicts, index = verify_all(verifier, signer, index)
+        for verdict in verdicts:
+            click.echo(verdict.line())
+            bad += not verdict.ok
+        if not follow:
+            break
+        time.sleep(interval)
+    click.echo(f"{index} batch(es) verified, {bad} bad")
+    raise SystemExit(1 if bad else 0)

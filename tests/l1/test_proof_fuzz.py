@@ -1,0 +1,107 @@
+"""Hypothesis fuzzes the proof bytes and their RLP in a strict submission built from a real,
+honest rollup state: whatever the damage, the inbox never accepts, and it always says no with a
+revert (never by running out of gas, never by returning). Reproduce a failure with the printed
+@reproduce_failure blob, or with the CI profile's fixed examples (HYPOTHESIS_PROFILE=ci)."""
+
+from __future__ import annotations
+
+import pytest
+import rlp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from svs import accounts
+from svs.proofs import ContractProof
+from svs.rpc import RpcClient, RpcError
+
+CALL_GAS = 30_000_000
+
+
+@pytest.fixture(scope="module")
+def honest(devnet):
+    """An honest strict submission (not sent) over some transfers and a call."""
+    snapshot = devnet.snapshot()
+    a, b = devnet.chain_ids
+    devnet.transfers(a, b, 3)
+    devnet.transfers(b, a, 2)
+    devnet.call(a, b)
+    batches, proofs = devnet.collect("strict")
+    yield batches, proofs
+    devnet.revert(snapshot)
+
+
+def _mutate_nodes(nodes: list[bytes], data) -> list[bytes]:
+    nodes = list(nodes)
+    kind = data.draw(st.sampled_from(["flip", "truncate", "extend", "replace", "drop", "duplicate", "insert",
+                                      "reencode", "empty"]), label="mutation")
+    i = data.draw(st.integers(0, len(nodes) - 1), label="node")
+    node = nodes[i]
+    if kind == "flip":
+        at = data.draw(st.integers(0, len(node) - 1), label="byte")
+        nodes[i] = node[:at] + bytes([node[at] ^ data.draw(st.integers(1, 255), label="xor")]) + node[at + 1:]
+    elif kind == "truncate":
+        nodes[i] = node[:data.draw(st.integers(0, len(node) - 1), label="length")]
+    elif kind == "extend":
+        nodes[i] = node + data.draw(st.binary(min_size=1, max_size=64), label="tail")
+    elif kind == "replace":
+        nodes[i] = data.draw(st.binary(min_size=0, max_size=600).filter(lambda x: x != node), label="bytes")
+    elif kind == "drop":
+        del nodes[i]
+    elif kind == "duplicate":
+        nodes.insert(i, node)
+    elif kind == "insert":
+        nodes.insert(i, data.draw(st.binary(min_size=1, max_size=600), label="inserted"))
+    elif kind == "reencode":  # well-formed RLP, wrong content: the node's items, one of them altered
+        items = rlp.decode(node)
+        j = data.draw(st.integers(0, len(items) - 1), label="item")
+        items[j] = data.draw(st.binary(max_size=40).filter(lambda x: x != items[j]), label="item bytes")
+        nodes[i] = rlp.encode(items)
+    else:
+        nodes[i] = b""
+    return nodes
+
+
+def _damage(proofs, data):
+    """One proof of one contract of one rollup, damaged one way."""
+    proofs = [tuple(p) for p in proofs]
+    r = data.draw(st.integers(0, len(proofs) - 1), label="rollup")
+    c = data.draw(st.integers(0, 1), label="contract")
+    target: ContractProof = proofs[r][c]
+    which = data.draw(st.integers(-1, len(target.storage_proofs) - 1), label="proof (-1: account)")
+    if which == -1:
+        damaged = ContractProof(_mutate_nodes(target.account_proof, data), target.storage_proofs)
+    else:
+        storage = list(target.storage_proofs)
+        storage[which] = _mutate_nodes(storage[which], data)
+        damaged = ContractProof(target.account_proof, storage)
+    pair = list(proofs[r])
+    pair[c] = damaged
+    proofs[r] = tuple(pair)
+    return proofs
+
+
+@given(data=st.data())
+def test_damaged_proofs_are_always_rejected_by_a_revert(devnet, honest, data):
+    batches, proofs = honest
+    inbox = devnet.inboxes["strict"]
+    damaged = _damage(proofs, data)
+    calldata = inbox.contract.encode_abi("submitBatches", args=[[b.as_abi() for b in batches],
+                                                                 [(m.as_abi(), g.as_abi()) for m, g in damaged]])
+    call = {"from": accounts.sequencer().address, "to": inbox.address, "data": calldata, "gas": hex(CALL_GAS)}
+    try:
+        RpcClient(devnet.l1_url).call("eth_call", call, "latest")
+    except RpcError as err:
+        assert "revert" in err.message.lower(), f"rejected, but not by a revert: {err.message}"
+        assert "out of gas" not in err.message.lower()
+        return
+    pytest.fail("a damaged proof was accepted")
+
+
+def test_the_undamaged_submission_is_accepted_by_the_same_call(devnet, honest):
+    """The control for the fuzz test: the same eth_call with the honest proofs succeeds."""
+    batches, proofs = honest
+    inbox = devnet.inboxes["strict"]
+    calldata = inbox.contract.encode_abi("submitBatches", args=[[b.as_abi() for b in batches],
+                                                                 [(m.as_abi(), g.as_abi()) for m, g in proofs]])
+    call = {"from": accounts.sequencer().address, "to": inbox.address, "data": calldata, "gas": hex(CALL_GAS)}
+    assert int(RpcClient(devnet.l1_url).call("eth_call", call, "latest"), 16) == 0  # batch index 0

@@ -1,0 +1,88 @@
+"""The verifier (`ape run verify`) against honest and lying batches on a DevNet."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from svs.verifier import Verifier, verify_all
+
+from .conftest import as_account
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _verifier(net, mode):
+    return Verifier(net.inboxes[mode], net.sources())
+
+
+@pytest.mark.parametrize("mode", ["strict", "optimistic"])
+def test_honest_batches_verify_clean(net, mode):
+    a, b = net.chain_ids
+    for _ in range(3):
+        net.transfers(a, b, 2)
+        net.call(b, a)
+        net.post(mode)
+    verdicts, resume = verify_all(_verifier(net, mode), None)
+    assert [v.ok for v in verdicts] == [True, True, True] and resume == 3, [v.line() for v in verdicts]
+
+
+def test_a_dropped_mint_is_found_and_challenged_and_the_bond_is_won(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    net.post("optimistic")
+    net.transfers(a, b, 1, mint=False)
+    net.post("optimistic")
+    net.transfers(b, a, 1)
+    net.post("optimistic")
+    challenger = as_account(net, "optimistic", 6)
+    verdicts, resume = verify_all(_verifier(net, "optimistic"), challenger)
+    assert [v.ok for v in verdicts] == [True, False] and resume == 1
+    assert f"transfer trees {a}->{b} differ" in verdicts[1].problems[0]
+    assert verdicts[1].challenge.startswith("challenged batch #1 (transfer")
+    assert net.inboxes["optimistic"].batch_count() == 1 and net.inboxes["optimistic"].bond() == 0
+
+
+def test_a_wrong_claimed_state_root_is_reported_but_not_provable(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    batches, _ = net.collect("optimistic")
+    batches[0] = type(batches[0])(**{**batches[0].__dict__, "state_root": b"\x11" * 32})
+    net.inboxes["optimistic"].submit(batches, None)
+    [verdict], _ = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    assert not verdict.ok and "claimed stateRoot 0x1111" in verdict.problems[0]
+    assert verdict.provable == [] and verdict.challenge is None
+    assert net.inboxes["optimistic"].bond() == 10**18
+
+
+def test_posted_data_that_differs_from_the_blocks_is_reported(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    batches, _ = net.collect("optimistic")
+    batches[1] = type(batches[1])(**{**batches[1].__dict__, "data": batches[0].data})
+    net.inboxes["optimistic"].submit(batches, None)
+    [verdict], _ = verify_all(_verifier(net, "optimistic"), None)
+    assert verdict.problems == [f"chain {b}: posted transactions differ from blocks 1-{batches[1].last_block} on the node"]
+
+
+def test_verify_cli_reports_and_exits_nonzero_on_a_bad_batch(net, tmp_path):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1, mint=False)
+    net.post("optimistic")
+    record = {"chains": {"900": {"rpc": net.l1_url, "role": "l1",
+                                 "contracts": {"BatchInbox": net.inboxes["optimistic"].address}}}}
+    for chain_id in net.chain_ids:
+        record["chains"][str(chain_id)] = {"rpc": net.rpc[chain_id].url, "role": "rollup", "contracts": net.contracts}
+    path = tmp_path / "deployment.json"
+    path.write_text(json.dumps(record))
+    run = subprocess.run(["ape", "run", "verify", "--deployment", str(path)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "batch #0" in run.stdout and "BAD" in run.stdout and "challenged batch #0" in run.stdout
+    assert "0 batch(es) verified, 1 bad" in run.stdout  # batch 0 was voided by the challenge
+    missing = subprocess.run(["ape", "run", "verify", "--deployment", str(tmp_path / "none.json")],
+                             capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
