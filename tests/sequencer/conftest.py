@@ -74,6 +74,8 @@ class System:
     def tick(self):
         report = self.sequencer.tick()
         self.assert_invariants()
+        if report.l1_batch is not None:  # every honest batch must be accepted by the L1 inbox
+            assert report.l1_batch.ok, report.l1_batch.line()
         return report
 
     def assert_invariants(self) -> None:
@@ -82,10 +84,11 @@ class System:
         assert total_supply(self.sequencer, self.token) == self.initial_supply, "token supply changed"
 
 
-def start_system(state_dir: Path, rollups: int = 2) -> System:
+def start_system(state_dir: Path, rollups: int = 2, **overrides) -> System:
+    """A running system; ``overrides`` are ServiceOptions fields (batch_every, inbox, ...)."""
     base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
     options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             state_dir=state_dir, demo=False)
+                             state_dir=state_dir, demo=False, **overrides)
     service = Service(options)
     try:
         service.start()
@@ -99,8 +102,8 @@ def start_system(state_dir: Path, rollups: int = 2) -> System:
 def make_system(tmp_path):
     systems: list[System] = []
 
-    def make(rollups: int = 2) -> System:
-        system = start_system(tmp_path / f"state{len(systems)}", rollups)
+    def make(rollups: int = 2, **overrides) -> System:
+        system = start_system(tmp_path / f"state{len(systems)}", rollups, **overrides)
         systems.append(system)
         return system
 

@@ -1,0 +1,66 @@
+"""The running sequencer posts every rollup's batch to L1 every K ticks, after the self-check,
+and the inbox accepts them (both modes); status and the tick log show the last batch."""
+
+from __future__ import annotations
+
+import pytest
+
+from svs.batcher import RollupSource
+from svs.deploy import InboxConfig
+from svs.inbox import InboxClient
+from svs.verifier import Verifier, verify_all
+
+from .conftest import TOKEN
+
+MODES = {"strict": InboxConfig(), "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600)}
+
+
+def _inbox(system) -> InboxClient:
+    l1 = next(c for c in system.service.deployment["chains"].values() if c["role"] == "l1")
+    return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"])
+
+
+@pytest.mark.parametrize("mode", ["strict", "optimistic"])
+def test_batches_are_posted_every_k_ticks_and_accepted(make_system, users, mode):
+    system = make_system(batch_every=3, inbox=MODES[mode])
+    a, b = system.chain_ids
+    inbox = _inbox(system)
+    assert inbox.optimistic() == (mode == "optimistic")
+    posted = []
+    for i in range(7):
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        system.trigger(b, a, users[2], by=i + 1)
+        report = system.tick()
+        posted.append(report.l1_batch is not None)
+        if report.l1_batch is not None:
+            assert report.l1_batch.ok and f"L1 batch #{report.l1_batch.batch_index} accepted" in report.line()
+    assert posted == [False, False, True, False, False, True, False]
+    assert inbox.batch_count() == 2
+    status = system.w3[a].provider.make_request("sequencer_status", [])["result"]
+    last = status["lastL1Batch"]
+    assert last["ok"] and last["batchIndex"] == 1 and last["gasUsed"] > 0
+    heights_at_post = {c: system.sequencer.committed[c] - 1 for c in system.chain_ids}  # one tick since
+    for chain_id in system.chain_ids:
+        assert last["ranges"][str(chain_id)]["lastBlock"] == heights_at_post[chain_id]
+        assert inbox.next_block(chain_id) == heights_at_post[chain_id] + 1
+    sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general) for c, chain in system.sequencer.chains.items()}
+    verdicts, _ = verify_all(Verifier(inbox, sources), None)
+    assert [v.ok for v in verdicts] == [True, True], [v.line() for v in verdicts]
+
+
+def test_a_failed_post_is_reported_and_ticks_go_on(make_system, users):
+    system = make_system(batch_every=1)
+    a, b = system.chain_ids
+    l1 = next(n for n in system.service.nodes if n.role == "l1")
+    l1_rpc = InboxClient(l1.rpc_url, _inbox(system).address).w3.provider
+    l1_rpc.make_request("anvil_setBalance", [system.sequencer.address, "0x0"])  # cannot pay for L1 gas
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    report = system.sequencer.tick()
+    assert report.l1_batch is not None and not report.l1_batch.ok
+    assert "L1 batch FAILED" in report.line()
+    status = system.sequencer.status()["lastL1Batch"]
+    assert status["ok"] is False and status["error"]
+    l1_rpc.make_request("anvil_setBalance", [system.sequencer.address, hex(10**20)])
+    report = system.tick()  # the next post covers both ticks' blocks
+    assert report.l1_batch.ok and report.l1_batch.batch_index == 0
+    assert report.l1_batch.ranges[a][1] == system.sequencer.committed[a]
