@@ -31,18 +31,21 @@ class RollupSource:
     general: str
 
 
+def rollup_proofs(sources: dict[int, RollupSource], rollups: list[int], heights: dict[int, int]
+                  ) -> list[tuple[ContractProof, ContractProof]]:
+    """Strict-mode proofs of both system contracts of every rollup at ``heights``, in the
+    inbox's rollup order."""
+    return [(contract_proof(sources[c].rpc, sources[c].mint_burn, c, rollups, heights[c]),
+             contract_proof(sources[c].rpc, sources[c].general, c, rollups, heights[c])) for c in rollups]
+
+
 def collect(sources: dict[int, RollupSource], rollups: list[int], ranges: dict[int, tuple[int, int]],
             with_proofs: bool) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
     """Batches (in the inbox's rollup order) for ``ranges`` and, if asked, their proofs at each
     range's last block."""
-    batches, proofs = [], []
-    for chain_id in rollups:
-        source, (first, last) = sources[chain_id], ranges[chain_id]
-        batches.append(build_batch(source.rpc, chain_id, first, last))
-        if with_proofs:
-            proofs.append((contract_proof(source.rpc, source.mint_burn, chain_id, rollups, last),
-                           contract_proof(source.rpc, source.general, chain_id, rollups, last)))
-    return batches, (proofs if with_proofs else None)
+    batches = [build_batch(sources[c].rpc, c, *ranges[c]) for c in rollups]
+    proofs = rollup_proofs(sources, rollups, {c: last for c, (_, last) in ranges.items()}) if with_proofs else None
+    return batches, proofs
 
 
 @dataclass
@@ -70,23 +73,35 @@ class BatchReport:
         return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
 
 
-class Batcher:
-    """Posts a batch every ``every`` ticks (see module notes)."""
+MAX_DATA_BYTES = 256 * 1024  # compressed batch data per L1 transaction, all rollups together
 
-    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int):
+
+class Batcher:
+    """Posts a batch every ``every`` ticks (see module notes). A post carries at most
+    ``max_data_bytes`` of batch data: a longer backlog is posted a part at a time, one part per
+    tick, until it has caught up (anvil refuses requests of a few MB, and L1 gas grows with the
+    data)."""
+
+    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int,
+                 max_data_bytes: int = MAX_DATA_BYTES):
         if every < 1:
             raise ValueError("the batch interval must be at least 1 tick")
         self.inbox, self.sources, self.every = inbox, sources, every
+        self.max_data_bytes = max_data_bytes
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
         self._ticks = 0
+        self._behind = False  # the last post left blocks behind: post again on the next tick
+        # A batch can only end where both system contracts exist (their accounts are proven).
+        self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
+                               for c, s in sources.items()}
         if sorted(self.rollups) != sorted(sources):
             raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
 
     def on_commit(self, heights: dict[int, int]) -> BatchReport | None:
         """Count a committed tick; post if it is the K-th."""
         self._ticks += 1
-        if self._ticks % self.every:
+        if self._ticks % self.every and not self._behind:
             return None
         return self.post(heights)
 
@@ -99,7 +114,10 @@ class Batcher:
         if any(first > last for first, last in ranges.values()):
             return None
         try:
-            batches, proofs = collect(self.sources, self.rollups, ranges, with_proofs=not self.optimistic)
+            batches, ranges = self._fitting(ranges)
+            self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
+            proofs = None if self.optimistic else rollup_proofs(
+                self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
             index = self.inbox.batch_count()
             sent = self.inbox.submit(batches, proofs)
         except InboxRejected as err:
@@ -111,3 +129,28 @@ class Batcher:
                                error=f"{type(err).__name__}: {err}")
         return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
                            time.monotonic() - started)
+
+    def _fitting(self, ranges: dict[int, tuple[int, int]]) -> tuple[list[Batch], dict[int, tuple[int, int]]]:
+        """Batches for the longest prefix of ``ranges`` (halving each range's length) whose data
+        fits ``max_data_bytes``, at least one block per rollup; and those ranges."""
+        while True:
+            batches = [build_batch(self.sources[c].rpc, c, *ranges[c]) for c in self.rollups]
+            if (sum(len(b.data) for b in batches) <= self.max_data_bytes
+                    or all(last <= max(first, self._earliest_last[c]) for c, (first, last) in ranges.items())):
+                return batches, ranges
+            ranges = {c: (first, max(first + (last - first + 1) // 2 - 1, first, self._earliest_last[c]))
+                      for c, (first, last) in ranges.items()}
+
+
+def _first_block_with_code(rpc: RpcClient, address: str) -> int:
+    """The first block at which ``address`` has code (binary search over history)."""
+    low, high = 0, int(rpc.call("eth_blockNumber"), 16)
+    if rpc.call("eth_getCode", address, hex(high)) in (None, "0x"):
+        raise ValueError(f"no contract at {address} on {rpc.url}")
+    while low < high:
+        middle = (low + high) // 2
+        if rpc.call("eth_getCode", address, hex(middle)) in (None, "0x"):
+            low = middle + 1
+        else:
+            high = middle
+    return low

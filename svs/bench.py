@@ -77,7 +77,7 @@ def _sender_keys(count: int) -> list[bytes]:
 
 def fresh_system(state_dir: Path, block_size: int, block_time: float, sender_keys: list[bytes]) -> Service:
     base = free_port_block(3, offset=NODE_PORT_OFFSET)
-    options = ServiceOptions(rollups=2, block_time=block_time, l1_port=base + 2, first_port=base,
+    options = ServiceOptions(rollups=2, block_time=block_time, l1_port=base + 2, first_port=base, batch_every=0,
                              state_dir=state_dir, max_block_txs=block_size, demo=False)
     service = Service(options)
     service.bring_up_nodes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from svs.batcher import RollupSource
+from svs.batcher import MAX_DATA_BYTES, RollupSource
 from svs.deploy import InboxConfig
 from svs.inbox import InboxClient
 from svs.verifier import Verifier, verify_all
@@ -64,3 +64,24 @@ def test_a_failed_post_is_reported_and_ticks_go_on(make_system, users):
     report = system.tick()  # the next post covers both ticks' blocks
     assert report.l1_batch.ok and report.l1_batch.batch_index == 0
     assert report.l1_batch.ranges[a][1] == system.sequencer.committed[a]
+
+
+def test_a_backlog_too_large_for_one_post_is_posted_in_parts_until_caught_up(make_system, users):
+    system = make_system(batch_every=3)
+    a, b = system.chain_ids
+    system.sequencer.batcher.max_data_bytes = 1  # every post shrinks to one block per rollup
+    for i in range(3):
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        report = system.tick()
+    # Tick 3 posts only up to the block where both system contracts exist (block 2: a batch
+    # must end where their accounts can be proven); then one part per tick until caught up.
+    first = report.l1_batch
+    assert first.ok and first.ranges[a] == (1, 2) and first.ranges[b] == (1, 2)
+    second = system.tick().l1_batch  # behind: posts again on the very next tick, one more block
+    assert second.ok and second.ranges[a] == (3, 3)
+    system.sequencer.batcher.max_data_bytes = MAX_DATA_BYTES
+    third = system.tick().l1_batch  # everything left, in one post
+    assert third.ok and third.ranges[a] == (4, system.sequencer.committed[a])
+    assert _inbox(system).next_block(a) == system.sequencer.committed[a] + 1  # caught up
+    assert system.tick().l1_batch.ranges[a] == (system.sequencer.committed[a],) * 2  # tick 6: every 3rd
+    assert system.tick().l1_batch is None  # tick 7: not behind, not a 3rd tick
