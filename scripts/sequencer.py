@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -92,7 +93,25 @@ def _demo(service: Service, urls: dict[int, str], exit_after: bool) -> None:
 
     try:
         click.echo(run_demo(urls, service.deployment))
+        click.echo(_first_l1_batch(service))
     except Exception as err:  # the demo must not take the sequencer down
         logging.getLogger("svs.demo").exception("demo failed: %s", err)
     if exit_after:
         service.stop()
+
+
+def _first_l1_batch(service: Service, timeout: float = 60.0) -> str:
+    """Wait for the batcher's first post after the demo and describe it."""
+    sequencer = service.sequencer
+    if sequencer.batcher is None:
+        return "L1: batch posting is off (--batch-every 0)"
+    deadline = time.monotonic() + timeout
+    while sequencer.last_batch is None and time.monotonic() < deadline and not sequencer.halted:
+        time.sleep(0.2)
+    batch = sequencer.last_batch
+    if batch is None:
+        return "L1: no batch posted yet"
+    spans = ", ".join(f"{c}:{r['firstBlock']}-{r['lastBlock']}" for c, r in batch["ranges"].items())
+    if not batch["ok"]:
+        return f"L1: batch post FAILED for {spans}: {batch['error']}"
+    return f"L1: batch #{batch['batchIndex']} accepted by the inbox ({spans}; {batch['gasUsed']:,} gas)"
