@@ -28,7 +28,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from svs import accounts
-from svs.legs import BURN_SELECTOR, MINT_SELECTOR, TransferLeg, destination_calldata
+from svs.legs import BURN_SELECTOR, TransferLeg, destination_calldata
 from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
 from svs.ports import free_port_block
 from svs.signer import LegacySigner

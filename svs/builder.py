@@ -40,7 +40,6 @@ from svs.legs import (
     INBOUND_TOPICS,
     OUTBOUND_TOPICS,
     ALL_LEG_TOPICS,
-    CallLeg,
     Leg,
     TransferLeg,
     decode_outbound_log,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from eth_account.signers.local import LocalAccount
 
 from svs.batcher import RollupSource
 from svs.batches import block_contents, decode_contents
