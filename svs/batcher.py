@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from svs.batches import Batch, build_batch
+from svs.faults import Liar
 from svs.inbox import InboxClient, InboxRejected
 from svs.proofs import ContractProof, contract_proof
 from svs.rpc import RpcClient
@@ -83,11 +84,12 @@ class Batcher:
     data)."""
 
     def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int,
-                 max_data_bytes: int = MAX_DATA_BYTES):
+                 max_data_bytes: int = MAX_DATA_BYTES, liar: Liar | None = None):
         if every < 1:
             raise ValueError("the batch interval must be at least 1 tick")
         self.inbox, self.sources, self.every = inbox, sources, every
         self.max_data_bytes = max_data_bytes
+        self.liar = liar  # fault injection: may change the claims of a post
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
         self._ticks = 0
@@ -118,6 +120,8 @@ class Batcher:
             self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
             proofs = None if self.optimistic else rollup_proofs(
                 self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
+            if self.liar is not None:
+                batches = self.liar.tamper(batches)
             index = self.inbox.batch_count()
             sent = self.inbox.submit(batches, proofs)
         except InboxRejected as err:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from svs.errors import describe_revert
+from svs.faults import Liar
 from svs.legs import (
     INBOUND_TOPICS,
     OUTBOUND_TOPICS,
@@ -97,10 +98,11 @@ class _Attempt:
 
 class Builder:
     def __init__(self, chains: list[RollupChain], sequencer_address: str,
-                 crash_point: Callable[[str], None] = lambda name: None):
+                 crash_point: Callable[[str], None] = lambda name: None, liar: "Liar | None" = None):
         self.chains = {c.chain_id: c for c in chains}
         self.sequencer_address = sequencer_address
         self._crash_point = crash_point
+        self.liar = liar  # fault injection (svs.faults): signs other legs than the sources ask for
         # Each rollup is its own node process: talk to them at the same time.
         self._pool = ThreadPoolExecutor(max_workers=len(self.chains), thread_name_prefix="builder")
 
@@ -120,7 +122,7 @@ class Builder:
         # First guess of the legs from a simulation (no block mined): usually the first real
         # execution is then already the final one. Any difference shows up in the checks below.
         guess = self._simulate(bases, selected, timestamp)
-        dests = self._sign(self._wanted_legs(selected, guess), bases, fees) if guess else \
+        dests = self._sign(self._wanted_legs(selected, guess, bases), bases, fees) if guess else \
             {chain_id: [] for chain_id in self.chains}
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
@@ -137,7 +139,7 @@ class Builder:
             newly.update(self._judge(selected, dests, seen, newly))
             if newly:
                 self._exclude(selected, excluded, newly)
-            wanted = self._wanted_legs(selected, seen)
+            wanted = self._wanted_legs(selected, seen, bases)
             if not newly and self._same_legs(wanted, dests):
                 return self._plan(bases, timestamp, selected, dests, excluded, seen, attempt + 1)
             dests = self._sign(wanted, bases, fees)
@@ -332,15 +334,16 @@ class Builder:
                     kept.append(tx)
             selected[chain_id] = kept
 
-    def _wanted_legs(self, selected, seen: _Attempt) -> dict[int, list[tuple[str, Leg]]]:
-        """Destination legs the surviving sources ask for, per destination, in block order."""
+    def _wanted_legs(self, selected, seen: _Attempt, bases: dict[int, int]) -> dict[int, list[tuple[str, Leg]]]:
+        """Destination legs the surviving sources ask for, per destination, in block order (a
+        liar's instead, under fault injection)."""
         wanted: dict[int, list[tuple[str, Leg]]] = {chain_id: [] for chain_id in self.chains}
         ordered = sorted((t for txs in selected.values() for t in txs), key=lambda t: t.seq)
         for tx in ordered:
             for leg in seen.legs.get(tx.hash, []):
                 if leg.destination in wanted:  # others are judged (and their source excluded) after execution
                     wanted[leg.destination].append((tx.hash, leg))
-        return wanted
+        return self.liar.rewrite(wanted, bases) if self.liar else wanted
 
     @staticmethod
     def _same_legs(wanted, dests) -> bool:

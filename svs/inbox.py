@@ -102,6 +102,10 @@ class InboxClient:
                                                  source_proof.as_abi(), destination_proof.as_abi())
         return self._send("challenge", call)
 
+    def challenge_header(self, batch_index: int, chain_id: int, header: bytes) -> Sent:
+        call = self.contract.functions.challengeHeader(batch_index, chain_id, header)
+        return self._send("challengeHeader", call)
+
     def _send(self, action: str, call, value: int = 0) -> Sent:
         if self.account is None:
             raise RuntimeError("this inbox client has no account to send with")

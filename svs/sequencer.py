@@ -25,6 +25,7 @@ from eth_account.signers.local import LocalAccount
 from svs.admission import Rejected, SenderState, admit
 from svs.batcher import Batcher, BatchReport
 from svs.builder import Builder, RollupChain
+from svs.faults import Liar, Lie
 from svs.journal import Journal
 from svs.mempool import Mempool, PendingTx
 from svs.recovery import committed_heights, recover
@@ -73,6 +74,7 @@ class SequencerConfig:
     max_block_txs: int = 1000
     crash_at: str | None = None  # fault injection: SIGKILL this process at that phase
     rollups: dict[int, dict] = field(default_factory=dict)  # chain id -> {"rpc", "contracts"}
+    lie: str | None = None  # fault injection: tell this lie (svs.faults.Lie) once, self-check off
 
 
 class Sequencer:
@@ -90,7 +92,8 @@ class Sequencer:
                 chain_id, RpcClient(entry["rpc"]), contracts["MintBurnSystemContract"],
                 contracts["GeneralSystemContract"], LegacySigner(bytes(sequencer_key.key), chain_id),
             )
-        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point)
+        self.liar = _liar(config, self.chains, self.address)
+        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point, self.liar)
         self.committed: dict[int, int] = {}
         self.halted: str | None = None
         self.last_report: TickReport | None = None
@@ -115,7 +118,7 @@ class Sequencer:
         self.mempool.add([_pending(r) for r in self.journal.pending()])
         self._refresh_base_fees()
         self.last_roots = read_pair_roots(self.chains, self.committed)
-        if not all(p.equal for p in self.last_roots):
+        if not all(p.equal for p in self.last_roots) and self.liar is None:
             self._halt("roots disagree after recovery: " + _mismatches(self.last_roots))
         log.info("sequencer %s ready: %s; heights %s; %d pending", self.address, outcome, self.committed, len(self.mempool))
         return outcome
@@ -238,7 +241,9 @@ class Sequencer:
         heights = {c: h + 1 for c, h in bases.items()}
         roots = read_pair_roots(self.chains, heights)
         self._crash_point("checked")
-        if not all(p.equal for p in roots):
+        if not all(p.equal for p in roots) and self.liar is not None:
+            log.warning("fault injection: self-check skipped although roots disagree: %s", _mismatches(roots))
+        elif not all(p.equal for p in roots):
             # Sealed but not committed: the blocks stay on the chains for inspection and nothing
             # more is built on them. A restart replays the seal and halts again on the same check.
             self._halt(f"roots disagree after tick {number}: " + _mismatches(roots))
@@ -252,6 +257,8 @@ class Sequencer:
             self.mempool.remove([t.hash for txs in candidates.values() for t in txs])
             self._refresh_base_fees()
         self.last_roots = roots
+        if self.liar is not None:
+            self.liar.commit(number)
         for listener in self.commit_listeners:
             listener(number, plan)
         self._crash_point("committed")
@@ -315,6 +322,14 @@ class Sequencer:
             "lastL1Batch": self.last_batch,
             "transactions": self.journal.counts(),
         }
+
+
+def _liar(config: SequencerConfig, chains: dict[int, RollupChain], address: str) -> Liar | None:
+    if config.lie is None:
+        return None
+    token = next(iter(config.rollups.values()))["contracts"]["BridgeableToken"]
+    log.warning("FAULT INJECTION: this sequencer will lie (%s) and skips its self-check", config.lie)
+    return Liar(Lie(config.lie), token, address, {c: (chain.rpc, chain.mint_burn) for c, chain in chains.items()})
 
 
 def _pending(record) -> PendingTx:

@@ -44,6 +44,7 @@ class ServiceOptions:
     demo: bool = True
     exit_after_demo: bool = False
     crash_at: str | None = None
+    lie: str | None = None  # fault injection (svs.faults.Lie): the sequencer lies once
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
 
@@ -114,7 +115,8 @@ class Service:
 
     def start_sequencer(self) -> Sequencer:
         rollups = {int(c): v for c, v in self.deployment["chains"].items() if v["role"] == "rollup"}
-        config = SequencerConfig(self.options.state_dir, self.options.max_block_txs, self.options.crash_at, rollups)
+        config = SequencerConfig(self.options.state_dir, self.options.max_block_txs, self.options.crash_at, rollups,
+                                 self.options.lie)
         self.sequencer = Sequencer(config, accounts.sequencer())
         self.sequencer.start()
         if self.options.batch_every > 0:
@@ -132,7 +134,7 @@ class Service:
                    for c, chain in self.sequencer.chains.items()}
         log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
                  "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
-        return Batcher(inbox, sources, self.options.batch_every)
+        return Batcher(inbox, sources, self.options.batch_every, liar=self.sequencer.liar)
 
     def start_ingress(self) -> None:
         for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):

@@ -3,12 +3,17 @@
 For every accepted batch it checks, against its own rollup nodes:
 - the claimed block hash and state root of the batch's last block;
 - the posted transaction data (decompressed) against the blocks the node has;
-- every pair of trees at that block (the equalities the strict inbox proves).
+- every pair of trees at that block (the equalities the strict inbox proves), and at every
+  block inside the batch (legs of one pair in different blocks).
 
-In optimistic mode a pair mismatch under a state root the node agrees with is provable on L1,
-so the verifier challenges the earliest such batch and takes the bond. A claimed state root the
-node disagrees with cannot be challenged this way (it would need a proof of execution, which the
-inbox does not have); the verifier reports it.
+In optimistic mode two kinds of fault are provable on L1, and the verifier challenges the
+earliest batch with one and takes the bond:
+- a pair mismatch at the batch's last block, under state roots the node agrees with;
+- a claimed state root that is not the one in the header of the claimed block (the node's
+  header hashes to the claimed block hash).
+Other faults are reported but cannot be challenged: a claimed block the node does not have
+(that would need a proof of execution, which the inbox does not have), and a mismatch inside a
+batch that is gone again at its last block (the inbox sees only batch ends).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from svs.batcher import RollupSource
 from svs.batches import block_contents, decode_contents
 from svs.hashing import keccak
+from svs.headers import HeaderError, header_rlp
 from svs.inbox import InboxClient, InboxRejected
 from svs.proofs import tree_proof
 from svs.selfcheck import read_pair_roots
@@ -35,6 +41,7 @@ class BatchVerdict:
     ranges: dict[int, tuple[int, int]]
     problems: list[str] = field(default_factory=list)
     provable: list[tuple[int, int, str]] = field(default_factory=list)  # (source, destination, tree)
+    false_headers: list[int] = field(default_factory=list)  # rollups whose claimed root is not their block's
     challenge: str | None = None
 
     @property
@@ -65,11 +72,24 @@ class Verifier:
             heights = {c: r["lastBlock"] for c, r in records.items()}
             for pair in read_pair_roots(self.sources, heights):
                 if not pair.equal:
-                    verdict.problems.append(
-                        f"{pair.kind} trees {pair.source}->{pair.destination} differ: {pair.source_root}/"
-                        f"{pair.source_count} vs {pair.destination_root}/{pair.destination_count}")
+                    verdict.problems.append(f"at the batch's last block: {_describe(pair)}")
                     verdict.provable.append((pair.source, pair.destination, pair.kind))
+            self._check_inside(verdict, records)
         return verdict
+
+    def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
+        """Pair trees at every block before the last (the rollups' blocks advance together, so
+        the k-th block of every rollup's range belongs to the same tick)."""
+        lengths = {r["lastBlock"] - r["firstBlock"] for r in records.values()}
+        if len(lengths) != 1:
+            verdict.problems.append("the rollups' block ranges differ in length: blocks of one tick are split")
+            return
+        for offset in range(lengths.pop()):
+            heights = {c: r["firstBlock"] + offset for c, r in records.items()}
+            for pair in read_pair_roots(self.sources, heights):
+                if not pair.equal:
+                    verdict.problems.append(f"inside the batch, at blocks {heights} (not provable on L1, which "
+                                            f"sees batch ends only): {_describe(pair)}")
 
     def _check_claims(self, verdict: BatchVerdict, chain_id: int, record: dict) -> bool:
         block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(record["lastBlock"]), False)
@@ -82,6 +102,8 @@ class Verifier:
                 verdict.problems.append(f"chain {chain_id} block {record['lastBlock']}: claimed {name} "
                                         f"0x{record[name].hex()} but the node has {block[key]}")
                 agree = False
+        if bytes.fromhex(block["hash"][2:]) == record["blockHash"] and not agree:
+            verdict.false_headers.append(chain_id)  # the node's header disproves the claimed root
         return agree
 
     def _check_data(self, verdict: BatchVerdict, chain_id: int, record: dict, data: bytes | None) -> None:
@@ -107,8 +129,12 @@ class Verifier:
         return {batch["chainId"]: batch["data"] for batch in args["batches"]}
 
     def challenge(self, verdict: BatchVerdict, challenger: InboxClient) -> bool:
-        """Prove the first provable mismatch of ``verdict`` on L1; True if the bond was won."""
-        if not (self.optimistic and verdict.provable):
+        """Prove the first provable fault of ``verdict`` on L1; True if the bond was won."""
+        if not self.optimistic:
+            return False
+        if verdict.false_headers:
+            return self._challenge_header(verdict, challenger, verdict.false_headers[0])
+        if not verdict.provable:
             return False
         source, destination, tree = verdict.provable[0]
         contract = getattr(self.sources[source], TREE_CONTRACT[tree])
@@ -125,6 +151,24 @@ class Verifier:
                              f"{sent.tx_hash}: it and every later batch are void, the bond went to "
                              f"{challenger.account.address}")
         return True
+
+
+    def _challenge_header(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int) -> bool:
+        block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(verdict.ranges[chain_id][1]), False)
+        try:
+            sent = challenger.challenge_header(verdict.index, chain_id, header_rlp(block))
+        except (InboxRejected, HeaderError) as err:
+            verdict.challenge = f"header challenge of batch #{verdict.index} failed: {err}"
+            return False
+        verdict.challenge = (f"challenged batch #{verdict.index} (chain {chain_id}'s claimed state root is not its "
+                             f"block's) in {sent.tx_hash}: it and every later batch are void, the bond went to "
+                             f"{challenger.account.address}")
+        return True
+
+
+def _describe(pair) -> str:
+    return (f"{pair.kind} trees {pair.source}->{pair.destination} differ: {pair.source_root}/"
+            f"{pair.source_count} vs {pair.destination_root}/{pair.destination_count}")
 
 
 def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0) -> tuple[list[BatchVerdict], int]:

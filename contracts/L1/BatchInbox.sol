@@ -229,10 +229,7 @@ contract BatchInbox is IBatchInbox {
         TreeProof calldata sourceProof,
         TreeProof calldata destinationProof
     ) external {
-        if (!OPTIMISTIC) revert InboxNotOptimistic();
-        if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
-        uint256 closesAt = _submittedAt[batchIndex] + CHALLENGE_WINDOW;
-        if (block.timestamp > closesAt) revert InboxChallengeWindowClosed(batchIndex, closesAt);
+        _requireChallengeable(batchIndex);
         if (source == destination || !_isRollup(source) || !_isRollup(destination)) {
             revert InboxInvalidPair(source, destination);
         }
@@ -245,11 +242,53 @@ contract BatchInbox is IBatchInbox {
         }
 
         _invalidateFrom(batchIndex);
-        uint256 payout = bond;
-        bond = 0;
+        uint256 payout = _takeBond();
         emit BatchesInvalidated(batchIndex, source, destination, tree, msg.sender, payout);
-        (bool sent,) = msg.sender.call{value: payout}("");
-        if (!sent) revert InboxPayoutFailed(msg.sender, payout);
+        _pay(msg.sender, payout);
+    }
+
+    /// @inheritdoc IBatchInbox
+    function challengeHeader(uint256 batchIndex, uint256 chainId, bytes calldata header) external {
+        _requireChallengeable(batchIndex);
+        if (!_isRollup(chainId)) revert InboxUnknownRollup(chainId);
+        RollupRecord storage record = _records[batchIndex][chainId];
+        bytes32 headerHash = keccak256(header);
+        if (headerHash != record.blockHash) {
+            revert InboxHeaderHashMismatch(batchIndex, chainId, record.blockHash, headerHash);
+        }
+        if (StateProofs.headerStateRoot(header) == record.stateRoot) {
+            revert InboxHeaderChallengeFailed(batchIndex, chainId);
+        }
+
+        _invalidateFrom(batchIndex);
+        uint256 payout = _takeBond();
+        emit BatchHeaderDisproved(batchIndex, chainId, msg.sender, payout);
+        _pay(msg.sender, payout);
+    }
+
+    /// @dev Reverts unless this is an optimistic inbox and batch `batchIndex` exists and is
+    ///      still inside its challenge window.
+    /// @param batchIndex The batch about to be challenged.
+    function _requireChallengeable(uint256 batchIndex) private view {
+        if (!OPTIMISTIC) revert InboxNotOptimistic();
+        if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
+        uint256 closesAt = _submittedAt[batchIndex] + CHALLENGE_WINDOW;
+        if (block.timestamp > closesAt) revert InboxChallengeWindowClosed(batchIndex, closesAt);
+    }
+
+    /// @dev Empty the bond and return what it held.
+    /// @return payout_ The bond before this call.
+    function _takeBond() private returns (uint256 payout_) {
+        payout_ = bond;
+        bond = 0;
+    }
+
+    /// @dev Send `amount` wei to `to`; reverts if the transfer fails.
+    /// @param to     The challenger.
+    /// @param amount The bond.
+    function _pay(address to, uint256 amount) private {
+        (bool sent,) = to.call{value: amount}("");
+        if (!sent) revert InboxPayoutFailed(to, amount);
     }
 
     /// @dev Void batch `batchIndex` and all later ones: each rollup's next batch starts again at

@@ -23,6 +23,13 @@ library StateProofs {
     /// @dev The proven slot value is longer than 32 bytes.
     error StateProofsMalformedSlotValue(bytes32 slot);
 
+    /// @dev The block header is not an RLP list whose fourth field is a 32-byte state root.
+    error StateProofsMalformedHeader();
+
+    /// @dev Index of `stateRoot` in an Ethereum block header: [parentHash, ommersHash,
+    ///      beneficiary, stateRoot, ...].
+    uint256 private constant _HEADER_STATE_ROOT = 3;
+
     /// @notice Storage root of `account` under `stateRoot`.
     /// @param stateRoot The state root the proof is checked against.
     /// @param account   The account, whose key is keccak256(account).
@@ -59,6 +66,18 @@ library StateProofs {
         if (value.length > 32) revert StateProofsMalformedSlotValue(slot);
         value_ = uint256(bytes32(value)) >> (8 * (32 - value.length));
         _resetFreeMemoryPointer(freeMemory);
+    }
+
+    /// @notice The state root field of an RLP-encoded block header (any fork: it is always the
+    ///         fourth field).
+    /// @param header The RLP-encoded header.
+    /// @return stateRoot_ Its state root.
+    function headerStateRoot(bytes calldata header) internal pure returns (bytes32 stateRoot_) {
+        RLPReader.RLPItem[] memory fields = RLPReader.readList(header);
+        if (fields.length <= _HEADER_STATE_ROOT) revert StateProofsMalformedHeader();
+        bytes memory root = RLPReader.readBytes(fields[_HEADER_STATE_ROOT]);
+        if (root.length != 32) revert StateProofsMalformedHeader();
+        stateRoot_ = bytes32(root);
     }
 
     /// @dev Solidity's free memory pointer.

@@ -83,6 +83,11 @@ interface IBatchInbox {
         uint256 indexed fromBatchIndex, uint256 source, uint256 destination, Tree tree, address challenger, uint256 bond
     );
 
+    /// @notice A challenge proved that batch `fromBatchIndex` claims, for rollup `chainId`, a
+    ///         state root that is not the one in the header of its claimed block: that batch and
+    ///         every later one are void, and the bond went to `challenger`.
+    event BatchHeaderDisproved(uint256 indexed fromBatchIndex, uint256 chainId, address challenger, uint256 bond);
+
     /// @notice The sequencer's bond grew by `amount` to `total`.
     event BondPosted(address indexed from, uint256 amount, uint256 total);
 
@@ -149,6 +154,15 @@ interface IBatchInbox {
     /// @dev Sending the bond to the challenger failed.
     error InboxPayoutFailed(address to, uint256 amount);
 
+    /// @dev `chainId` is not one of the inbox's rollups.
+    error InboxUnknownRollup(uint256 chainId);
+
+    /// @dev A header challenge gave a header whose hash is not the claimed block hash.
+    error InboxHeaderHashMismatch(uint256 batchIndex, uint256 chainId, bytes32 claimed, bytes32 actual);
+
+    /// @dev A header challenge showed the state root the batch claims: nothing to disprove.
+    error InboxHeaderChallengeFailed(uint256 batchIndex, uint256 chainId);
+
     /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof
     ///         per batch, and only if every pair's trees are proven equal. Optimistic mode:
     ///         without proofs, and only while the bond is posted. Sequencer only.
@@ -158,6 +172,15 @@ interface IBatchInbox {
     function submitBatches(Batch[] calldata batches, RollupProof[] calldata proofs)
         external
         returns (uint256 batchIndex_);
+
+    /// @notice Optimistic mode: show the RLP header of the block batch `batchIndex` claims for
+    ///         `chainId` (it must hash to the claimed block hash) whose state root differs from
+    ///         the claimed state root. On success that batch and all later ones are void and the
+    ///         bond is paid to the caller.
+    /// @param batchIndex The batch to challenge (its window must be open).
+    /// @param chainId    The rollup whose claim is inconsistent.
+    /// @param header     The RLP-encoded block header.
+    function challengeHeader(uint256 batchIndex, uint256 chainId, bytes calldata header) external;
 
     /// @notice Optimistic mode: prove that under batch `batchIndex`'s state roots, `source`'s
     ///         outbound `tree` for `destination` differs from `destination`'s inbound tree for

@@ -7,6 +7,8 @@ import pytest
 
 from svs import accounts
 from svs.batches import Batch
+from svs.hashing import keccak
+from svs.headers import HeaderError, header_rlp
 from svs.inbox import InboxRejected
 from svs.proofs import ContractProof, tree_proof
 
@@ -242,6 +244,50 @@ def test_challenges_need_optimistic_mode(net):
     proof = tree_proof(net.rpc[a], net.contracts[MINT_BURN], "outbound", b, net.heads()[a])
     with pytest.raises(InboxRejected, match="InboxNotOptimistic"):
         net.inboxes["strict"].challenge(0, a, b, "transfer", proof, proof)
+
+
+def _header(net, chain_id: int, number: int) -> bytes:
+    return header_rlp(net.rpc[chain_id].call("eth_getBlockByNumber", hex(number), False))
+
+
+def test_header_challenge_wins_only_against_a_root_that_is_not_the_blocks(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    net.post("optimistic")  # honest: batch 0
+    net.transfers(b, a, 1)
+    batches, _ = net.collect("optimistic")
+    batches[1] = _replace(batches[1], state_root=b"\x33" * 32)  # b claims a root its block does not have
+    net.inboxes["optimistic"].submit(batches, None)  # batch 1
+    challenger = as_account(net, "optimistic", 5)
+    with pytest.raises(InboxRejected, match="InboxHeaderChallengeFailed"):  # honest claim stands
+        challenger.challenge_header(0, b, _header(net, b, net.inboxes["optimistic"].record(0, b)["lastBlock"]))
+    with pytest.raises(InboxRejected, match="InboxHeaderChallengeFailed"):  # a's claim in batch 1 is true
+        challenger.challenge_header(1, a, _header(net, a, batches[0].last_block))
+    with pytest.raises(InboxRejected, match="InboxHeaderHashMismatch"):  # some other block's header
+        challenger.challenge_header(1, b, _header(net, b, batches[1].last_block - 1))
+    with pytest.raises(InboxRejected, match="InboxUnknownRollup"):
+        challenger.challenge_header(1, 31337, _header(net, b, batches[1].last_block))
+    challenger.challenge_header(1, b, _header(net, b, batches[1].last_block))
+    inbox = net.inboxes["optimistic"]
+    assert inbox.batch_count() == 1 and inbox.bond() == 0 and inbox.next_block(b) == batches[1].first_block
+    with pytest.raises(InboxRejected, match="InboxNotOptimistic"):
+        net.inboxes["strict"].challenge_header(0, a, _header(net, a, 1))
+
+
+def test_a_header_that_is_not_rlp_is_rejected(net):
+    a, _ = net.chain_ids
+    net.post("optimistic")
+    with pytest.raises(InboxRejected, match="InboxHeaderHashMismatch"):
+        as_account(net, "optimistic", 5).challenge_header(0, a, b"\xc0garbage")
+
+
+def test_rebuilt_headers_hash_to_the_block_hash_and_tampering_is_refused(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    block = net.rpc[a].call("eth_getBlockByNumber", hex(net.heads()[a]), False)
+    assert keccak(header_rlp(block)) == bytes.fromhex(block["hash"][2:])
+    with pytest.raises(HeaderError, match="does not hash to"):
+        header_rlp({**block, "gasUsed": hex(int(block["gasUsed"], 16) + 1)})
 
 
 def _replace(batch: Batch, **changes) -> Batch:

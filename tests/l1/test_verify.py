@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,15 +47,35 @@ def test_a_dropped_mint_is_found_and_challenged_and_the_bond_is_won(net):
     assert net.inboxes["optimistic"].batch_count() == 1 and net.inboxes["optimistic"].bond() == 0
 
 
-def test_a_wrong_claimed_state_root_is_reported_but_not_provable(net):
+def _submit_with_claims(net, **claims):
+    """Post the next optimistic batch with chain a's claims replaced."""
+    batches, _ = net.collect("optimistic")
+    batches[0] = replace(batches[0], **claims)
+    net.inboxes["optimistic"].submit(batches, None)
+
+
+def test_a_wrong_claimed_state_root_is_disproved_by_the_blocks_header(net):
     a, b = net.chain_ids
     net.transfers(a, b, 1)
-    batches, _ = net.collect("optimistic")
-    batches[0] = type(batches[0])(**{**batches[0].__dict__, "state_root": b"\x11" * 32})
-    net.inboxes["optimistic"].submit(batches, None)
-    [verdict], _ = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    _submit_with_claims(net, state_root=b"\x11" * 32)
+    challenger = as_account(net, "optimistic", 6)
+    before = challenger.w3.eth.get_balance(challenger.account.address)
+    [verdict], resume = verify_all(_verifier(net, "optimistic"), challenger)
     assert not verdict.ok and "claimed stateRoot 0x1111" in verdict.problems[0]
-    assert verdict.provable == [] and verdict.challenge is None
+    assert verdict.false_headers == [a] and resume == 0
+    assert verdict.challenge.startswith(f"challenged batch #0 (chain {a}'s claimed state root")
+    inbox = net.inboxes["optimistic"]
+    assert inbox.batch_count() == 0 and inbox.bond() == 0 and inbox.next_block(a) == 1
+    assert challenger.w3.eth.get_balance(challenger.account.address) > before
+
+
+def test_a_claimed_block_the_node_does_not_have_is_reported_but_not_provable(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    _submit_with_claims(net, state_root=b"\x11" * 32, block_hash=b"\x22" * 32)
+    [verdict], _ = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    assert not verdict.ok and "claimed blockHash 0x2222" in verdict.problems[0]
+    assert verdict.provable == [] and verdict.false_headers == [] and verdict.challenge is None
     assert net.inboxes["optimistic"].bond() == 10**18
 
 
