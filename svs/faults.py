@@ -52,6 +52,7 @@ class Liar:
     def __init__(self, lie: Lie, token: str, thief: str, mint_burn: dict[int, tuple[RpcClient, str]]):
         """``mint_burn``: per rollup, its node and MintBurn address (to read inbound nonces)."""
         self.lie, self.token, self.thief, self.mint_burn = Lie(lie), token, thief, mint_burn
+        self.armed = True  # tests disarm it for honest ticks before the lie
         self.told = False  # the lie is on the chains (or in a post)
         self.told_at: int | None = None  # the tick that carried it
         self._this_tick = False
@@ -67,7 +68,7 @@ class Liar:
     def rewrite(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:
         """The legs the liar signs instead of ``wanted``."""
         self._this_tick, self._carry_next = False, None
-        if self.lie not in LEG_LIES or (self.told and self._carried is None):
+        if self.lie not in LEG_LIES or not self.armed or (self.told and self._carried is None):
             return wanted
         out = {chain_id: list(legs) for chain_id, legs in wanted.items()}
         if self._carried is not None:  # SPLIT_TICKS, second half: the mint held back last tick
@@ -97,9 +98,9 @@ class Liar:
         return out
 
     def _unbacked(self, out: Wanted, bases: dict[int, int]) -> Wanted:
-        """Mint to the thief from the first counterpart of the first rollup, under the next
-        inbound nonce (after this tick's honest legs from that source)."""
-        destination = min(out)
+        """Mint to the thief on the last rollup, as if from the first, under the next inbound
+        nonce (after this tick's honest legs from that source)."""
+        destination = max(out)
         source = min(c for c in self.mint_burn if c != destination)
         rpc, address = self.mint_burn[destination]
         data = MINT_COUNT + source.to_bytes(32, "big").hex()
@@ -126,7 +127,7 @@ class Liar:
     def tamper(self, batches: list[Batch], tick: int | None = None) -> list[Batch]:
         """WRONG_STATE_ROOT: the first post after the liar is made claims a state root that is
         not the block's (the block hash stays the node's)."""
-        if self.lie is not Lie.WRONG_STATE_ROOT or self.told:
+        if self.lie is not Lie.WRONG_STATE_ROOT or self.told or not self.armed:
             return batches
         first, *rest = batches
         self.told, self.told_at = True, tick

@@ -1,0 +1,123 @@
+"""A lying sequencer (svs.faults) never gets a lie to stand on L1.
+
+Each test runs the real sequencer with one kind of lie and the self-check off, posting every
+tick. An honest tick comes first (its batch is accepted), then a tick that carries the lie. The
+chains really hold the lie (balances show it); then the strict inbox must reject the batch, and
+in optimistic mode the inbox accepts it and the verifier's challenge must void it and win the
+bond.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from svs import accounts
+from svs.batcher import RollupSource
+from svs.deploy import InboxConfig
+from svs.faults import UNBACKED_AMOUNT, Lie
+from svs.inbox import InboxClient
+from svs.builder import Builder
+from svs.legs import TransferLeg
+from svs.verifier import Verifier, verify_all
+
+from .conftest import TOKEN
+
+MODES = {"strict": InboxConfig(), "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600)}
+
+# What the lie leaves on the destination rollup: (recipient's gain, sequencer's gain) for a
+# burn of TOKEN, and the strict inbox's reason.
+EFFECTS = {
+    Lie.DROP_MINT: (0, 0, "InboxPairMismatch"),
+    Lie.UNBACKED_MINT: (TOKEN, UNBACKED_AMOUNT, "InboxPairMismatch"),
+    Lie.DOUBLE_MINT: (2 * TOKEN, 0, "InboxPairMismatch"),
+    Lie.WRONG_AMOUNT: (2 * TOKEN, 0, "InboxPairMismatch"),
+    Lie.WRONG_RECIPIENT: (0, TOKEN, "InboxPairMismatch"),
+    Lie.SPLIT_TICKS: (0, 0, "InboxPairMismatch"),
+    Lie.WRONG_STATE_ROOT: (TOKEN, 0, "MerkleTrie"),
+    Lie.SKIP_SELFCHECK: (0, 0, "InboxPairMismatch"),  # with a builder bug that drops mints
+}
+
+
+def _inbox(system, account=None) -> InboxClient:
+    l1 = next(c for c in system.service.deployment["chains"].values() if c["role"] == "l1")
+    return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], account)
+
+
+def _verifier(system) -> Verifier:
+    sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general)
+               for c, chain in system.sequencer.chains.items()}
+    return Verifier(_inbox(system), sources)
+
+
+def _drop_mints_bug(monkeypatch) -> None:
+    """SKIP_SELFCHECK changes nothing but the self-check, so the lie needs something for the
+    self-check to catch: a builder bug that leaves out every mint (the honest sequencer halts on
+    it, tests/sequencer/test_building.py)."""
+    wanted_legs = Builder._wanted_legs
+
+    def buggy(self, selected, seen, bases):
+        return {c: [(h, leg) for h, leg in legs if not isinstance(leg, TransferLeg)]
+                for c, legs in wanted_legs(self, selected, seen, bases).items()}
+
+    monkeypatch.setattr(Builder, "_wanted_legs", buggy)
+
+
+def _lying_tick(system, users, lie: Lie, monkeypatch):
+    """An honest tick (batch 0), then the tick that carries the lie; returns its report."""
+    a, b = system.chain_ids
+    liar = system.sequencer.liar
+    liar.armed = False
+    honest = system.sequencer.tick()
+    assert honest.l1_batch.ok and honest.l1_batch.batch_index == 0, honest.line()
+    liar.armed = True
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    if lie is Lie.SKIP_SELFCHECK:
+        _drop_mints_bug(monkeypatch)
+    return system.sequencer.tick()
+
+
+@pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
+def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, users, lie, monkeypatch):
+    system = make_system(batch_every=1, lie=lie.value)
+    a, b = system.chain_ids
+    sequencer = accounts.sequencer().address
+    before = (system.balance(b, users[1].address), system.balance(b, sequencer))
+    report = _lying_tick(system, users, lie, monkeypatch)
+    recipient_gain, sequencer_gain, reason = EFFECTS[lie]
+    assert system.sequencer.liar.told or lie is Lie.SKIP_SELFCHECK
+    assert (system.balance(b, users[1].address) - before[0], system.balance(b, sequencer) - before[1]) == \
+        (recipient_gain, sequencer_gain), "the lie is not on the chain"
+    assert report.roots_agree == (lie is Lie.WRONG_STATE_ROOT), report.line()
+    assert not report.l1_batch.ok and reason in report.l1_batch.error, report.line()
+    assert _inbox(system).batch_count() == 1
+
+
+@pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
+def test_the_optimistic_inbox_accepts_the_lie_and_a_challenge_voids_it(make_system, users, lie, monkeypatch):
+    system = make_system(batch_every=1, lie=lie.value, inbox=MODES["optimistic"])
+    report = _lying_tick(system, users, lie, monkeypatch)
+    assert report.l1_batch.ok and report.l1_batch.batch_index == 1, report.line()
+    challenger = _inbox(system, accounts.user(6))
+    balance = challenger.w3.eth.get_balance(challenger.account.address)
+    verdicts, resume = verify_all(_verifier(system), challenger)
+    assert [v.ok for v in verdicts] == [True, False] and resume == 1, [v.line() for v in verdicts]
+    assert verdicts[1].challenge.startswith("challenged batch #1"), verdicts[1].line()
+    inbox = _inbox(system)
+    assert inbox.batch_count() == 1 and inbox.bond() == 0
+    assert challenger.w3.eth.get_balance(challenger.account.address) > balance  # bond minus gas
+
+
+def test_a_split_pair_inside_one_batch_is_invisible_to_the_strict_inbox_but_not_to_the_verifier(make_system, users, monkeypatch):
+    """The documented limit: the inbox sees batch ends only. The batch ending between the two
+    legs is rejected; the next one, ending after the late mint, is accepted; the verifier, which
+    checks every block, reports the split."""
+    system = make_system(batch_every=1, lie=Lie.SPLIT_TICKS.value)
+    a, b = system.chain_ids
+    report = _lying_tick(system, users, Lie.SPLIT_TICKS, monkeypatch)
+    assert not report.l1_batch.ok
+    late = system.sequencer.tick()
+    assert late.roots_agree and late.l1_batch.ok and late.l1_batch.ranges[b][0] == report.heights[b], late.line()
+    assert system.balance(b, users[1].address) == TOKEN  # the mint did come, one tick late
+    verdicts, _ = verify_all(_verifier(system), None)
+    assert verdicts[0].ok and not verdicts[1].ok
+    assert "inside the batch" in verdicts[1].problems[0] and f"transfer trees {a}->{b} differ" in verdicts[1].problems[0]
