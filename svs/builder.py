@@ -106,6 +106,9 @@ class Builder:
         # Each rollup is its own node process: talk to them at the same time.
         self._pool = ThreadPoolExecutor(max_workers=len(self.chains), thread_name_prefix="builder")
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
     def _each(self, work) -> dict:
         """Run ``work(chain_id, chain)`` for every rollup concurrently; results by chain id."""
         futures = {chain_id: self._pool.submit(work, chain_id, chain) for chain_id, chain in self.chains.items()}

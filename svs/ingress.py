@@ -276,6 +276,7 @@ class IngressServer:
     """Serves one Ingress on 127.0.0.1:port in a background thread."""
 
     def __init__(self, ingress: Ingress, host: str, port: int):
+        self.ingress = ingress
         handler = type("Handler", (_Handler,), {"ingress": ingress})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True

@@ -6,7 +6,11 @@ violations (empty when it holds), each naming what broke.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from eth_utils import keccak
+
+from svs.legs import ALL_LEG_TOPICS, OUTBOUND_TOPICS
 
 from svs.selfcheck import read_pair_roots
 
@@ -57,6 +61,32 @@ def heights_equal(sequencer) -> list[str]:
     if len(set(heights.values())) != 1 or heights != sequencer.committed:
         return [f"heights differ: chains {heights}, committed {sequencer.committed}"]
     return []
+
+
+def legs_match_on_chain(sequencer, first: int, last: int) -> list[str]:
+    """3, read from the chains alone (no journal): at every height in ``first..last``, the leg
+    hashes each rollup emitted outbound to each counterpart (BurnLeg, TriggerLeg) are exactly
+    the ones the counterpart emitted inbound from it (MintLeg, ActionLeg), in the same order."""
+    emitted: dict[tuple[int, int, int, str], list[str]] = defaultdict(list)  # (height, from, to, way)
+    for chain_id, chain in sequencer.chains.items():
+        logs = chain.rpc.call("eth_getLogs", {"fromBlock": hex(first), "toBlock": hex(last),
+                                              "address": [chain.mint_burn, chain.general],
+                                              "topics": [list(ALL_LEG_TOPICS)]})
+        for entry in logs:
+            counterpart = int(entry["topics"][1], 16)
+            way = "out" if entry["topics"][0] in OUTBOUND_TOPICS else "in"
+            pair = (chain_id, counterpart) if way == "out" else (counterpart, chain_id)
+            leg_hash = "0x" + entry["data"][2:][3 * 64:4 * 64]
+            emitted[(int(entry["blockNumber"], 16), *pair, way)].append(leg_hash)
+    violations = []
+    for (height, source, destination, way), hashes in sorted(emitted.items()):
+        other = emitted.get((height, source, destination, "in" if way == "out" else "out"), [])
+        if way == "out" and hashes != other:
+            violations.append(f"block {height}: legs {source}->{destination} emitted {hashes} at the source "
+                              f"but {other} at the destination")
+        elif way == "in" and not other:
+            violations.append(f"block {height}: {destination} emitted inbound legs from {source} with no source leg")
+    return violations
 
 
 def check_all(sequencer) -> list[str]:

@@ -124,6 +124,7 @@ class Sequencer:
         return outcome
 
     def close(self) -> None:
+        self.builder.close()
         self.journal.close()
 
     def _align_heights(self) -> dict[int, int]:

@@ -13,10 +13,10 @@ import pytest
 
 from svs import accounts
 from svs.batcher import RollupSource
+from svs.builder import Builder
 from svs.deploy import InboxConfig
 from svs.faults import UNBACKED_AMOUNT, Lie
 from svs.inbox import InboxClient
-from svs.builder import Builder
 from svs.legs import TransferLeg
 from svs.verifier import Verifier, verify_all
 

@@ -1,0 +1,102 @@
+"""One live system reused by many hypothesis examples, and the crash of its sequencer.
+
+Starting anvil nodes and deploying takes seconds, so a system is started once per test and every
+example begins from the same chain state: ``evm_revert`` on L1 and every rollup, then a new
+sequencer with an empty journal in a new state directory, behind the same ingress.
+
+A crash abandons the sequencer object in the middle of a tick (``SimulatedCrash`` raised at the
+phase's crash point, where the CLI would SIGKILL itself) and starts a new one on the same state
+directory, which recovers from the journal. Nothing of the old object is used again, so what the
+new one can see is what a restarted process would see: the journal (sqlite, committed at each
+phase) and the chains. tests/sequencer/test_crash.py kills the real CLI process at each phase.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from web3 import Web3
+
+from svs import accounts
+from svs.artifacts import load_artifact
+from svs.chains import rpc_call
+from svs.deploy import CREATE2_FACTORY, SALT, create2_address
+from svs.sequencer import Sequencer
+
+from ..sequencer.conftest import GAS_PRICE, System
+
+
+class SimulatedCrash(BaseException):
+    """The sequencer process died here (BaseException: nothing in the sequencer catches it)."""
+
+
+class Harness:
+    def __init__(self, system: System, state_root: Path):
+        self.system = system
+        self.service = system.service
+        self.state_root = state_root
+        self.examples = 0
+        self.probes = self._deploy_probes()
+        self._fund_users()
+        self.urls = [node.rpc_url for node in self.service.nodes]
+        self._snapshots = [rpc_call(url, "evm_snapshot") for url in self.urls]
+
+    @property
+    def sequencer(self) -> Sequencer:
+        return self.service.sequencer
+
+    def _deploy_probes(self) -> str:
+        """ActionProbes (re-entering action targets) on every rollup, through the ingress."""
+        code = load_artifact("ActionProbes").bytecode
+        owner = accounts.owner()
+        for chain_id, w3 in self.system.w3.items():
+            tx = {"to": Web3.to_checksum_address(CREATE2_FACTORY), "data": SALT + code, "gas": 1_000_000,
+                  "gasPrice": GAS_PRICE, "chainId": chain_id,
+                  "nonce": w3.eth.get_transaction_count(owner.address, "pending")}
+            w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction)
+        self.system.tick()
+        address = create2_address(code)
+        assert all(w3.eth.get_code(address) for w3 in self.system.w3.values()), "ActionProbes not deployed"
+        return address
+
+    def _fund_users(self, users: int = 4, amount: int = 10**24) -> None:
+        """Dev user 0 holds the whole supply: give users 1.. some on every rollup."""
+        holder = accounts.user(0)
+        for chain_id in self.system.chain_ids:
+            token = self.system.contract(chain_id, "BridgeableToken")
+            for i in range(1, users):
+                self.system.send(chain_id, holder, token.functions.transfer(accounts.user(i).address, amount))
+        self.system.tick()
+
+    def fresh(self) -> Sequencer:
+        """Every chain back to the start, and a new sequencer with an empty journal."""
+        self.sequencer.close()
+        for i, url in enumerate(self.urls):
+            if not rpc_call(url, "evm_revert", [self._snapshots[i]]):
+                raise RuntimeError(f"evm_revert failed on {url}")
+            self._snapshots[i] = rpc_call(url, "evm_snapshot")
+        self.examples += 1
+        self.service.options.state_dir = self.state_root / f"example{self.examples}"
+        return self._start()
+
+    def crash_at(self, phase: str) -> None:
+        """Make the next tick that carries transactions die at ``phase``."""
+        sequencer = self.sequencer
+
+        def crash(name: str) -> None:
+            if name == phase and sequencer._tick_has_work:
+                raise SimulatedCrash(name)
+
+        sequencer._crash_point = crash
+        sequencer.builder._crash_point = crash
+
+    def restart(self) -> Sequencer:
+        """A new sequencer process on the same state directory (recovery from the journal)."""
+        self.sequencer.builder.close()  # the dead process's threads; its journal is left as it was
+        return self._start()
+
+    def _start(self) -> Sequencer:
+        sequencer = self.service.start_sequencer()
+        for server in self.service.servers:
+            server.ingress.sequencer = sequencer
+        return sequencer
