@@ -3,6 +3,7 @@
 #
 #   ./svs.sh run [options]   the main job: `ape run sequencer` (local anvil chains + demo)
 #   ./svs.sh test [args]     the test suite: `ape test` (pytest arguments pass through)
+#   ./svs.sh mutate [opts]   mutation check: every mutant in tools/mutate.py must fail the suite
 #   ./svs.sh setup           only install: .venv (requirements.lock) and node_modules (package-lock)
 #   ./svs.sh ape ARGS...     any ape command with the project's environment (e.g. `ape compile`)
 #   ./svs.sh env             print the environment lines, for `eval "$(./svs.sh env)"`
@@ -95,8 +96,9 @@ cmd="${1:-}"
 case "$cmd" in
   run) setup; compile_contracts; exec ape run sequencer "$@" ;;
   test) setup; compile_contracts; exec ape test "$@" ;;
+  mutate) setup; compile_contracts; exec python tools/mutate.py "$@" ;;
   setup) setup; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;
   ape) setup; exec ape "$@" ;;
   env) setup; environment ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2 ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2 ;;
 esac
