@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from eth_abi import encode
 from eth_account import Account
@@ -123,30 +124,41 @@ def inbox_init_code(config: SuiteConfig, inbox: InboxConfig) -> bytes:
     )
 
 
-def deploy_create2(w3: Web3, deployer: Account, code: bytes) -> tuple[str, bool]:
-    """Deploy ``code`` through the factory unless already there; return (address, deployed now)."""
+Send = Callable[[str, bytes], int]  # (to, data) -> block number of the successful transaction
+
+
+def local_sender(w3: Web3, deployer: Account) -> Send:
+    """Sign with a local key (dev accounts) and wait for the receipt."""
+
+    def send(to: str, data: bytes) -> int:
+        tx = {"to": to_checksum_address(to), "data": data, "from": deployer.address, "chainId": w3.eth.chain_id,
+              "nonce": w3.eth.get_transaction_count(deployer.address, "pending"), "gasPrice": w3.eth.gas_price}
+        tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.2)
+        signed = deployer.sign_transaction(tx)
+        receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=120)
+        if receipt.status != 1:
+            raise DeploymentError(f"transaction {receipt.transactionHash.hex()} reverted on chain {w3.eth.chain_id}")
+        return receipt.blockNumber
+
+    return send
+
+
+def deploy_create2(w3: Web3, deployer: Account | Send, code: bytes) -> tuple[str, bool]:
+    """Deploy ``code`` through the factory unless already there; return (address, deployed now).
+    ``deployer`` is a local account or a ``Send`` (e.g. an ape account, svs.testnet)."""
     address = create2_address(code)
     if w3.eth.get_code(address):
         return address, False
     if not w3.eth.get_code(to_checksum_address(CREATE2_FACTORY)):
         raise DeploymentError(f"no CREATE2 factory at {CREATE2_FACTORY} on chain {w3.eth.chain_id}")
-    tx = {
-        "to": to_checksum_address(CREATE2_FACTORY),
-        "data": SALT + code,
-        "from": deployer.address,
-        "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
-        "chainId": w3.eth.chain_id,
-        "gasPrice": w3.eth.gas_price,
-    }
-    tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.2)
-    signed = deployer.sign_transaction(tx)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60)
-    if receipt.status != 1 or not w3.eth.get_code(address):
+    send = deployer if callable(deployer) else local_sender(w3, deployer)
+    send(CREATE2_FACTORY, SALT + code)
+    if not w3.eth.get_code(address):
         raise DeploymentError(f"CREATE2 deployment to {address} failed on chain {w3.eth.chain_id}")
     return address, True
 
 
-def deploy_rollup_suite(w3: Web3, deployer: Account, config: SuiteConfig) -> dict[str, str]:
+def deploy_rollup_suite(w3: Web3, deployer: Account | Send, config: SuiteConfig) -> dict[str, str]:
     """Deploy (or find) the rollup contracts on one chain; return name -> address."""
     addresses = {}
     for name, code in rollup_init_codes(config).items():
@@ -156,7 +168,7 @@ def deploy_rollup_suite(w3: Web3, deployer: Account, config: SuiteConfig) -> dic
     return addresses
 
 
-def deploy_inbox(w3: Web3, deployer: Account, config: SuiteConfig, inbox: InboxConfig) -> str:
+def deploy_inbox(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox: InboxConfig) -> str:
     """Deploy (or find) the BatchInbox on L1; return its address."""
     address, fresh = deploy_create2(w3, deployer, inbox_init_code(config, inbox))
     log.info("%s %s BatchInbox on chain %d at %s", "deployed" if fresh else "found", inbox.mode,
