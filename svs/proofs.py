@@ -51,7 +51,7 @@ def contract_slots(chain_id: int, rollups: list[int]) -> list[int]:
 
 
 def _get_proof(rpc: RpcClient, address: str, slots: list[int], block: int) -> dict:
-    return rpc.call("eth_getProof", address, [hex(s) for s in slots], hex(block))
+    return rpc.call("eth_getProof", address, ["0x" + s.to_bytes(32, "big").hex() for s in slots], hex(block))
 
 
 def _nodes(hex_nodes: list[str]) -> list[bytes]:

@@ -1,0 +1,157 @@
+"""The public-testnet path, on local anvil nodes with the testnets' chain ids (Sepolia 11155111,
+OP Sepolia 11155420, Base Sepolia 84532) that produce their own blocks (automine), reached
+through the same ape networks (optimism:sepolia:node, ...) and environment variables a user
+sets. `ape run deploy` runs twice per network; the second run must change nothing. Then attach
+mode runs end to end: a transfer relayed, a refused transaction, an L1 batch at a consistent cut,
+and a destination leg that fails after its simulation passed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from svs import accounts
+from svs.artifacts import load_artifact
+from svs.attach import MAX_ATTEMPTS, AttachIngress, Relayer
+from svs.chains import start_anvil, stop
+from svs.deploy import CREATE2_FACTORY, SALT, create2_address
+from svs.ingress import IngressServer
+from svs.ports import free_port_block
+from svs.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA
+
+ROOT = Path(__file__).resolve().parents[2]
+NETWORKS = {OP_SEPOLIA: ("optimism:sepolia:node", "OP_SEPOLIA_RPC_URL"),
+            BASE_SEPOLIA: ("base:sepolia:node", "BASE_SEPOLIA_RPC_URL"),
+            SEPOLIA: ("ethereum:sepolia:node", "SEPOLIA_RPC_URL")}
+TOKEN = 10**18
+
+
+@pytest.fixture(scope="module")
+def testnets(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("testnet-logs")
+    base = free_port_block(3)
+    nodes = {chain_id: start_anvil(chain_id, base + i, "l1" if chain_id == SEPOLIA else "rollup", logs, automine=True)
+             for i, chain_id in enumerate(NETWORKS)}
+    yield nodes
+    for node in nodes.values():
+        stop(node)
+
+
+def _deploy(nodes, record: Path, chain_id: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, **{var: nodes[c].rpc_url for c, (_, var) in NETWORKS.items()}}
+    network = NETWORKS[chain_id][0]
+    return subprocess.run(["ape", "run", "deploy", "--network", network, "--account", "TEST::0", "--record",
+                           str(record), "--sequencer", accounts.sequencer().address],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+
+
+@pytest.fixture(scope="module")
+def record(testnets, tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("deployments") / "testnets.json"
+    refused = _deploy(testnets, path, SEPOLIA)  # the inbox needs the rollups first
+    assert refused.returncode != 0 and "deploy to chain(s) 11155420, 84532 first" in refused.stderr
+    for chain_id in (OP_SEPOLIA, BASE_SEPOLIA, SEPOLIA):
+        run = _deploy(testnets, path, chain_id)
+        assert run.returncode == 0 and "deployed" in run.stdout, run.stdout + run.stderr
+    first = path.read_text()
+    nonces = {c: Web3(Web3.HTTPProvider(n.rpc_url)).eth.get_transaction_count(accounts.owner().address)
+              for c, n in testnets.items()}
+    for chain_id in (OP_SEPOLIA, BASE_SEPOLIA, SEPOLIA):
+        again = _deploy(testnets, path, chain_id)
+        assert again.returncode == 0 and "nothing to deploy: all found" in again.stdout, again.stdout + again.stderr
+    assert path.read_text() == first, "a second run changed the record"
+    assert nonces == {c: Web3(Web3.HTTPProvider(n.rpc_url)).eth.get_transaction_count(accounts.owner().address)
+                      for c, n in testnets.items()}, "a second run sent transactions"
+    return json.loads(first)
+
+
+def test_the_record_has_the_sequencers_format_and_equal_addresses(record):
+    rollups = [record["chains"][str(c)] for c in (OP_SEPOLIA, BASE_SEPOLIA)]
+    assert record["rollups"] == [OP_SEPOLIA, BASE_SEPOLIA] and record["sequencer"] == accounts.sequencer().address
+    assert rollups[0]["contracts"] == rollups[1]["contracts"] and all(r["role"] == "rollup" for r in rollups)
+    assert set(rollups[0]["contracts"]) == {"MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken",
+                                            "CrossChainCounter"}
+    assert record["chains"][str(SEPOLIA)]["role"] == "l1" and "BatchInbox" in record["chains"][str(SEPOLIA)]["contracts"]
+
+
+@pytest.fixture
+def attached(record):
+    relayer = Relayer(record, accounts.sequencer())
+    servers = {c: IngressServer(AttachIngress(relayer, c), "127.0.0.1", 0).start() for c in relayer.rollups}
+    yield relayer, {c: Web3(Web3.HTTPProvider(s.url)) for c, s in servers.items()}
+    for server in servers.values():
+        server.stop()
+
+
+def _send(w3: Web3, contract_call, gas: int = 400_000) -> str:
+    sender = accounts.owner()  # TEST::0 deployed the token and holds its supply
+    tx = contract_call.build_transaction({"from": sender.address, "gas": gas, "gasPrice": w3.eth.gas_price * 2,
+                                          "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+                                          "chainId": w3.eth.chain_id})
+    return w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction).to_0x_hex()
+
+
+def _contract(w3, record, name, address=None):
+    chain = record["chains"][str(w3.eth.chain_id)]
+    return w3.eth.contract(address=address or chain["contracts"][name], abi=load_artifact(name).abi)
+
+
+def test_attach_mode_end_to_end(record, attached):
+    relayer, w3 = attached
+    op, base = w3[OP_SEPOLIA], w3[BASE_SEPOLIA]
+    recipient = accounts.user(3).address
+    before = _contract(base, record, "BridgeableToken").functions.balanceOf(recipient).call()
+
+    # 1. A transfer OP -> Base goes through the ingress to the node, and the relayer mints it.
+    mint_burn = _contract(op, record, "MintBurnSystemContract")
+    _send(op, mint_burn.functions.burn(BASE_SEPOLIA, recipient, record["chains"][str(OP_SEPOLIA)]["contracts"]
+                                       ["BridgeableToken"], TOKEN))
+    report = relayer.poll()
+    assert report.delivered == 1 and not report.failures, report
+    assert _contract(base, record, "BridgeableToken").functions.balanceOf(recipient).call() == before + TOKEN
+    assert relayer.poll().delivered == 0  # nothing twice
+
+    # 2. A trigger whose action would revert is refused at the ingress, with the reason.
+    counter = _contract(base, record, "CrossChainCounter")
+    general = _contract(op, record, "GeneralSystemContract")
+    height = op.eth.block_number
+    with pytest.raises(Exception, match="destination leg would fail on chain 84532.*CrossChainCounterZeroIncrement"):
+        _send(op, general.functions.trigger(BASE_SEPOLIA, counter.address, counter.encode_abi("increment", [0]), 100_000))
+    assert op.eth.block_number == height  # it never reached the chain
+
+    # 3. L1: a batch with proofs at a consistent cut is accepted by the strict inbox.
+    posted = relayer.post()
+    assert posted.no_cut is None and posted.l1_batch is not None and posted.l1_batch.ok, posted
+
+    # 4. A leg that fails after its simulation: the target has no code when the trigger is
+    #    simulated (a call to an empty account succeeds), then code appears there that burns all gas.
+    probes_code = load_artifact("ActionProbes").bytecode
+    target = create2_address(probes_code)
+    burn_all_gas = Web3.keccak(text="burnAllGas()")[:4]
+    _send(op, general.functions.trigger(BASE_SEPOLIA, target, burn_all_gas, 50_000))
+    owner = accounts.owner()
+    deploy = {"to": Web3.to_checksum_address(CREATE2_FACTORY), "data": SALT + probes_code, "gas": 1_000_000,
+              "gasPrice": base.eth.gas_price * 2, "nonce": base.eth.get_transaction_count(owner.address), "chainId": BASE_SEPOLIA}
+    base.eth.wait_for_transaction_receipt(base.eth.send_raw_transaction(owner.sign_transaction(deploy).raw_transaction))
+    for attempt in range(MAX_ATTEMPTS):
+        report = relayer.poll()
+        assert report.delivered == 0 and len(report.failures) == 1, report
+        assert f"(attempt {attempt + 1}/{MAX_ATTEMPTS})" in report.failures[0]
+    assert relayer.poll().failures == []  # not retried forever
+    [stuck] = relayer.status()["stuck"]
+    assert stuck.startswith(f"call pair {OP_SEPOLIA}->{BASE_SEPOLIA} stuck at nonce")
+    assert "GeneralActionFailed" in stuck and "the trees diverge" in stuck
+    blocked = relayer.post()
+    assert blocked.l1_batch is None and "no consistent cut" in blocked.no_cut and f"call {OP_SEPOLIA}->{BASE_SEPOLIA}" in blocked.no_cut
+    status = op.provider.make_request("sequencer_status", [])["result"]
+    assert status["mode"] == "attach" and status["stuck"] == [stuck]
+
+
+def test_attach_refuses_a_key_that_is_not_the_sequencer(record):
+    with pytest.raises(Exception, match="only the sequencer may mint"):
+        Relayer(record, accounts.user(5))
