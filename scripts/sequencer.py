@@ -43,7 +43,13 @@ def _urls(ctx, param, value: str | None) -> list[str]:
               help="Ingress port of the first rollup; rollup i on port + i, its node on port + i + 10000.")
 @click.option("--state-dir", default=".sequencer", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Journal, deployment.json, nodes.json and node logs.")
-@click.option("--attach", callback=_urls, help="Comma-separated node URLs (L1 first) instead of starting anvil.")
+@click.option("--nodes", callback=_urls,
+              help="Comma-separated anvil node URLs (L1 first) to build on instead of starting anvil.")
+@click.option("--attach", "attach_record", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Attach mode: relay for the deployment in this record (ape run deploy) on nodes this "
+                   "sequencer does not control; needs SVS_SEQUENCER_KEY. See README.")
+@click.option("--poll-interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Attach mode: seconds between scans of the rollups.")
 @click.option("--max-block-txs", default=1000, show_default=True, type=click.IntRange(min=1),
               help="User transactions per rollup per tick at most.")
 @click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
@@ -58,17 +64,20 @@ def _urls(ctx, param, value: str | None) -> list[str]:
 @click.option("--exit", "exit_after_demo", is_flag=True, help="Exit after the demo instead of serving until Ctrl-C.")
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
-def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, batch_every, l1_mode, bond,
+def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_record, poll_interval, max_block_txs, batch_every, l1_mode, bond,
         challenge_window, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("urllib3", "web3", "ape"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if attach_record is not None:
+        return _attach(attach_record, first_port, poll_interval, batch_every)
+    attach = nodes
     ports = [first_port + i for i in range(rollups)]
     if l1_port in ports:
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
     if attach and len(attach) != rollups + 1:
-        raise click.BadParameter(f"--attach gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
+        raise click.BadParameter(f"--nodes gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
              if l1_mode == "optimistic" else InboxConfig())
     options = ServiceOptions(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo,
@@ -86,6 +95,31 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_t
         raise click.ClickException(str(err)) from err
     finally:
         service.shutdown()
+
+
+def _attach(record_path: Path, first_port: int, interval: float, post_every: int) -> None:
+    """Attach mode (svs.attach): no block production, relaying only."""
+    import json
+    import os
+    import signal
+
+    from eth_account import Account
+
+    from svs.attach import AttachError, Relayer, serve
+
+    key = os.environ.get("SVS_SEQUENCER_KEY")
+    if not key:
+        raise click.UsageError("attach mode signs mints and actions: set SVS_SEQUENCER_KEY to the private key of "
+                               "the sequencer the deployment names")
+    try:
+        relayer = Relayer(json.loads(record_path.read_text()), Account.from_key(key))
+    except (AttachError, ValueError, KeyError) as err:
+        raise click.ClickException(f"{record_path}: {err}") from err
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"attach mode: relaying for {len(relayer.rollups)} rollups; Ctrl-C stops")
+    serve(relayer, first_port, interval, post_every, stop)
 
 
 def _demo(service: Service, urls: dict[int, str], exit_after: bool) -> None:

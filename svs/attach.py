@@ -35,7 +35,7 @@ from eth_utils import keccak
 from svs.batcher import Batcher, BatchReport, RollupSource
 from svs.errors import describe_revert
 from svs.inbox import InboxClient
-from svs.ingress import RpcFailure, _error
+from svs.ingress import IngressServer, RpcFailure, _error
 from svs.legs import (
     BURN_SELECTOR,
     INBOUND_TOPICS,
@@ -191,7 +191,8 @@ class Relayer:
                                                        "address": [rollup.mint_burn, rollup.general],
                                                        "topics": [list(OUTBOUND_TOPICS)]})
                 legs = [decode_outbound_log(entry, rollup.chain_id) for entry in logs]
-                if all(self._deliver(leg, report) for leg in legs):
+                delivered = [self._deliver(leg, report) for leg in legs]  # pairs are independent: try all
+                if all(delivered):
                     rollup.scanned = head  # else rescan from here next time (idempotent)
             self.last_report = report
             return report
@@ -317,3 +318,30 @@ class AttachIngress:
             return _error(request_id, RpcFailure(err.code or -32603, err.message, err.data))
         except (ValueError, IndexError, TypeError) as err:
             return _error(request_id, RpcFailure(-32602, f"invalid params: {err}"))
+
+
+def serve(relayer: Relayer, first_port: int, interval: float, post_every: int, stop: threading.Event) -> None:
+    """Ingress on first_port, first_port + 1, ... (rollups in record order); poll every
+    ``interval`` seconds and post to L1 every ``post_every`` polls, until ``stop`` is set."""
+    servers = [IngressServer(AttachIngress(relayer, c), "127.0.0.1", first_port + i).start()
+               for i, c in enumerate(relayer.rollups)]
+    for chain_id, server in zip(relayer.rollups, servers):
+        log.info("attach mode: ingress for chain %d on %s (forwarding to %s)", chain_id, server.url,
+                 relayer.rollups[chain_id].rpc.url)
+    polls = 0
+    try:
+        while not stop.is_set():
+            report = relayer.poll()
+            polls += 1
+            if report.delivered or report.failures:
+                log.info("relayed %d leg(s); %s", report.delivered, "; ".join(report.failures) or "no failures")
+            if post_every and polls % post_every == 0:
+                posted = relayer.post()
+                if posted.l1_batch is not None:
+                    log.info("%s", posted.l1_batch.line())
+                elif posted.no_cut:
+                    log.warning("L1 post skipped: %s", posted.no_cut)
+            stop.wait(interval)
+    finally:
+        for server in servers:
+            server.stop()

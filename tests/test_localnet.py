@@ -61,8 +61,8 @@ def test_suite_lands_at_the_same_predicted_address_on_every_rollup_and_redeploy_
     (["--port", "70000"], "--port"),
     (["--l1-port", "9545", "--port", "9545"], "collides"),
     (["--block-time", "-1"], "--block-time"),
-    (["--attach", "ftp://127.0.0.1:1,http://a,http://b"], "not an http(s) URL"),
-    (["--attach", "http://127.0.0.1:1"], "L1 URL first"),
+    (["--nodes", "ftp://127.0.0.1:1,http://a,http://b"], "not an http(s) URL"),
+    (["--nodes", "http://127.0.0.1:1"], "L1 URL first"),
     (["--max-block-txs", "0"], "--max-block-txs"),
 ])
 def test_sequencer_cli_rejects_bad_options_with_a_clear_error(args, message, tmp_path):

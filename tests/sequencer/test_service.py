@@ -1,4 +1,4 @@
-"""The service around the sequencer: attach mode, and restarts on the same state directory."""
+"""The service around the sequencer: building on nodes it did not start (--nodes), and restarts on the same state directory."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def foreign_nodes(tmp_path):
         stop(node)
 
 
-def test_attach_mode_builds_on_nodes_it_did_not_start_and_leaves_them_running(tmp_path, foreign_nodes):
+def test_nodes_option_builds_on_nodes_it_did_not_start_and_leaves_them_running(tmp_path, foreign_nodes):
     base, nodes = foreign_nodes
     options = ServiceOptions(first_port=base, l1_port=base + 2, state_dir=tmp_path / "state", demo=False,
                              attach=[n.rpc_url for n in nodes])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,35 @@ def test_attach_mode_end_to_end(record, attached):
 def test_attach_refuses_a_key_that_is_not_the_sequencer(record):
     with pytest.raises(Exception, match="only the sequencer may mint"):
         Relayer(record, accounts.user(5))
+
+
+def test_the_sequencer_cli_runs_attach_mode_from_the_record(record, tmp_path):
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    no_key = subprocess.run(["ape", "run", "sequencer", "--attach", str(path)], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "SVS_SEQUENCER_KEY"})
+    assert no_key.returncode != 0 and "set SVS_SEQUENCER_KEY" in no_key.stderr
+    port = free_port_block(2)
+    env = {**os.environ, "SVS_SEQUENCER_KEY": accounts.sequencer().key.hex()}
+    process = subprocess.Popen(["ape", "run", "sequencer", "--attach", str(path), "--port", str(port),
+                                "--poll-interval", "0.3", "--batch-every", "1"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        op = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        deadline = time.monotonic() + 120
+        while not op.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        base = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port + 1}"))
+        token = _contract(base, record, "BridgeableToken")
+        recipient = accounts.user(4).address
+        before = token.functions.balanceOf(recipient).call()
+        mint_burn = _contract(op, record, "MintBurnSystemContract")
+        _send(op, mint_burn.functions.burn(BASE_SEPOLIA, recipient, token.address, TOKEN))
+        while token.functions.balanceOf(recipient).call() == before and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert token.functions.balanceOf(recipient).call() == before + TOKEN
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    assert process.returncode == 0, output
+    assert "attach mode: relaying for 2 rollups" in output and "relayed 1 leg(s)" in output
