@@ -80,8 +80,9 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_recor
         raise click.BadParameter(f"--nodes gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
              if l1_mode == "optimistic" else InboxConfig())
-    options = ServiceOptions(rollups, block_time, l1_port, first_port, state_dir, attach, max_block_txs, demo,
-                             exit_after_demo, crash_at, batch_every, inbox)
+    options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
+                             state_dir=state_dir, attach=attach, max_block_txs=max_block_txs, demo=demo,
+                             exit_after_demo=exit_after_demo, crash_at=crash_at, batch_every=batch_every, inbox=inbox)
     service = Service(options)
     install_signal_handlers(service)
     try:

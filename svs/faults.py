@@ -59,10 +59,6 @@ class Liar:
         self._carried: tuple[int, str, Leg] | None = None  # SPLIT_TICKS: (destination, source tx, leg)
         self._carry_next: tuple[int, str, Leg] | None = None
 
-    @property
-    def skips_selfcheck(self) -> bool:
-        return True
-
     # --- legs ------------------------------------------------------------------------------
 
     def rewrite(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:

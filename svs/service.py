@@ -44,9 +44,9 @@ class ServiceOptions:
     demo: bool = True
     exit_after_demo: bool = False
     crash_at: str | None = None
-    lie: str | None = None  # fault injection (svs.faults.Lie): the sequencer lies once
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
+    lie: str | None = None  # fault injection (svs.faults.Lie): the sequencer lies once
 
     @property
     def ports(self) -> list[int]:
