@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from svs.batcher import Batcher, BatchReport, RollupSource
+from svs.batcher import Batcher, BatchReport, rollup_sources
 from svs.errors import describe_revert
 from svs.inbox import InboxClient
 from svs.ingress import IngressServer, RpcFailure, _error
@@ -268,8 +268,7 @@ class Relayer:
                 report.no_cut = "no L1 inbox in the record"
                 return report
             if self._batcher is None:
-                sources = {c: RollupSource(c, r.rpc, r.mint_burn, r.general) for c, r in self.rollups.items()}
-                self._batcher = Batcher(self.inbox, sources, every=1)
+                self._batcher = Batcher(self.inbox, rollup_sources(self.rollups), every=1)
             heads = {c: int(r.rpc.call("eth_blockNumber"), 16) for c, r in self.rollups.items()}
             unequal = [p for p in read_pair_roots(self.rollups, heads) if not p.equal]
             if unequal:

@@ -32,6 +32,12 @@ class RollupSource:
     general: str
 
 
+def rollup_sources(chains: dict) -> dict[int, RollupSource]:
+    """Sources for rollups described by objects with ``rpc``, ``mint_burn`` and ``general``
+    (the sequencer's RollupChain, attach mode's Rollup)."""
+    return {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general) for c, chain in chains.items()}
+
+
 def rollup_proofs(sources: dict[int, RollupSource], rollups: list[int], heights: dict[int, int]
                   ) -> list[tuple[ContractProof, ContractProof]]:
     """Strict-mode proofs of both system contracts of every rollup at ``heights``, in the

@@ -54,7 +54,6 @@ class Liar:
         self.lie, self.token, self.thief, self.mint_burn = Lie(lie), token, thief, mint_burn
         self.armed = True  # tests disarm it for honest ticks before the lie
         self.told = False  # the lie is on the chains (or in a post)
-        self.told_at: int | None = None  # the tick that carried it
         self._this_tick = False
         self._carried: tuple[int, str, Leg] | None = None  # SPLIT_TICKS: (destination, source tx, leg)
         self._carry_next: tuple[int, str, Leg] | None = None
@@ -114,19 +113,19 @@ class Liar:
         if self._carried is not None:
             self._carried = None
         else:
-            self.told, self.told_at = True, tick
+            self.told = True
             self._carried = self._carry_next
             log.warning("fault injection: lie %s told in tick %d", self.lie.value, tick)
 
     # --- L1 posts --------------------------------------------------------------------------
 
-    def tamper(self, batches: list[Batch], tick: int | None = None) -> list[Batch]:
+    def tamper(self, batches: list[Batch]) -> list[Batch]:
         """WRONG_STATE_ROOT: the first post after the liar is made claims a state root that is
         not the block's (the block hash stays the node's)."""
         if self.lie is not Lie.WRONG_STATE_ROOT or self.told or not self.armed:
             return batches
         first, *rest = batches
-        self.told, self.told_at = True, tick
+        self.told = True
         log.warning("fault injection: claiming a wrong state root for chain %d", first.chain_id)
         return [replace(first, state_root=keccak(first.state_root))] + rest
 

@@ -20,7 +20,7 @@ from web3 import Web3
 
 from svs import accounts
 from svs.chains import ChainError, L1_CHAIN_ID, Node, load_nodes, rpc_call, save_nodes, start_anvil, stop
-from svs.batcher import Batcher, RollupSource
+from svs.batcher import Batcher, rollup_sources
 from svs.deploy import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
 from svs.inbox import InboxClient
 from svs.ingress import Ingress, IngressServer
@@ -130,8 +130,7 @@ class Service:
         if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
             inbox.post_bond(self.options.inbox.bond - inbox.bond())
             log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)
-        sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general)
-                   for c, chain in self.sequencer.chains.items()}
+        sources = rollup_sources(self.sequencer.chains)
         log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
                  "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
         return Batcher(inbox, sources, self.options.batch_every, liar=self.sequencer.liar)

@@ -29,7 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from eth_utils import keccak
 
 from svs import accounts
-from svs.batcher import RollupSource
+from svs.batcher import rollup_sources
 from svs.deploy import InboxConfig
 from svs.faults import Liar, Lie
 from svs.inbox import InboxClient
@@ -241,9 +241,7 @@ class Atomicity(RuleBasedStateMachine):
         """After a lie: in optimistic mode the verifier challenges; then every batch still
         standing must be true at its end (a split pair inside a batch is the documented limit)."""
         inbox = self.sequencer.batcher.inbox
-        sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general)
-                   for c, chain in self.sequencer.chains.items()}
-        verifier = Verifier(inbox, sources)
+        verifier = Verifier(inbox, rollup_sources(self.sequencer.chains))
         if verifier.optimistic:
             challenger = InboxClient(inbox.w3.provider.endpoint_uri, inbox.address, accounts.user(CHALLENGER))
             verdicts, _ = verify_all(verifier, challenger)

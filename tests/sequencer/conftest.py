@@ -13,9 +13,12 @@ from web3 import Web3
 
 from svs import accounts
 from svs.artifacts import load_artifact
+from svs.batcher import rollup_sources
+from svs.inbox import InboxClient
 from svs.invariants import check_all, total_supply
 from svs.ports import free_port_block
 from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.verifier import Verifier
 
 
 GAS_PRICE = 3 * 10**9
@@ -70,6 +73,14 @@ class System:
 
     def status(self, chain_id: int, tx_hash: str) -> dict | None:
         return self.w3[chain_id].provider.make_request("sequencer_getTransactionStatus", [tx_hash])["result"]
+
+    def inbox(self, account: LocalAccount | None = None) -> InboxClient:
+        """The deployed L1 inbox, written to by ``account`` if given."""
+        l1 = next(c for c in self.service.deployment["chains"].values() if c["role"] == "l1")
+        return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], account)
+
+    def verifier(self) -> Verifier:
+        return Verifier(self.inbox(), rollup_sources(self.sequencer.chains))
 
     def tick(self):
         report = self.sequencer.tick()

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from svs.batcher import MAX_DATA_BYTES, RollupSource
+from svs.batcher import MAX_DATA_BYTES
 from svs.deploy import InboxConfig
 from svs.inbox import InboxClient
-from svs.verifier import Verifier, verify_all
+from svs.verifier import verify_all
 
 from .conftest import TOKEN
 
 MODES = {"strict": InboxConfig(), "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600)}
 
 
-def _inbox(system) -> InboxClient:
-    l1 = next(c for c in system.service.deployment["chains"].values() if c["role"] == "l1")
-    return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"])
-
-
 @pytest.mark.parametrize("mode", ["strict", "optimistic"])
 def test_batches_are_posted_every_k_ticks_and_accepted(make_system, users, mode):
     system = make_system(batch_every=3, inbox=MODES[mode])
     a, b = system.chain_ids
-    inbox = _inbox(system)
+    inbox = system.inbox()
     assert inbox.optimistic() == (mode == "optimistic")
     posted = []
     for i in range(7):
@@ -43,8 +38,7 @@ def test_batches_are_posted_every_k_ticks_and_accepted(make_system, users, mode)
     for chain_id in system.chain_ids:
         assert last["ranges"][str(chain_id)]["lastBlock"] == heights_at_post[chain_id]
         assert inbox.next_block(chain_id) == heights_at_post[chain_id] + 1
-    sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general) for c, chain in system.sequencer.chains.items()}
-    verdicts, _ = verify_all(Verifier(inbox, sources), None)
+    verdicts, _ = verify_all(system.verifier(), None)
     assert [v.ok for v in verdicts] == [True, True], [v.line() for v in verdicts]
 
 
@@ -52,7 +46,7 @@ def test_a_failed_post_is_reported_and_ticks_go_on(make_system, users):
     system = make_system(batch_every=1)
     a, b = system.chain_ids
     l1 = next(n for n in system.service.nodes if n.role == "l1")
-    l1_rpc = InboxClient(l1.rpc_url, _inbox(system).address).w3.provider
+    l1_rpc = InboxClient(l1.rpc_url, system.inbox().address).w3.provider
     l1_rpc.make_request("anvil_setBalance", [system.sequencer.address, "0x0"])  # cannot pay for L1 gas
     system.burn(a, b, users[0], users[1].address, TOKEN)
     report = system.sequencer.tick()
@@ -82,6 +76,6 @@ def test_a_backlog_too_large_for_one_post_is_posted_in_parts_until_caught_up(mak
     system.sequencer.batcher.max_data_bytes = MAX_DATA_BYTES
     third = system.tick().l1_batch  # everything left, in one post
     assert third.ok and third.ranges[a] == (4, system.sequencer.committed[a])
-    assert _inbox(system).next_block(a) == system.sequencer.committed[a] + 1  # caught up
+    assert system.inbox().next_block(a) == system.sequencer.committed[a] + 1  # caught up
     assert system.tick().l1_batch.ranges[a] == (system.sequencer.committed[a],) * 2  # tick 6: every 3rd
     assert system.tick().l1_batch is None  # tick 7: not behind, not a 3rd tick

@@ -12,13 +12,11 @@ from __future__ import annotations
 import pytest
 
 from svs import accounts
-from svs.batcher import RollupSource
 from svs.builder import Builder
 from svs.deploy import InboxConfig
 from svs.faults import UNBACKED_AMOUNT, Lie
-from svs.inbox import InboxClient
 from svs.legs import TransferLeg
-from svs.verifier import Verifier, verify_all
+from svs.verifier import verify_all
 
 from .conftest import TOKEN
 
@@ -36,17 +34,6 @@ EFFECTS = {
     Lie.WRONG_STATE_ROOT: (TOKEN, 0, "MerkleTrie"),
     Lie.SKIP_SELFCHECK: (0, 0, "InboxPairMismatch"),  # with a builder bug that drops mints
 }
-
-
-def _inbox(system, account=None) -> InboxClient:
-    l1 = next(c for c in system.service.deployment["chains"].values() if c["role"] == "l1")
-    return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], account)
-
-
-def _verifier(system) -> Verifier:
-    sources = {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general)
-               for c, chain in system.sequencer.chains.items()}
-    return Verifier(_inbox(system), sources)
 
 
 def _drop_mints_bug(monkeypatch) -> None:
@@ -89,7 +76,7 @@ def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, us
         (recipient_gain, sequencer_gain), "the lie is not on the chain"
     assert report.roots_agree == (lie is Lie.WRONG_STATE_ROOT), report.line()
     assert not report.l1_batch.ok and reason in report.l1_batch.error, report.line()
-    assert _inbox(system).batch_count() == 1
+    assert system.inbox().batch_count() == 1
 
 
 @pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
@@ -97,12 +84,12 @@ def test_the_optimistic_inbox_accepts_the_lie_and_a_challenge_voids_it(make_syst
     system = make_system(batch_every=1, lie=lie.value, inbox=MODES["optimistic"])
     report = _lying_tick(system, users, lie, monkeypatch)
     assert report.l1_batch.ok and report.l1_batch.batch_index == 1, report.line()
-    challenger = _inbox(system, accounts.user(6))
+    challenger = system.inbox(accounts.user(6))
     balance = challenger.w3.eth.get_balance(challenger.account.address)
-    verdicts, resume = verify_all(_verifier(system), challenger)
+    verdicts, resume = verify_all(system.verifier(), challenger)
     assert [v.ok for v in verdicts] == [True, False] and resume == 1, [v.line() for v in verdicts]
     assert verdicts[1].challenge.startswith("challenged batch #1"), verdicts[1].line()
-    inbox = _inbox(system)
+    inbox = system.inbox()
     assert inbox.batch_count() == 1 and inbox.bond() == 0
     assert challenger.w3.eth.get_balance(challenger.account.address) > balance  # bond minus gas
 
@@ -118,6 +105,6 @@ def test_a_split_pair_inside_one_batch_is_invisible_to_the_strict_inbox_but_not_
     late = system.sequencer.tick()
     assert late.roots_agree and late.l1_batch.ok and late.l1_batch.ranges[b][0] == report.heights[b], late.line()
     assert system.balance(b, users[1].address) == TOKEN  # the mint did come, one tick late
-    verdicts, _ = verify_all(_verifier(system), None)
+    verdicts, _ = verify_all(system.verifier(), None)
     assert verdicts[0].ok and not verdicts[1].ok
     assert "inside the batch" in verdicts[1].problems[0] and f"transfer trees {a}->{b} differ" in verdicts[1].problems[0]
