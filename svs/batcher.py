@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from svs.batches import Batch, build_batch
 from svs.faults import Liar
 from svs.inbox import InboxClient, InboxRejected
+from svs.limits import MAX_POST_DATA_BYTES
 from svs.proofs import ContractProof, contract_proof
 from svs.rpc import RpcClient
 
@@ -80,7 +81,7 @@ class BatchReport:
         return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
 
 
-MAX_DATA_BYTES = 256 * 1024  # compressed batch data per L1 transaction, all rollups together
+MAX_DATA_BYTES = MAX_POST_DATA_BYTES  # compressed batch data per L1 transaction, all rollups together
 
 
 class Batcher:

@@ -1,0 +1,62 @@
+"""Every bound the sequencer puts on what users send, in one place, with where each figure comes
+from. The ingress refuses what breaks them with a JSON-RPC error; the builder never builds a
+block that breaks them, so every block can be posted to L1 in one transaction.
+"""
+
+from __future__ import annotations
+
+# --- transactions ---------------------------------------------------------------------------
+MAX_TX_BYTES = 128 * 1024  # geth's txMaxSize: four 32 KB slots
+MAX_TX_GAS = 30_000_000  # no transaction can ask for more than a whole block
+INTRINSIC_GAS = 21_000
+
+# --- blocks ---------------------------------------------------------------------------------
+BLOCK_GAS_LIMIT = 30_000_000  # each rollup's block gas limit (Ethereum's until 2024)
+MIN_BASE_FEE = 10**9  # wei; EIP-1559 base fee floor, so that filling blocks is never free
+BASE_FEE_CHANGE_DENOMINATOR = 8  # EIP-1559: at most +-12.5% per block
+ELASTICITY = 2  # EIP-1559: the gas target is half the gas limit
+
+# --- L1 posting -----------------------------------------------------------------------------
+# anvil refuses HTTP bodies above ~2 MB and batch data travels hex-encoded (x2) with proofs, so
+# one L1 submission carries at most this much batch data. Every submission holds at least one
+# block of every rollup; the builder caps each block's transaction bytes so that one block of
+# every rollup always fits (block_bytes_cap).
+MAX_POST_DATA_BYTES = 768 * 1024
+
+# --- JSON-RPC ---------------------------------------------------------------------------------
+MAX_BODY_BYTES = 5 * 1024 * 1024  # geth's HTTP body limit
+MAX_BATCH_REQUESTS = 1_000  # geth's BatchRequestLimit
+CALL_GAS_CAP = 50_000_000  # geth's RPCGasCap for eth_call / eth_estimateGas
+MAX_LOG_BLOCK_RANGE = 10_000  # eth_getLogs: blocks per query
+MAX_CONCURRENT_READS = 4  # proxied reads in flight per rollup node; the rest wait their turn
+READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as busy
+# Node requests: sequential chunks keep anvil's order (it runs the calls of one batch
+# concurrently: past ~64 transactions they reach its pool out of order), and stay well under
+# its ~2 MB body limit.
+SEND_CHUNK = 32
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def block_bytes_cap(rollups: int) -> int:
+    """Transaction bytes one rollup block may hold (user transactions and destination legs), so
+    that one block of every rollup fits one L1 submission (4 KB per block left for RLP framing)."""
+    return MAX_POST_DATA_BYTES // max(1, rollups) - 4096
+
+
+def max_tx_bytes(rollups: int) -> int:
+    """The largest transaction a rollup accepts with ``rollups`` rollups in one submission."""
+    return min(MAX_TX_BYTES, block_bytes_cap(rollups))
+
+
+def next_base_fee(parent_base_fee: int, parent_gas_used: int, parent_gas_limit: int,
+                  floor: int = MIN_BASE_FEE) -> int:
+    """EIP-1559's base fee for the child of a block, never below ``floor``."""
+    target = parent_gas_limit // ELASTICITY
+    if target == 0 or parent_gas_used == target:
+        fee = parent_base_fee
+    elif parent_gas_used > target:
+        fee = parent_base_fee + max(1, parent_base_fee * (parent_gas_used - target) // target
+                                    // BASE_FEE_CHANGE_DENOMINATOR)
+    else:
+        fee = parent_base_fee - parent_base_fee * (target - parent_gas_used) // target // BASE_FEE_CHANGE_DENOMINATOR
+    return max(fee, floor)
