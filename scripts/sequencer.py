@@ -95,7 +95,12 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_recor
     except (ChainError, DeploymentError, RecoveryError) as err:
         raise click.ClickException(str(err)) from err
     finally:
-        service.shutdown()
+        # Only a requested stop stops the nodes. After an unexpected error they keep running
+        # (nodes.json records them) and a restart with the same --state-dir carries on.
+        service.shutdown(stop_nodes=service.stop_requested)
+        if not service.stop_requested and service.nodes:
+            click.echo(f"sequencer stopped unexpectedly; the nodes keep running (see {state_dir / 'nodes.json'}); "
+                       "start again with the same --state-dir to carry on", err=True)
 
 
 def _attach(record_path: Path, first_port: int, interval: float, post_every: int) -> None:

@@ -11,6 +11,7 @@ class Artifact:
     name: str
     abi: list[dict]
     bytecode: bytes
+    runtime: bytes = b""
 
 
 @cache
@@ -23,4 +24,6 @@ def load_artifact(name: str) -> Artifact:
     bytecode = contract_type.deployment_bytecode.bytecode if contract_type.deployment_bytecode else None
     if not bytecode:
         raise ValueError(f"{name} has no creation bytecode (is it an interface or abstract?)")
-    return Artifact(name, abi, bytes.fromhex(bytecode.removeprefix("0x")))
+    runtime = contract_type.runtime_bytecode.bytecode if contract_type.runtime_bytecode else None
+    return Artifact(name, abi, bytes.fromhex(bytecode.removeprefix("0x")),
+                    bytes.fromhex((runtime or "0x").removeprefix("0x")))

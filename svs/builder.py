@@ -1,29 +1,43 @@
 """Block building: the next block of every rollup, built together, both legs or neither.
 
-One call to ``Builder.build`` makes one tick. Every rollup starts at its base height ``h``:
+One call to ``Builder.build`` makes one tick. Every rollup starts at its base height ``h``.
 
-1. Execute. Send the candidate user transactions of each rollup (and, from the second attempt
-   on, the destination legs signed for them) and mine block ``h + 1`` on every rollup.
-2. Read. Each block's transaction list and the system contracts' leg events (``eth_getLogs``;
-   no receipts, whose cost grows quadratically with block size in anvil).
-3. Judge. A user transaction that emitted ``BurnLeg``/``TriggerLeg`` (directly or from a nested
-   call) needs its destination legs. A destination leg that emitted no ``MintLeg``/``ActionLeg``
-   failed: its source transaction is excluded, with the decoded revert as the reason, and so are
-   later transactions of the same sender on that rollup (their nonces no longer follow).
-4. If nothing was excluded and the block already holds exactly the destination legs its source
-   transactions ask for, the blocks on the chains *are* the tick. Otherwise roll every rollup
-   back to ``h`` (``anvil_rollback``), sign the destination legs the surviving sources ask for,
-   and go to 1. Later transactions so see the state without the excluded ones.
+**Block environment.** Everything a transaction can observe of its block is the same in every
+execution of one tick: one timestamp for all rollups, and per rollup the base fee (EIP-1559 from
+the parent, with a floor; set with ``anvil_setNextBlockBaseFeePerGas`` before every mine, since
+``anvil_rollback`` does not restore it). Coinbase, gas limit and prevrandao do not change when a
+height is mined again. So the legs the sources ask for depend only on the set of sources.
 
-Sources never depend on destination legs of the same block (legs come after every user
-transaction), so the legs asked for depend only on the set of sources; each attempt either
-ends the loop, excludes a transaction, or adds the legs, so it ends within 2 * exclusions + 2
-attempts. Ordering within a block: user transactions by global sequence number, then destination
-legs by (source sequence number, log index).
+**Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). Each pass simulates
+the user transactions of every rollup (``eth_simulateV1``), then every destination leg of each
+rollup in one simulated call to ``LegSimulator`` (placed at the sequencer's address by a state
+override), which gives each leg the nonce its tree expects at that moment: a failed leg does not
+hide whether the later legs of its stream succeed, so one pass finds every failure. The pass
+excludes the sources whose legs fail, and defers to the next tick what does not fit the block
+(gas limit, transaction bytes), in global sequence order. A pass that changes nothing ends the
+planning.
 
-Nested legs: a destination leg that itself emits a burn or trigger (an action calling
-``MintBurn.burn``) fails with a stated reason and its source is excluded; ``trigger`` cannot be
-reached from an action at all (the General contract's re-entrancy guard).
+**Execute** (at most ``MAX_EXECUTIONS``). Send every rollup its user transactions, then the
+destination legs signed for it, mine ``h + 1`` everywhere, read the blocks and the leg events
+(no receipts), and judge: a destination leg that failed excludes its source (and the sender's
+later transactions, whose nonces no longer follow); what the node left out waits for the next
+tick. If nothing changed and the blocks hold exactly the legs their sources ask for, the blocks
+*are* the tick; otherwise roll back (``anvil_rollback``), sign the legs asked for, and again.
+
+**Fallback.** If the executions do not settle, every source that asked for legs is deferred as
+*unsettled* and the blocks are executed once without them; if that still asks for legs or leaves
+something out, the tick is empty blocks. A transaction deferred as unsettled in two ticks is
+excluded (the sequencer passes it as ``quarantine``).
+
+**Bound.** A tick takes at most MAX_SIMULATIONS simulation passes and MAX_EXECUTIONS + 2 real
+executions (4 and 6), whatever the transactions do; honest transactions are only deferred when a
+hostile one keeps a tick from settling after planning, and never excluded for it.
+
+Ordering within a block: user transactions by global sequence number, then destination legs by
+(source sequence number, log index). Nested legs: a destination leg that itself emits a burn or
+trigger (an action calling ``MintBurn.burn``) fails with a stated reason and its source is
+excluded; ``trigger`` cannot be reached from an action at all (the General contract's
+re-entrancy guard).
 """
 
 from __future__ import annotations
@@ -33,7 +47,12 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Callable
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak as keccak_text
 
 from svs.errors import describe_revert
 from svs.faults import Liar
@@ -48,17 +67,21 @@ from svs.legs import (
     destination_gas,
     inbound_leg_hash,
 )
+from svs.limits import BLOCK_GAS_LIMIT, INTRINSIC_GAS, block_bytes_cap, next_base_fee
 from svs.mempool import PendingTx
 from svs.rpc import RpcClient, RpcError
 from svs.signer import LegacySigner
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 64
-# anvil handles the calls of one JSON-RPC batch concurrently: past ~64 of them, transactions
-# reach its pool (and so the block) out of order. Sequential batches of 32 keep the order at
-# full speed (measured: ~3,000-3,700 tx/s either way); the order is checked after every mine.
-SEND_CHUNK = 32
+MAX_SIMULATIONS = 4
+MAX_EXECUTIONS = 4
+QUARANTINE_STRIKES = 2  # ticks a transaction may keep from settling before it is excluded
+
+SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
+MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]
+ACTION_COUNT_SELECTOR = keccak_text(text="actionCount(uint256)")[:4]
+LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 
 
 class BuildError(RuntimeError):
@@ -85,24 +108,75 @@ class DestinationLeg:
     nonce: int
 
 
+@dataclass(frozen=True)
+class BlockEnv:
+    """What every execution of one tick's blocks sees (see module notes)."""
+
+    timestamp: int
+    base_fees: dict[int, int]  # chain -> base fee of its new block
+
+
 @dataclass
 class _Attempt:
-    """What one execution showed."""
+    """What one execution (or simulation) showed."""
 
     blocks: dict[int, dict] = field(default_factory=dict)  # chain -> eth_getBlockByNumber
     mined: dict[int, list[str]] = field(default_factory=dict)  # chain -> tx hashes in order
     legs: dict[str, list[Leg]] = field(default_factory=lambda: defaultdict(list))  # source -> legs asked for
     succeeded: set[str] = field(default_factory=set)  # destination-leg tx hashes that appended their leaf
     nested: set[str] = field(default_factory=set)  # destination-leg tx hashes that emitted further legs
+    gas_used: dict[str, int] = field(default_factory=dict)  # user tx hash -> gas used (simulations)
+
+
+@dataclass
+class _Selection:
+    """The tick's candidates as building narrows them down."""
+
+    selected: dict[int, list[PendingTx]]
+    excluded: dict[str, str] = field(default_factory=dict)  # tx hash -> reason; final
+    deferred: dict[str, str] = field(default_factory=dict)  # tx hash -> reason; back to the mempool
+    unsettled: set[str] = field(default_factory=set)  # deferred because the tick did not settle
+
+    def drop(self, newly: dict[str, str], defer: bool) -> None:
+        """Exclude (or defer) ``newly`` and, per sender and rollup, every later nonce."""
+        if not newly:
+            return
+        into = self.deferred if defer else self.excluded
+        word = "deferred" if defer else "excluded"
+        for chain_id, txs in self.selected.items():
+            cut: dict[str, tuple[int, str]] = {}  # sender -> (lowest dropped nonce, its hash)
+            for tx in txs:
+                if tx.hash in newly and (tx.sender not in cut or tx.nonce < cut[tx.sender][0]):
+                    cut[tx.sender] = (tx.nonce, tx.hash)
+            kept = []
+            for tx in txs:
+                if tx.hash in newly:
+                    into[tx.hash] = newly[tx.hash]
+                elif tx.sender in cut and tx.nonce > cut[tx.sender][0]:
+                    into[tx.hash] = f"follows {word} transaction {cut[tx.sender][1]} from the same sender"
+                else:
+                    kept.append(tx)
+            self.selected[chain_id] = kept
+
+    def defer_unsettled(self, hashes: set[str], reason: str) -> None:
+        before = set(self.deferred)
+        self.drop({h: reason for h in hashes}, defer=True)
+        self.unsettled |= set(self.deferred) - before
+
+    def ordered(self) -> list[PendingTx]:
+        return sorted((t for txs in self.selected.values() for t in txs), key=lambda t: t.seq)
 
 
 class Builder:
     def __init__(self, chains: list[RollupChain], sequencer_address: str,
-                 crash_point: Callable[[str], None] = lambda name: None, liar: "Liar | None" = None):
+                 crash_point: Callable[[str], None] = lambda name: None, liar: "Liar | None" = None,
+                 block_gas_limit: int = BLOCK_GAS_LIMIT):
         self.chains = {c.chain_id: c for c in chains}
         self.sequencer_address = sequencer_address
         self._crash_point = crash_point
         self.liar = liar  # fault injection (svs.faults): signs other legs than the sources ask for
+        self.block_gas_limit = block_gas_limit
+        self.block_bytes = block_bytes_cap(len(chains))
         # Each rollup is its own node process: talk to them at the same time.
         self._pool = ThreadPoolExecutor(max_workers=len(self.chains), thread_name_prefix="builder")
 
@@ -116,55 +190,100 @@ class Builder:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> dict:
-        """Build and mine one tick; return its plan (what each new block holds, its timestamp,
-        and why each candidate left out was left out)."""
-        selected = {chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains}
-        excluded: dict[str, str] = {}
-        timestamp, fees = self._timestamp_and_fees(bases)
-        # First guess of the legs from a simulation (no block mined): usually the first real
-        # execution is then already the final one. Any difference shows up in the checks below.
-        guess = self._simulate(bases, selected, timestamp)
-        dests = self._sign(self._wanted_legs(selected, guess, bases), bases, fees) if guess else \
+    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]],
+              quarantine: dict[str, str] | None = None) -> dict:
+        """Build and mine one tick; return its plan (what each new block holds, its block
+        environment, and why each candidate left out was excluded or deferred).
+        ``quarantine``: transactions to exclude up front, with the reason."""
+        selection = _Selection({chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains})
+        selection.drop(dict(quarantine or {}), defer=False)
+        env = self._block_env(bases)
+        selection.drop(self._underpriced(selection, env), defer=True)
+        guess, simulations = self._plan_by_simulation(bases, selection, env)
+        dests = self._sign(self._wanted_legs(selection.selected, guess, bases), bases, env) if guess else \
             {chain_id: [] for chain_id in self.chains}
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
+        seen = _Attempt()
+        for execution in range(MAX_EXECUTIONS):
+            if execution:
                 self._roll_back(bases)
-            send_errors, seen = self._execute(bases, selected, dests, timestamp, SEND_CHUNK)
-            if not self._in_order(selected, dests, seen):
-                log.warning("a node reordered the transactions of tick attempt %d; resending one by one", attempt)
-                self._roll_back(bases)
-                send_errors, seen = self._execute(bases, selected, dests, timestamp, 1)
-                if not self._in_order(selected, dests, seen):
-                    raise BuildError("a rollup node did not keep the order of the transactions it was sent, or "
-                                     "mined foreign ones: run anvil with --order fifo and no other block producer")
-            newly = {h: f"rejected by the node: {msg}" for h, msg in send_errors.items()}
-            newly.update(self._judge(selected, dests, seen, newly))
-            if newly:
-                self._exclude(selected, excluded, newly)
-            wanted = self._wanted_legs(selected, seen, bases)
-            if not newly and self._same_legs(wanted, dests):
-                return self._plan(bases, timestamp, selected, dests, excluded, seen, attempt + 1)
-            dests = self._sign(wanted, bases, fees)
-        raise BuildError(f"tick did not settle after {MAX_ATTEMPTS} attempts")
+            send_errors, seen = self._execute(bases, selection.selected, dests, env)
+            excluded, deferred = self._judge(selection.selected, dests, seen, send_errors)
+            selection.drop(excluded, defer=False)
+            selection.drop(deferred, defer=True)
+            wanted = self._wanted_legs(selection.selected, seen, bases)
+            if not excluded and not deferred and self._same_legs(wanted, dests):
+                return self._plan(bases, env, selection, dests, seen, execution + 1, simulations)
+            dests = self._sign(wanted, bases, env)
+        return self._settle_without_legs(bases, selection, env, seen, simulations)
 
-    # --- steps ---------------------------------------------------------------------------
+    def _settle_without_legs(self, bases, selection: _Selection, env: BlockEnv, seen: _Attempt,
+                             simulations: int) -> dict:
+        """The fallback (see module notes): defer every source, then, if need be, everything."""
+        reason = f"the tick did not settle within {MAX_EXECUTIONS} executions; sources wait for the next tick"
+        selection.defer_unsettled({h for h, legs in seen.legs.items() if legs}, reason)
+        no_legs = {chain_id: [] for chain_id in self.chains}
+        for extra in (1, 2):
+            if extra == 2:
+                everything = {t.hash for t in selection.ordered()}
+                selection.defer_unsettled(everything, "the tick did not settle even without cross-chain legs")
+            self._roll_back(bases)
+            send_errors, seen = self._execute(bases, selection.selected, no_legs, env)
+            excluded, deferred = self._judge(selection.selected, no_legs, seen, send_errors)
+            asking = {h for h, legs in seen.legs.items() if legs}
+            if not excluded and not deferred and not asking:
+                log.warning("tick settled by the fallback: %d source(s) deferred as unsettled", len(selection.unsettled))
+                return self._plan(bases, env, selection, no_legs, seen, MAX_EXECUTIONS + extra, simulations)
+            selection.drop(excluded, defer=False)
+            selection.drop(deferred, defer=True)
+        raise BuildError("even empty blocks did not settle: a rollup node mined foreign transactions")
 
-    def _simulate(self, bases: dict[int, int], selected, timestamp: int) -> _Attempt | None:
-        """The legs the sources ask for, from eth_simulateV1 on each rollup's base state; None
-        if a node cannot simulate them (the loop then learns the legs from a real execution)."""
+    # --- planning by simulation ------------------------------------------------------------
+
+    def _plan_by_simulation(self, bases, selection: _Selection, env: BlockEnv) -> tuple[_Attempt | None, int]:
+        """Narrow the selection by simulation (see module notes). Returns the last simulation of
+        the sources (the first guess of the legs) and the number of passes; None when a node
+        cannot simulate (the executions then learn the legs)."""
+        guess = None
+        for simulation in range(1, MAX_SIMULATIONS + 1):
+            sources = self._simulate_sources(bases, selection.selected, env)
+            if sources is None:
+                return guess, simulation
+            guess = sources
+            wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
+            outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
+            if outcomes is None:
+                return guess, simulation
+            failed = self._failed_legs(wanted, outcomes, bases)
+            failed.update(self._unserved(sources))
+            selection.drop(failed, defer=False)
+            too_big = self._not_fitting(selection, sources, wanted, outcomes)
+            selection.drop(too_big, defer=True)
+            if not failed and not too_big:
+                return guess, simulation
+        return guess, MAX_SIMULATIONS
+
+    def _sim_overrides(self, chain_id: int, bases, env: BlockEnv) -> dict:
+        return {"number": hex(bases[chain_id] + 1), "time": hex(env.timestamp),
+                "baseFeePerGas": hex(env.base_fees[chain_id]), "gasLimit": hex(self.block_gas_limit)}
+
+    @staticmethod
+    def _user_calls(txs: list[PendingTx]) -> list[dict]:
+        return [{"from": t.sender, "to": t.tx.to, "data": "0x" + t.tx.data.hex(), "gas": hex(t.tx.gas),
+                 "gasPrice": hex(t.tx.max_fee_per_gas), "nonce": hex(t.nonce), "value": hex(t.tx.value)}
+                for t in txs]
+
+    def _simulate_sources(self, bases, selected, env: BlockEnv) -> _Attempt | None:
+        """The legs the user transactions ask for and the gas they use, from eth_simulateV1 on
+        each rollup's base state; None if a node cannot simulate them."""
 
         def simulate(chain_id: int, chain: RollupChain) -> list | None:
             txs = selected[chain_id]
             if not txs:
                 return []
-            calls = [{"from": t.sender, "to": t.tx.to, "data": "0x" + t.tx.data.hex(), "gas": hex(t.tx.gas),
-                      "gasPrice": hex(t.tx.max_fee_per_gas), "nonce": hex(t.nonce), "value": hex(t.tx.value)}
-                     for t in txs]
             try:
                 result = chain.rpc.call("eth_simulateV1", {"blockStateCalls": [{
-                    "blockOverrides": {"number": hex(bases[chain_id] + 1), "time": hex(timestamp)},
-                    "calls": calls}], "validation": True}, hex(bases[chain_id]))
+                    "blockOverrides": self._sim_overrides(chain_id, bases, env),
+                    "calls": self._user_calls(txs)}], "validation": True}, hex(bases[chain_id]))
             except RpcError as err:
                 log.debug("simulation on chain %d failed (%s); learning legs by execution", chain_id, err.message)
                 return None
@@ -177,6 +296,7 @@ class Builder:
             chain = self.chains[chain_id]
             systems = {chain.mint_burn.lower(), chain.general.lower()}
             for tx, result in zip(selected[chain_id], results):
+                guess.gas_used[tx.hash] = int(result.get("gasUsed", hex(tx.tx.gas)), 16)
                 if int(result.get("status", "0x0"), 16) != 1:
                     continue
                 for entry in result.get("logs", []):
@@ -187,31 +307,136 @@ class Builder:
                             return None
         return guess
 
-    def _timestamp_and_fees(self, bases: dict[int, int]) -> tuple[int, dict[int, int]]:
-        """From each rollup's parent block, fetched once: one timestamp for every new block
-        (now, and past every parent), and the gas price of the sequencer's legs per rollup
-        (twice the parent's base fee covers any rise)."""
+    def _simulate_destinations(self, bases, selected, wanted, env: BlockEnv) -> dict[int, list[tuple[bool, int]]] | None:
+        """Per destination rollup, (succeeded, gas used) of each wanted leg, in order, from one
+        simulated block: the rollup's user transactions, then one LegSimulator call."""
+
+        def simulate(chain_id: int, chain: RollupChain) -> list[tuple[bool, int]] | None:
+            legs = [leg for _, leg in wanted[chain_id]]
+            if not legs:
+                return []
+            entries = [(chain.mint_burn if isinstance(leg, TransferLeg) else chain.general,
+                        MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR,
+                        destination_gas(leg), destination_calldata(leg)) for leg in legs]
+            data = SIMULATE_SELECTOR + abi_encode(["(address,bytes4,uint256,bytes)[]"], [entries])
+            gas = sum(destination_gas(leg) for leg in legs) * 2 + 1_000_000
+            overrides = {**self._sim_overrides(chain_id, bases, env), "gasLimit": hex(self.block_gas_limit + gas)}
+            calls = self._user_calls(selected[chain_id]) + [
+                {"from": chain.general, "to": self.sequencer_address, "data": "0x" + data.hex(), "gas": hex(gas)}]
+            try:
+                result = chain.rpc.call("eth_simulateV1", {"blockStateCalls": [{
+                    "blockOverrides": overrides, "calls": calls,
+                    "stateOverrides": {self.sequencer_address: {"code": "0x" + _leg_simulator_code().hex()}}}],
+                    "validation": False}, hex(bases[chain_id]))
+                (outcomes,) = abi_decode(["(bool,uint256)[]"], bytes.fromhex(result[0]["calls"][-1]["returnData"][2:]))
+            except (RpcError, ValueError, KeyError, IndexError) as err:
+                log.debug("leg simulation on chain %d failed (%s); judging legs by execution", chain_id, err)
+                return None
+            return [(bool(ok), int(gas_used)) for ok, gas_used in outcomes]
+
+        results = self._each(simulate)
+        return None if any(r is None for r in results.values()) else results
+
+    def _failed_legs(self, wanted, outcomes, bases) -> dict[str, str]:
+        failed: dict[str, str] = {}
+        for chain_id, legs in wanted.items():
+            for (source_hash, leg), (ok, _) in zip(legs, outcomes[chain_id]):
+                if not ok:
+                    failed.setdefault(source_hash, f"destination leg {_describe(leg)} on chain {chain_id} failed: "
+                                                   f"{self._simulated_reason(chain_id, leg, bases[chain_id])}")
+        return failed
+
+    def _simulated_reason(self, chain_id: int, leg: Leg, base: int) -> str:
+        """The revert of one failing leg, from eth_call as the sequencer on the base state (a
+        best effort: the tick's other transactions are not applied)."""
+        chain = self.chains[chain_id]
+        to = chain.mint_burn if isinstance(leg, TransferLeg) else chain.general
+        count_selector = MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR
+        try:
+            count = chain.rpc.call("eth_call", {"to": to, "data": "0x" + (count_selector + leg.source.to_bytes(32, "big")).hex()},
+                                   hex(base))
+            data = bytearray(destination_calldata(leg))
+            data[36:68] = bytes.fromhex(count[2:].rjust(64, "0"))
+            chain.rpc.call("eth_call", {"from": self.sequencer_address, "to": to, "data": "0x" + data.hex(),
+                                        "gas": hex(destination_gas(leg))}, hex(base))
+        except RpcError as err:
+            return describe_revert(err.data if isinstance(err.data, str) else None, err.message)
+        return "reverted"
+
+    def _unserved(self, seen: _Attempt) -> dict[str, str]:
+        return {source_hash: f"destination chain {leg.destination} is not served by this sequencer"
+                for source_hash, legs in seen.legs.items() for leg in legs if leg.destination not in self.chains}
+
+    def _not_fitting(self, selection: _Selection, sources: _Attempt, wanted, outcomes) -> dict[str, str]:
+        """What does not fit the blocks, in global sequence order: a transaction fits if, with its
+        own gas and bytes on its rollup and its legs' on their destinations, every block keeps
+        (sum of gas used + largest unused gas limit) within the gas limit, which implies the
+        node's own rule (gas used so far + the transaction's gas limit), and its bytes within
+        the cap that lets one block of every rollup go to L1 in one submission."""
+        leg_cost: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)  # source -> (chain, used, slack, bytes)
+        for chain_id, legs in wanted.items():
+            for (source_hash, leg), (_, gas_used) in zip(legs, outcomes[chain_id]):
+                calldata = destination_calldata(leg)
+                used = min(destination_gas(leg), gas_used + INTRINSIC_GAS + 16 * len(calldata))
+                leg_cost[source_hash].append((chain_id, used, destination_gas(leg) - used,
+                                              len(calldata) + LEG_TX_OVERHEAD_BYTES))
+        used = {c: 0 for c in self.chains}
+        slack = {c: 0 for c in self.chains}
+        size = {c: 0 for c in self.chains}
+        too_big: dict[str, str] = {}
+        for tx in selection.ordered():
+            tx_used = sources.gas_used.get(tx.hash, tx.tx.gas)
+            costs = [(tx.chain_id, tx_used, tx.tx.gas - tx_used, len(tx.raw))] + leg_cost.get(tx.hash, [])
+            trial_used, trial_slack, trial_size = dict(used), dict(slack), dict(size)
+            for chain_id, gas, spare, nbytes in costs:
+                trial_used[chain_id] += gas
+                trial_slack[chain_id] = max(trial_slack[chain_id], spare)
+                trial_size[chain_id] += nbytes
+            full = [c for c in self.chains
+                    if trial_used[c] + trial_slack[c] > self.block_gas_limit or trial_size[c] > self.block_bytes]
+            if full:
+                too_big[tx.hash] = (f"does not fit this tick's block on chain {full[0]} (gas limit "
+                                    f"{self.block_gas_limit:,}, {self.block_bytes:,} transaction bytes); waits for the next")
+                continue
+            used, slack, size = trial_used, trial_slack, trial_size
+        return too_big
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def _block_env(self, bases: dict[int, int]) -> BlockEnv:
+        """From each rollup's parent block, fetched once: one timestamp for every new block (now,
+        and past every parent) and each new block's base fee."""
         parents = self._each(lambda chain_id, chain: chain.rpc.call("eth_getBlockByNumber", hex(bases[chain_id]), False))
         timestamp = max(int(time.time()), max(int(p["timestamp"], 16) for p in parents.values()) + 1)
-        fees = {c: max(2 * int(p.get("baseFeePerGas", "0x0"), 16), 1_000_000_000) for c, p in parents.items()}
-        return timestamp, fees
+        fees = {c: next_base_fee(int(p.get("baseFeePerGas", "0x0"), 16), int(p["gasUsed"], 16), int(p["gasLimit"], 16))
+                for c, p in parents.items()}
+        return BlockEnv(timestamp, fees)
+
+    @staticmethod
+    def _underpriced(selection: _Selection, env: BlockEnv) -> dict[str, str]:
+        return {t.hash: (f"fee cap {t.tx.max_fee_per_gas:,} wei is below the block's base fee "
+                         f"{env.base_fees[c]:,} wei; waits until the base fee falls")
+                for c, txs in selection.selected.items() for t in txs if t.tx.max_fee_per_gas < env.base_fees[c]}
 
     def _roll_back(self, bases: dict[int, int]) -> None:
         for chain_id, chain in self.chains.items():
             roll_back_to(chain.rpc, bases[chain_id])
 
-    def _execute(self, bases, selected, dests, timestamp: int, chunk: int) -> tuple[dict[str, str], _Attempt]:
-        send_errors = self._send(selected, dests, chunk)
-        self._mine(timestamp, crash_between=any(dests.values()))
-        return send_errors, self._read(bases, dests)
+    def _execute(self, bases, selected, dests, env: BlockEnv) -> tuple[dict[str, str], _Attempt]:
+        send_errors = self._send(selected, dests)
+        self._mine(env, crash_between=any(dests.values()))
+        seen = self._read(bases, dests)
+        if not self._in_order(selected, dests, seen):
+            raise BuildError("a rollup node did not keep the order of the transactions it was sent, or "
+                             "mined foreign ones: run anvil with --order fifo and no other block producer")
+        return send_errors, seen
 
-    def _send(self, selected: dict[int, list[PendingTx]], dests: dict[int, list[DestinationLeg]],
-              chunk: int) -> dict[str, str]:
+    def _send(self, selected: dict[int, list[PendingTx]], dests: dict[int, list[DestinationLeg]]) -> dict[str, str]:
         """Send every transaction of the attempt; return {user tx hash: node's error}."""
 
         def send(chain_id: int, chain: RollupChain) -> dict[str, str]:
             raws = [t.raw for t in selected[chain_id]] + [d.raw for d in dests[chain_id]]
-            results = chain.rpc.batch([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws], chunk=chunk)
+            results = chain.rpc.send_in_order(raws)
             users = len(selected[chain_id])
             errors = {}
             for i, result in enumerate(results):
@@ -223,14 +448,15 @@ class Builder:
 
         return {h: m for errors in self._each(send).values() for h, m in errors.items()}
 
-    def _mine(self, timestamp: int, crash_between: bool) -> None:
-        """Mine the attempt's block: the first rollup, then (the crash point between two rollups
-        for the kill -9 tests) the others at once."""
+    def _mine(self, env: BlockEnv, crash_between: bool) -> None:
+        """Mine the attempt's block with the tick's environment: the first rollup, then (the
+        crash point between two rollups for the kill -9 tests) the others at once."""
         first, *rest = self.chains.values()
-        first.rpc.call("evm_mine", {"timestamp": timestamp})
+        mine_block(first.rpc, env.timestamp, env.base_fees[first.chain_id])
         if crash_between and rest:
             self._crash_point("between-chains")
-        futures = [self._pool.submit(chain.rpc.call, "evm_mine", {"timestamp": timestamp}) for chain in rest]
+        futures = [self._pool.submit(mine_block, chain.rpc, env.timestamp, env.base_fees[chain.chain_id])
+                   for chain in rest]
         for future in futures:
             future.result()
 
@@ -277,15 +503,18 @@ class Builder:
                 return False
         return True
 
-    def _judge(self, selected, dests, seen: _Attempt, already: dict[str, str]) -> dict[str, str]:
-        """New exclusions: user transactions the node did not execute, and sources whose
-        destination leg failed or goes to a rollup this sequencer does not serve."""
-        newly: dict[str, str] = {}
+    def _judge(self, selected, dests, seen: _Attempt, send_errors: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """What this execution shows: (exclusions, deferrals). Excluded: user transactions the
+        node refused, sources whose destination leg failed or goes to a rollup this sequencer
+        does not serve. Deferred: user transactions the node left out of the block, and sources
+        whose destination leg it left out (neither fitted)."""
+        excluded = {h: f"rejected by the node: {msg}" for h, msg in send_errors.items()}
+        deferred: dict[str, str] = {}
         for chain_id, txs in selected.items():
             mined = set(seen.mined[chain_id])
             for tx in txs:
-                if tx.hash not in mined and tx.hash not in already:
-                    newly[tx.hash] = "not executed by the node at its turn (nonce, balance or fee no longer valid)"
+                if tx.hash not in mined and tx.hash not in excluded:
+                    deferred[tx.hash] = "not executed by the node at its turn (it did not fit the block); waits for the next"
         # Legs to one destination from one source form a stream with consecutive nonces: once a
         # leg fails, the later ones fail on their nonce alone. Charge only the first failure of
         # each stream, and only if its source still asks for that very leg in this attempt (a
@@ -296,21 +525,24 @@ class Builder:
             for d in ds:
                 streams[(chain_id, d.leg.source, type(d.leg).__name__)].append(d)
         for (chain_id, _, _), stream in streams.items():
+            mined = set(seen.mined[chain_id])
             for d in sorted(stream, key=lambda d: d.leg.nonce):
                 if d.hash in seen.succeeded and d.hash not in seen.nested:
                     continue
                 if d.leg.leg_hash() in emitted:
-                    if d.hash in seen.nested:
+                    if d.hash not in mined:
+                        deferred.setdefault(d.source_hash, f"its destination leg did not fit block on chain {chain_id}; "
+                                                           "waits for the next")
+                    elif d.hash in seen.nested:
                         why = "it emitted a further cross-chain leg (nested legs are not supported)"
+                        excluded.setdefault(d.source_hash, f"destination leg {_describe(d.leg)} on chain {chain_id} failed: {why}")
                     else:
                         why = self._revert_reason(chain_id, d.hash)
-                    newly.setdefault(d.source_hash, f"destination leg {_describe(d.leg)} on chain {chain_id} failed: {why}")
+                        excluded.setdefault(d.source_hash, f"destination leg {_describe(d.leg)} on chain {chain_id} failed: {why}")
                 break
-        for source_hash, legs in seen.legs.items():
-            for leg in legs:
-                if leg.destination not in self.chains:
-                    newly.setdefault(source_hash, f"destination chain {leg.destination} is not served by this sequencer")
-        return newly
+        for source_hash, reason in self._unserved(seen).items():
+            excluded.setdefault(source_hash, reason)
+        return excluded, {h: r for h, r in deferred.items() if h not in excluded}
 
     def _revert_reason(self, chain_id: int, tx_hash: str) -> str:
         try:
@@ -319,40 +551,25 @@ class Builder:
             return f"reverted (no trace: {err.message})"
         return describe_revert(trace.get("output"), trace.get("error"))
 
-    @staticmethod
-    def _exclude(selected, excluded: dict[str, str], newly: dict[str, str]) -> None:
-        """Drop the new exclusions and, per sender and rollup, every later nonce."""
-        for chain_id, txs in selected.items():
-            cut: dict[str, tuple[int, str]] = {}  # sender -> (lowest excluded nonce, its hash)
-            for tx in txs:
-                if tx.hash in newly and (tx.sender not in cut or tx.nonce < cut[tx.sender][0]):
-                    cut[tx.sender] = (tx.nonce, tx.hash)
-            kept = []
-            for tx in txs:
-                if tx.hash in newly:
-                    excluded[tx.hash] = newly[tx.hash]
-                elif tx.sender in cut and tx.nonce > cut[tx.sender][0]:
-                    excluded[tx.hash] = f"follows excluded transaction {cut[tx.sender][1]} from the same sender"
-                else:
-                    kept.append(tx)
-            selected[chain_id] = kept
-
-    def _wanted_legs(self, selected, seen: _Attempt, bases: dict[int, int]) -> dict[int, list[tuple[str, Leg]]]:
+    def _wanted_legs(self, selected, seen: _Attempt | None, bases: dict[int, int],
+                     honest: bool = False) -> dict[int, list[tuple[str, Leg]]]:
         """Destination legs the surviving sources ask for, per destination, in block order (a
-        liar's instead, under fault injection)."""
+        liar's instead, under fault injection, unless ``honest``)."""
         wanted: dict[int, list[tuple[str, Leg]]] = {chain_id: [] for chain_id in self.chains}
+        if seen is None:
+            return wanted
         ordered = sorted((t for txs in selected.values() for t in txs), key=lambda t: t.seq)
         for tx in ordered:
             for leg in seen.legs.get(tx.hash, []):
                 if leg.destination in wanted:  # others are judged (and their source excluded) after execution
                     wanted[leg.destination].append((tx.hash, leg))
-        return self.liar.rewrite(wanted, bases) if self.liar else wanted
+        return self.liar.rewrite(wanted, bases) if self.liar and not honest else wanted
 
     @staticmethod
     def _same_legs(wanted, dests) -> bool:
         return all([leg.leg_hash() for _, leg in wanted[c]] == [d.leg.leg_hash() for d in dests[c]] for c in dests)
 
-    def _sign(self, wanted, bases: dict[int, int], fees: dict[int, int]) -> dict[int, list[DestinationLeg]]:
+    def _sign(self, wanted, bases: dict[int, int], env: BlockEnv) -> dict[int, list[DestinationLeg]]:
         dests: dict[int, list[DestinationLeg]] = {}
         for chain_id, legs in wanted.items():
             chain = self.chains[chain_id]
@@ -360,13 +577,14 @@ class Builder:
             signed = []
             for i, (source_hash, leg) in enumerate(legs):
                 to = chain.mint_burn if isinstance(leg, TransferLeg) else chain.general
-                raw, tx_hash = chain.signer.sign(nonce + i, fees[chain_id], destination_gas(leg),
+                raw, tx_hash = chain.signer.sign(nonce + i, env.base_fees[chain_id], destination_gas(leg),
                                                  bytes.fromhex(to[2:]), 0, destination_calldata(leg))
                 signed.append(DestinationLeg(leg, source_hash, raw, tx_hash, nonce + i))
             dests[chain_id] = signed
         return dests
 
-    def _plan(self, bases, timestamp, selected, dests, excluded, seen: _Attempt, attempts: int) -> dict:
+    def _plan(self, bases, env: BlockEnv, selection: _Selection, dests, seen: _Attempt, executions: int,
+              simulations: int) -> dict:
         """The sealed record of the tick: every block's transactions in order, with legs."""
         dest_by_hash = {d.hash: (chain_id, d) for chain_id, ds in dests.items() for d in ds}
         user_legs: dict[str, list[dict]] = defaultdict(list)
@@ -386,8 +604,25 @@ class Builder:
                     entries.append({"hash": tx_hash, "origin": "user", "legs": user_legs.get(tx_hash, [])})
             block = seen.blocks[chain_id]
             blocks[str(chain_id)] = {"number": bases[chain_id] + 1, "hash": block["hash"], "txs": entries}
-        return {"timestamp": timestamp, "blocks": blocks, "excluded": excluded, "attempts": attempts,
+        return {"timestamp": env.timestamp, "baseFees": {str(c): f for c, f in env.base_fees.items()},
+                "blocks": blocks, "excluded": selection.excluded, "deferred": selection.deferred,
+                "unsettled": sorted(selection.unsettled), "attempts": executions, "simulations": simulations,
                 "pairs": sum(len(ds) for ds in dests.values())}
+
+
+@cache
+def _leg_simulator_code() -> bytes:
+    """Runtime bytecode of contracts/simulation/LegSimulator.sol."""
+    from svs.artifacts import load_artifact
+
+    return load_artifact("LegSimulator").runtime
+
+
+def mine_block(rpc: RpcClient, timestamp: int, base_fee: int | None) -> None:
+    """Mine one block with a pinned timestamp and (if given) base fee."""
+    if base_fee is not None:
+        rpc.call("anvil_setNextBlockBaseFeePerGas", hex(base_fee))
+    rpc.call("evm_mine", {"timestamp": timestamp})
 
 
 def roll_back_to(rpc: RpcClient, height: int) -> None:

@@ -32,7 +32,6 @@ from svs.signer import LegacySigner
 
 GAS_PRICE = 3 * 10**9
 BURN_GAS = 200_000
-SEND_CHUNK = 32  # anvil may reorder larger JSON-RPC batches (see svs/builder.py)
 OPTIMISTIC = InboxConfig(optimistic=True, bond=10**18, challenge_window=3600)
 
 
@@ -105,8 +104,9 @@ class DevNet:
         signer = LegacySigner(bytes(account.key), chain_id)
         signed = [signer.sign(nonce + i, GAS_PRICE, gas, bytes.fromhex(to[2:]), 0, data)
                   for i, (to, data, gas) in enumerate(txs)]
-        for i in range(0, len(signed), SEND_CHUNK):
-            rpc.batch_strict([("eth_sendRawTransaction", ["0x" + raw.hex()]) for raw, _ in signed[i:i + SEND_CHUNK]])
+        for result in rpc.send_in_order([raw for raw, _ in signed]):
+            if isinstance(result, Exception):
+                raise result
         return [tx_hash for _, tx_hash in signed]
 
     def mine(self) -> None:

@@ -161,6 +161,11 @@ class Journal:
             rows = self._db.execute("SELECT status, COUNT(*) FROM txs GROUP BY status").fetchall()
         return dict(rows)
 
+    def exclude(self, reasons: dict[str, str]) -> None:
+        """Exclude pending transactions outside a tick (a transaction that made a tick fail)."""
+        self._write([("UPDATE txs SET status = 'excluded', reason = ? WHERE hash = ? AND status = 'pending'",
+                      [(reason, tx_hash) for tx_hash, reason in reasons.items()])])
+
     # --- ticks ---------------------------------------------------------------------------
 
     def last_tick(self) -> TickRecord | None:

@@ -4,7 +4,7 @@
   to the tick's base height. Its transactions are still pending and go into the next tick.
 - last tick ``sealed`` (the crash came after every final block was mined and recorded, before
   commit): make sure every rollup holds exactly the sealed block, replaying it from the journal
-  where one does not (same transactions, same timestamp), then commit.
+  where one does not (same transactions in order, same timestamp and base fee), then commit.
 - otherwise: every rollup must stand at the committed height; a chain below it lost its state.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from svs.builder import RollupChain, roll_back_to
+from svs.builder import RollupChain, mine_block, roll_back_to
 from svs.journal import COMMITTED, PLANNED, ROLLED_BACK, SEALED, Journal
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,11 @@ def _replay_if_needed(journal: Journal, chain: RollupChain, base: int, plan: dic
             if record is None:
                 raise RecoveryError(f"sealed transaction {entry['hash']} is missing from the journal")
             raws.append("0x" + record.raw.hex())
-    chain.rpc.batch_strict([("eth_sendRawTransaction", [raw]) for raw in raws])
-    chain.rpc.call("evm_mine", {"timestamp": plan["timestamp"]})
+    for result in chain.rpc.send_in_order([bytes.fromhex(raw[2:]) for raw in raws]):
+        if isinstance(result, Exception):
+            raise RecoveryError(f"replaying sealed block {base + 1} on chain {chain.chain_id}: the node refused a "
+                                f"transaction: {result}")
+    mine_block(chain.rpc, plan["timestamp"], plan.get("baseFees", {}).get(str(chain.chain_id)))
     block = chain.rpc.call("eth_getBlockByNumber", hex(base + 1), False)
     if [h.lower() for h in block["transactions"]] != wanted:
         raise RecoveryError(f"replaying sealed block {base + 1} on chain {chain.chain_id} gave different transactions")

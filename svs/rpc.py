@@ -11,6 +11,8 @@ from typing import Any
 
 import requests
 
+from svs.limits import MAX_REQUEST_BYTES, SEND_CHUNK
+
 
 class RpcError(RuntimeError):
     """The node answered with a JSON-RPC error."""
@@ -67,6 +69,9 @@ class RpcClient:
             return [r for i in range(0, len(calls), chunk) for r in self.batch(calls[i:i + chunk])]
         body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
         replies = self._post(body)
+        if isinstance(replies, dict) and "error" in replies:  # the node refused the whole request
+            error = RpcError(self.url, calls[0][0], replies["error"])
+            return [error] * len(calls)
         if not isinstance(replies, list):
             raise NodeUnavailable(f"node {self.url} answered a batch with {type(replies).__name__}")
         by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
@@ -80,6 +85,23 @@ class RpcClient:
             else:
                 results.append(reply.get("result"))
         return results
+
+    def send_in_order(self, raws: list[bytes]) -> list[Any]:
+        """``eth_sendRawTransaction`` for each raw transaction, in order: sequential requests of
+        at most SEND_CHUNK transactions and MAX_REQUEST_BYTES of body (anvil runs the calls of
+        one batch concurrently, so a large batch reaches its pool out of order, and it refuses
+        bodies of ~2 MB). Returns each transaction's hash or RpcError, as ``batch``."""
+        results: list[Any] = []
+        chunk: list[tuple[str, list]] = []
+        size = 0
+        for raw in raws:
+            cost = 2 * len(raw) + 100  # hex, plus the JSON-RPC envelope
+            if chunk and (len(chunk) == SEND_CHUNK or size + cost > MAX_REQUEST_BYTES):
+                results += self.batch(chunk)
+                chunk, size = [], 0
+            chunk.append(("eth_sendRawTransaction", ["0x" + raw.hex()]))
+            size += cost
+        return results + self.batch(chunk)
 
     def batch_strict(self, calls: list[tuple[str, list]]) -> list[Any]:
         """Like batch, but raise the first error."""

@@ -8,6 +8,13 @@ Phases of a tick, each a named crash point for the kill -9 tests:
 ``planned`` (journaled, no chain touched) -> ``between-chains`` (the final attempt has mined the
 first rollup but not the others) -> ``sealed`` (every final block mined and recorded) ->
 ``checked`` (roots compared) -> ``committed``.
+
+Only three things halt block production: a node that does not answer, a foreign block on a
+rollup, and a failed self-check (roots disagree). Any other error in a tick, whatever its cause,
+abandons the tick: every rollup is rolled back to the tick's base and the journal records the
+tick as rolled back. The transactions of an abandoned tick become *suspects*: the next ticks
+build them alone, in halves (``_Suspects``), until the one that makes a tick fail is alone; it
+is then excluded with the error as its reason. Honest suspects are delayed, never lost.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from eth_account.signers.local import LocalAccount
 
 from svs.admission import Rejected, SenderState, admit
 from svs.batcher import Batcher, BatchReport
-from svs.builder import Builder, RollupChain
+from svs.builder import QUARANTINE_STRIKES, Builder, RollupChain, roll_back_to
 from svs.faults import Liar, Lie
-from svs.journal import Journal
+from svs.journal import PLANNED, SEALED, Journal
+from svs.limits import BLOCK_GAS_LIMIT, next_base_fee
 from svs.mempool import Mempool, PendingTx
 from svs.recovery import committed_heights, recover
 from svs.rpc import NodeUnavailable, RpcClient, RpcError
@@ -43,6 +51,54 @@ class Halted(RuntimeError):
     """The sequencer stopped producing blocks (roots disagree, or a node is gone)."""
 
 
+class TickAbandoned(RuntimeError):
+    """A tick failed and was rolled back on every rollup; the sequencer carries on."""
+
+
+class _Suspects:
+    """Transactions of abandoned ticks, in groups to build alone, front first (see module
+    notes). A group is split along senders (a sender's transactions stay together, so nonces
+    still follow), or, for one sender, into an earlier and a later half."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[PendingTx]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def next_group(self) -> list[PendingTx]:
+        return self.groups[0]
+
+    def failed(self, group: list[PendingTx]) -> PendingTx | None:
+        """The group's tick failed: split it, or return its only transaction (the culprit)."""
+        if self.groups and self.groups[0] is group:
+            self.groups.pop(0)
+        if len(group) == 1:
+            return group[0]
+        self.groups[:0] = _halves(group)
+        return None
+
+    def settled(self, group: list[PendingTx]) -> None:
+        if self.groups and self.groups[0] is group:
+            self.groups.pop(0)
+
+    def add(self, txs: list[PendingTx]) -> None:
+        if txs:
+            self.groups.append(sorted(txs, key=lambda t: t.seq))
+
+
+def _halves(group: list[PendingTx]) -> list[list[PendingTx]]:
+    bundles: dict[tuple[int, str], list[PendingTx]] = {}
+    for tx in group:
+        bundles.setdefault((tx.chain_id, tx.sender), []).append(tx)
+    if len(bundles) == 1:
+        middle = len(group) // 2
+        return [group[:middle], group[middle:]]
+    ordered = list(bundles.values())
+    middle = len(ordered) // 2
+    return [sorted((t for b in part for t in b), key=lambda t: t.seq) for part in (ordered[:middle], ordered[middle:])]
+
+
 @dataclass
 class TickReport:
     tick: int
@@ -51,6 +107,7 @@ class TickReport:
     legs: dict[int, int]  # chain -> destination legs included
     excluded: dict[str, str]  # tx hash -> reason
     excluded_by_chain: dict[int, int]
+    deferred: int  # transactions left pending for a later tick (did not fit, or did not settle)
     pairs: int
     attempts: int
     roots_agree: bool
@@ -63,7 +120,8 @@ class TickReport:
         )
         height = max(self.heights.values())
         roots = "roots agree" if self.roots_agree else "ROOTS DISAGREE"
-        line = (f"tick {self.tick} height {height} | {chains} | pairs {self.pairs} | {roots} | "
+        waiting = f" | {self.deferred} deferred" if self.deferred else ""
+        line = (f"tick {self.tick} height {height} | {chains}{waiting} | pairs {self.pairs} | {roots} | "
                 f"{self.attempts} attempt(s) {self.seconds * 1000:.0f} ms")
         return line + (f" | {self.l1_batch.line()}" if self.l1_batch else "")
 
@@ -75,6 +133,7 @@ class SequencerConfig:
     crash_at: str | None = None  # fault injection: SIGKILL this process at that phase
     rollups: dict[int, dict] = field(default_factory=dict)  # chain id -> {"rpc", "contracts"}
     lie: str | None = None  # fault injection: tell this lie (svs.faults.Lie) once, self-check off
+    block_gas_limit: int = BLOCK_GAS_LIMIT
 
 
 class Sequencer:
@@ -93,7 +152,8 @@ class Sequencer:
                 contracts["GeneralSystemContract"], LegacySigner(bytes(sequencer_key.key), chain_id),
             )
         self.liar = _liar(config, self.chains, self.address)
-        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point, self.liar)
+        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point, self.liar,
+                               config.block_gas_limit)
         self.committed: dict[int, int] = {}
         self.halted: str | None = None
         self.last_report: TickReport | None = None
@@ -105,11 +165,15 @@ class Sequencer:
         self._base_fee: dict[int, int] = {}
         self._tick_has_work = False
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
+        self._strikes: dict[str, tuple[int, str]] = {}  # tx hash -> (ticks it kept from settling, why)
+        self._suspects = _Suspects()
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> str:
         """Recover from the journal, align heights, load the pending transactions."""
+        for chain in self.chains.values():
+            chain.rpc.call("evm_setBlockGasLimit", hex(self.config.block_gas_limit))
         outcome = recover(self.journal, self.chains)
         heights = committed_heights(self.journal)
         if heights is None:
@@ -204,27 +268,70 @@ class Sequencer:
         }
 
     def _refresh_base_fees(self) -> None:
+        """The base fee of each rollup's next block (admission refuses fee caps below it)."""
         for chain_id, chain in self.chains.items():
             block = chain.rpc.call("eth_getBlockByNumber", hex(self.committed[chain_id]), False)
-            self._base_fee[chain_id] = int(block.get("baseFeePerGas", "0x0"), 16)
+            self._base_fee[chain_id] = next_base_fee(int(block.get("baseFeePerGas", "0x0"), 16),
+                                                     int(block["gasUsed"], 16), int(block["gasLimit"], 16))
 
     # --- ticks -----------------------------------------------------------------------------
 
     def tick(self, allow_empty: bool = True) -> TickReport | None:
         """Build, execute, check and commit the next block of every rollup. With
-        ``allow_empty=False`` a tick with nothing pending is skipped (returns None)."""
+        ``allow_empty=False`` a tick with nothing pending is skipped (returns None). Raises
+        Halted (no more blocks) or TickAbandoned (rolled back; the next tick carries on)."""
         with self._tick_lock:
             if self.halted:
                 raise Halted(self.halted)
-            candidates = {c: self.mempool.take(c, self.config.max_block_txs) for c in self.chains}
+            group = self._suspects.next_group() if self._suspects else None
+            candidates = self._candidates(group)
             if not allow_empty and not any(candidates.values()):
                 return None
             self._tick_has_work = any(candidates.values())
             try:
-                return self._tick(candidates)
-            except (NodeUnavailable, RpcError) as err:
+                report = self._tick(candidates)
+            except Halted:
+                raise
+            except NodeUnavailable as err:
                 self._halt(f"a rollup node failed during the tick: {err}")
                 raise Halted(self.halted) from err
+            except Exception as err:
+                self._abandon(candidates, group, err)
+                raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
+            if group is not None:
+                self._suspects.settled(group)
+            return report
+
+    def _candidates(self, group: list[PendingTx] | None) -> dict[int, list[PendingTx]]:
+        """The oldest pending transactions of each rollup, or, while a failed tick's transactions
+        are being isolated, the next group of suspects alone."""
+        if group is None:
+            return {c: self.mempool.take(c, self.config.max_block_txs) for c in self.chains}
+        pending = [t for t in group if self.mempool.get(t.hash) is not None]
+        return {c: [t for t in pending if t.chain_id == c] for c in self.chains}
+
+    def _abandon(self, candidates: dict[int, list[PendingTx]], group: list[PendingTx] | None, err: Exception) -> None:
+        """Roll a failed tick back everywhere and narrow down the transaction that caused it."""
+        log.error("tick failed, rolling it back: %s: %s", type(err).__name__, err, exc_info=err)
+        last = self.journal.last_tick()
+        try:
+            for chain_id, chain in self.chains.items():
+                roll_back_to(chain.rpc, self.committed[chain_id])
+        except (NodeUnavailable, RpcError) as node_err:
+            self._halt(f"a rollup node failed while rolling back a failed tick: {node_err}")
+            raise Halted(self.halted) from node_err
+        if last is not None and last.phase in (PLANNED, SEALED):
+            self.journal.roll_back_tick(last.tick)
+        txs = group if group is not None else [t for txs in candidates.values() for t in txs]
+        if group is None:
+            self._suspects.add(txs)
+            return
+        culprit = self._suspects.failed(group)
+        if culprit is not None:
+            reason = f"made a tick fail: {type(err).__name__}: {err}"
+            self.journal.exclude({culprit.hash: reason[:500]})
+            self.mempool.remove([culprit.hash])
+            log.warning("excluded %s: %s", culprit.hash, reason)
 
     def _tick(self, candidates: dict[int, list[PendingTx]]) -> TickReport:
         started = time.perf_counter()
@@ -235,7 +342,7 @@ class Sequencer:
         self.journal.plan_tick(number, bases)
         self._crash_point("planned")
 
-        plan = self.builder.build(bases, candidates)
+        plan = self.builder.build(bases, candidates, self._quarantine())
         self.journal.seal_tick(number, plan)
         self._crash_point("sealed")
 
@@ -255,18 +362,34 @@ class Sequencer:
         with self._admit_lock:
             self.journal.commit_tick(number, plan)
             self.committed = heights
-            self.mempool.remove([t.hash for txs in candidates.values() for t in txs])
+            self.mempool.remove(_settled(plan))
             self._refresh_base_fees()
+        self._count_strikes(plan)
         self.last_roots = roots
         if self.liar is not None:
             self.liar.commit(number)
         for listener in self.commit_listeners:
-            listener(number, plan)
+            try:
+                listener(number, plan)
+            except Exception:  # a listener (status, tests) must not fail a committed tick
+                log.exception("commit listener failed")
         self._crash_point("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
         report.l1_batch = self._post_to_l1(heights)
         self.last_report = report
         return report
+
+    def _quarantine(self) -> dict[str, str]:
+        """Transactions that kept QUARANTINE_STRIKES ticks from settling: excluded this tick."""
+        return {h: f"kept {n} ticks from settling: {why}" for h, (n, why) in self._strikes.items()
+                if n >= QUARANTINE_STRIKES}
+
+    def _count_strikes(self, plan: dict) -> None:
+        for tx_hash in plan["unsettled"]:
+            count, _ = self._strikes.get(tx_hash, (0, ""))
+            self._strikes[tx_hash] = (count + 1, plan["deferred"][tx_hash])
+        for tx_hash in [h for h in self._strikes if self.mempool.get(h) is None]:
+            del self._strikes[tx_hash]
 
     def _post_to_l1(self, heights: dict[int, int]) -> BatchReport | None:
         """Every K ticks, after the self-check and the commit: post the batches. A failed post
@@ -337,6 +460,12 @@ def _pending(record) -> PendingTx:
     return PendingTx(record.seq, record.chain_id, decode_raw_transaction(record.raw), record.accepted_at)
 
 
+def _settled(plan: dict) -> list[str]:
+    """User transactions a committed tick settled (included or excluded); deferred ones stay."""
+    included = [e["hash"] for block in plan["blocks"].values() for e in block["txs"] if e["origin"] == "user"]
+    return included + list(plan["excluded"])
+
+
 def _mismatches(roots: list[PairRoots]) -> str:
     return "; ".join(f"{p.kind} {p.source}->{p.destination}: {p.source_root}/{p.source_count} vs "
                      f"{p.destination_root}/{p.destination_count}" for p in roots if not p.equal)
@@ -351,6 +480,7 @@ def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:
     chain_of = {t.hash: c for c, txs in candidates.items() for t in txs}
     excluded_by_chain: dict[int, int] = {}
     for tx_hash in plan["excluded"]:
-        excluded_by_chain[chain_of[tx_hash]] = excluded_by_chain.get(chain_of[tx_hash], 0) + 1
-    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, plan["pairs"],
-                      plan["attempts"], all(p.equal for p in roots), seconds)
+        chain_id = chain_of.get(tx_hash)
+        excluded_by_chain[chain_id] = excluded_by_chain.get(chain_id, 0) + 1
+    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, len(plan["deferred"]),
+                      plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds)

@@ -25,7 +25,7 @@ from svs.deploy import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup
 from svs.inbox import InboxClient
 from svs.ingress import Ingress, IngressServer
 from svs.localnet import rollup_chain_ids, suite_config
-from svs.sequencer import Halted, Sequencer, SequencerConfig
+from svs.sequencer import Halted, Sequencer, SequencerConfig, TickAbandoned
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class Service:
         self.servers: list[IngressServer] = []
         self.deployment: dict = {}
         self._stop = threading.Event()
+        self.stop_requested = False
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -159,6 +160,13 @@ class Service:
                 log.critical("no more blocks will be produced: %s (ingress keeps answering reads; Ctrl-C to stop)", err)
                 self._stop.wait()
                 break
+            except TickAbandoned as err:
+                log.warning("%s; building on", err)
+                continue
+            except Exception:  # a bug must not stop the clock, let alone the nodes
+                log.exception("unexpected error in a tick; building on")
+                self._stop.wait(min(1.0, block_time or 0.1))
+                continue
             if report is None:
                 self._stop.wait(0.005)
                 continue
@@ -167,6 +175,9 @@ class Service:
                 log.info("    excluded %s: %s", tx_hash, reason)
 
     def stop(self) -> None:
+        """Stop the clock on request (Ctrl-C, SIGTERM, --exit): the only way the nodes this
+        service started are stopped with it."""
+        self.stop_requested = True
         self._stop.set()
 
     def shutdown(self, stop_nodes: bool = True) -> None:
