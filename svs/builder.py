@@ -24,14 +24,18 @@ later transactions, whose nonces no longer follow); what the node left out waits
 tick. If nothing changed and the blocks hold exactly the legs their sources ask for, the blocks
 *are* the tick; otherwise roll back (``anvil_rollback``), sign the legs asked for, and again.
 
+If the first execution does not settle, the simulation missed something; the one field it could
+not know is prevrandao (anvil picks it per height and keeps it when the height is mined again),
+so planning runs again with the block's real prevrandao before the next execution.
+
 **Fallback.** If the executions do not settle, every source that asked for legs is deferred as
 *unsettled* and the blocks are executed once without them; if that still asks for legs or leaves
-something out, the tick is empty blocks. A transaction deferred as unsettled in two ticks is
-excluded (the sequencer passes it as ``quarantine``).
+something out, the tick is empty blocks. The sequencer builds unsettled transactions alone in
+later ticks, in halves, until the one that keeps a tick from settling is alone; it is excluded.
 
-**Bound.** A tick takes at most MAX_SIMULATIONS simulation passes and MAX_EXECUTIONS + 2 real
-executions (4 and 6), whatever the transactions do; honest transactions are only deferred when a
-hostile one keeps a tick from settling after planning, and never excluded for it.
+**Bound.** A tick takes at most 2 * MAX_SIMULATIONS simulation passes and MAX_EXECUTIONS + 2 real
+executions (8 and 6), whatever the transactions do. Honest transactions are deferred only when a
+hostile one keeps a tick from settling after planning, and are never excluded for it.
 
 Ordering within a block: user transactions by global sequence number, then destination legs by
 (source sequence number, log index). Nested legs: a destination leg that itself emits a burn or
@@ -46,7 +50,7 @@ import logging
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Callable
 
@@ -76,7 +80,6 @@ log = logging.getLogger(__name__)
 
 MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
-QUARANTINE_STRIKES = 2  # ticks a transaction may keep from settling before it is excluded
 
 SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
 MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]
@@ -114,6 +117,8 @@ class BlockEnv:
 
     timestamp: int
     base_fees: dict[int, int]  # chain -> base fee of its new block
+    coinbases: dict[int, str]  # chain -> its blocks' fee recipient
+    prev_randao: dict[int, str] | None = None  # chain -> the block's prevrandao, once an execution showed it
 
 
 @dataclass
@@ -190,13 +195,10 @@ class Builder:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]],
-              quarantine: dict[str, str] | None = None) -> dict:
+    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> dict:
         """Build and mine one tick; return its plan (what each new block holds, its block
-        environment, and why each candidate left out was excluded or deferred).
-        ``quarantine``: transactions to exclude up front, with the reason."""
+        environment, and why each candidate left out was excluded or deferred)."""
         selection = _Selection({chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains})
-        selection.drop(dict(quarantine or {}), defer=False)
         env = self._block_env(bases)
         selection.drop(self._underpriced(selection, env), defer=True)
         guess, simulations = self._plan_by_simulation(bases, selection, env)
@@ -213,6 +215,15 @@ class Builder:
             wanted = self._wanted_legs(selection.selected, seen, bases)
             if not excluded and not deferred and self._same_legs(wanted, dests):
                 return self._plan(bases, env, selection, dests, seen, execution + 1, simulations)
+            if env.prev_randao is None and guess is not None:
+                # The simulation missed something. The one block field it could not know is
+                # prevrandao, which a re-mined height keeps: plan again with the real one.
+                env = replace(env, prev_randao={c: b["mixHash"] for c, b in seen.blocks.items()})
+                self._roll_back(bases)
+                replanned, passes = self._plan_by_simulation(bases, selection, env)
+                simulations += passes
+                if replanned is not None:
+                    wanted = self._wanted_legs(selection.selected, replanned, bases)
             dests = self._sign(wanted, bases, env)
         return self._settle_without_legs(bases, selection, env, seen, simulations)
 
@@ -263,8 +274,12 @@ class Builder:
         return guess, MAX_SIMULATIONS
 
     def _sim_overrides(self, chain_id: int, bases, env: BlockEnv) -> dict:
-        return {"number": hex(bases[chain_id] + 1), "time": hex(env.timestamp),
-                "baseFeePerGas": hex(env.base_fees[chain_id]), "gasLimit": hex(self.block_gas_limit)}
+        overrides = {"number": hex(bases[chain_id] + 1), "time": hex(env.timestamp),
+                     "baseFeePerGas": hex(env.base_fees[chain_id]), "gasLimit": hex(self.block_gas_limit),
+                     "feeRecipient": env.coinbases[chain_id]}
+        if env.prev_randao is not None:
+            overrides["prevRandao"] = env.prev_randao[chain_id]
+        return overrides
 
     @staticmethod
     def _user_calls(txs: list[PendingTx]) -> list[dict]:
@@ -410,7 +425,7 @@ class Builder:
         timestamp = max(int(time.time()), max(int(p["timestamp"], 16) for p in parents.values()) + 1)
         fees = {c: next_base_fee(int(p.get("baseFeePerGas", "0x0"), 16), int(p["gasUsed"], 16), int(p["gasLimit"], 16))
                 for c, p in parents.items()}
-        return BlockEnv(timestamp, fees)
+        return BlockEnv(timestamp, fees, {c: p["miner"] for c, p in parents.items()})
 
     @staticmethod
     def _underpriced(selection: _Selection, env: BlockEnv) -> dict[str, str]:

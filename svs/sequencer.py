@@ -31,7 +31,7 @@ from eth_account.signers.local import LocalAccount
 
 from svs.admission import Rejected, SenderState, admit
 from svs.batcher import Batcher, BatchReport
-from svs.builder import QUARANTINE_STRIKES, Builder, RollupChain, roll_back_to
+from svs.builder import Builder, RollupChain, roll_back_to
 from svs.faults import Liar, Lie
 from svs.journal import PLANNED, SEALED, Journal
 from svs.limits import BLOCK_GAS_LIMIT, next_base_fee
@@ -69,22 +69,19 @@ class _Suspects:
     def next_group(self) -> list[PendingTx]:
         return self.groups[0]
 
-    def failed(self, group: list[PendingTx]) -> PendingTx | None:
-        """The group's tick failed: split it, or return its only transaction (the culprit)."""
-        if self.groups and self.groups[0] is group:
-            self.groups.pop(0)
-        if len(group) == 1:
-            return group[0]
-        self.groups[:0] = _halves(group)
+    def failed(self, group: list[PendingTx] | None, culprits: list[PendingTx]) -> PendingTx | None:
+        """A tick (of ``group``, or of ordinary candidates if None) failed because of one of
+        ``culprits``: queue them in halves, or return the culprit once it was alone in a group."""
+        self.settled(group)
+        if group is not None and len(culprits) == 1 and len(group) == 1:
+            return culprits[0]
+        parts = _halves(sorted(culprits, key=lambda t: t.seq)) if len(culprits) > 1 else [culprits]
+        self.groups[:0] = [p for p in parts if p]
         return None
 
-    def settled(self, group: list[PendingTx]) -> None:
-        if self.groups and self.groups[0] is group:
+    def settled(self, group: list[PendingTx] | None) -> None:
+        if group is not None and self.groups and self.groups[0] is group:
             self.groups.pop(0)
-
-    def add(self, txs: list[PendingTx]) -> None:
-        if txs:
-            self.groups.append(sorted(txs, key=lambda t: t.seq))
 
 
 def _halves(group: list[PendingTx]) -> list[list[PendingTx]]:
@@ -107,7 +104,8 @@ class TickReport:
     legs: dict[int, int]  # chain -> destination legs included
     excluded: dict[str, str]  # tx hash -> reason
     excluded_by_chain: dict[int, int]
-    deferred: int  # transactions left pending for a later tick (did not fit, or did not settle)
+    deferred_reasons: dict[str, str]  # tx hash -> why it was left pending for a later tick
+    unsettled: list[str]  # deferred because the tick did not settle with them
     pairs: int
     attempts: int
     roots_agree: bool
@@ -120,7 +118,7 @@ class TickReport:
         )
         height = max(self.heights.values())
         roots = "roots agree" if self.roots_agree else "ROOTS DISAGREE"
-        waiting = f" | {self.deferred} deferred" if self.deferred else ""
+        waiting = f" | {len(self.deferred_reasons)} deferred" if self.deferred_reasons else ""
         line = (f"tick {self.tick} height {height} | {chains}{waiting} | pairs {self.pairs} | {roots} | "
                 f"{self.attempts} attempt(s) {self.seconds * 1000:.0f} ms")
         return line + (f" | {self.l1_batch.line()}" if self.l1_batch else "")
@@ -165,7 +163,6 @@ class Sequencer:
         self._base_fee: dict[int, int] = {}
         self._tick_has_work = False
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
-        self._strikes: dict[str, tuple[int, str]] = {}  # tx hash -> (ticks it kept from settling, why)
         self._suspects = _Suspects()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -298,8 +295,7 @@ class Sequencer:
             except Exception as err:
                 self._abandon(candidates, group, err)
                 raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
-            if group is not None:
-                self._suspects.settled(group)
+            self._isolate_unsettled(candidates, group, report)
             return report
 
     def _candidates(self, group: list[PendingTx] | None) -> dict[int, list[PendingTx]]:
@@ -322,16 +318,29 @@ class Sequencer:
             raise Halted(self.halted) from node_err
         if last is not None and last.phase in (PLANNED, SEALED):
             self.journal.roll_back_tick(last.tick)
-        txs = group if group is not None else [t for txs in candidates.values() for t in txs]
-        if group is None:
-            self._suspects.add(txs)
+        txs = [t for txs in candidates.values() for t in txs]
+        if txs:
+            self._exclude_culprit(self._suspects.failed(group, txs), f"made a tick fail: {type(err).__name__}: {err}")
+        else:
+            self._suspects.settled(group)
+
+    def _isolate_unsettled(self, candidates, group: list[PendingTx] | None, report: "TickReport") -> None:
+        """Transactions a committed tick deferred as unsettled become suspects (module notes)."""
+        unsettled = [t for txs in candidates.values() for t in txs if t.hash in report.unsettled]
+        if not unsettled:
+            self._suspects.settled(group)
             return
-        culprit = self._suspects.failed(group)
+        culprit = self._suspects.failed(group, unsettled)
         if culprit is not None:
-            reason = f"made a tick fail: {type(err).__name__}: {err}"
-            self.journal.exclude({culprit.hash: reason[:500]})
-            self.mempool.remove([culprit.hash])
-            log.warning("excluded %s: %s", culprit.hash, reason)
+            self._exclude_culprit(culprit, "kept a tick from settling even when built alone: "
+                                  + report.deferred_reasons.get(culprit.hash, ""))
+
+    def _exclude_culprit(self, culprit: PendingTx | None, reason: str) -> None:
+        if culprit is None:
+            return
+        self.journal.exclude({culprit.hash: reason[:500]})
+        self.mempool.remove([culprit.hash])
+        log.warning("excluded %s: %s", culprit.hash, reason)
 
     def _tick(self, candidates: dict[int, list[PendingTx]]) -> TickReport:
         started = time.perf_counter()
@@ -342,7 +351,7 @@ class Sequencer:
         self.journal.plan_tick(number, bases)
         self._crash_point("planned")
 
-        plan = self.builder.build(bases, candidates, self._quarantine())
+        plan = self.builder.build(bases, candidates)
         self.journal.seal_tick(number, plan)
         self._crash_point("sealed")
 
@@ -364,7 +373,6 @@ class Sequencer:
             self.committed = heights
             self.mempool.remove(_settled(plan))
             self._refresh_base_fees()
-        self._count_strikes(plan)
         self.last_roots = roots
         if self.liar is not None:
             self.liar.commit(number)
@@ -378,18 +386,6 @@ class Sequencer:
         report.l1_batch = self._post_to_l1(heights)
         self.last_report = report
         return report
-
-    def _quarantine(self) -> dict[str, str]:
-        """Transactions that kept QUARANTINE_STRIKES ticks from settling: excluded this tick."""
-        return {h: f"kept {n} ticks from settling: {why}" for h, (n, why) in self._strikes.items()
-                if n >= QUARANTINE_STRIKES}
-
-    def _count_strikes(self, plan: dict) -> None:
-        for tx_hash in plan["unsettled"]:
-            count, _ = self._strikes.get(tx_hash, (0, ""))
-            self._strikes[tx_hash] = (count + 1, plan["deferred"][tx_hash])
-        for tx_hash in [h for h in self._strikes if self.mempool.get(h) is None]:
-            del self._strikes[tx_hash]
 
     def _post_to_l1(self, heights: dict[int, int]) -> BatchReport | None:
         """Every K ticks, after the self-check and the commit: post the batches. A failed post
@@ -482,5 +478,5 @@ def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:
     for tx_hash in plan["excluded"]:
         chain_id = chain_of.get(tx_hash)
         excluded_by_chain[chain_id] = excluded_by_chain.get(chain_id, 0) + 1
-    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, len(plan["deferred"]),
-                      plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds)
+    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, plan["deferred"],
+                      plan["unsettled"], plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds)
