@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from svs.limits import INTRINSIC_GAS, MAX_TX_BYTES, MAX_TX_GAS
 from svs.transactions import DecodedTx
-
-MAX_TX_GAS = 30_000_000
-INTRINSIC_GAS = 21_000
 
 
 class Rejected(ValueError):
@@ -25,8 +23,11 @@ class SenderState:
     pending_cost: int  # gas * fee + value of its pending transactions
 
 
-def admit(tx: DecodedTx, chain_id: int, state: SenderState, base_fee: int, reserved: set[str]) -> None:
+def admit(tx: DecodedTx, chain_id: int, state: SenderState, base_fee: int, reserved: set[str],
+          max_bytes: int = MAX_TX_BYTES) -> None:
     """Raise Rejected unless ``tx`` may enter the mempool of rollup ``chain_id``."""
+    if len(tx.raw) > max_bytes:
+        raise Rejected(f"oversized data: transaction of {len(tx.raw):,} bytes exceeds the limit of {max_bytes:,}")
     if tx.chain_id is None:
         raise Rejected("replay-unprotected transaction (no EIP-155 chain id) is not accepted")
     if tx.chain_id != chain_id:

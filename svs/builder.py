@@ -201,6 +201,7 @@ class Builder:
         selection = _Selection({chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains})
         env = self._block_env(bases)
         selection.drop(self._underpriced(selection, env), defer=True)
+        selection.drop(self._over_bytes(selection), defer=True)  # also bounds the simulations' requests
         guess, simulations = self._plan_by_simulation(bases, selection, env)
         dests = self._sign(self._wanted_legs(selection.selected, guess, bases), bases, env) if guess else \
             {chain_id: [] for chain_id in self.chains}
@@ -427,6 +428,19 @@ class Builder:
                 for c, p in parents.items()}
         return BlockEnv(timestamp, fees, {c: p["miner"] for c, p in parents.items()})
 
+    def _over_bytes(self, selection: _Selection) -> dict[str, str]:
+        """User transactions past the block's byte cap, in sequence order (their legs' bytes are
+        counted once the simulation shows them)."""
+        size = {c: 0 for c in self.chains}
+        over: dict[str, str] = {}
+        for tx in selection.ordered():
+            if size[tx.chain_id] + len(tx.raw) > self.block_bytes:
+                over[tx.hash] = (f"does not fit this tick's block on chain {tx.chain_id} ({self.block_bytes:,} "
+                                 "transaction bytes); waits for the next")
+            else:
+                size[tx.chain_id] += len(tx.raw)
+        return over
+
     @staticmethod
     def _underpriced(selection: _Selection, env: BlockEnv) -> dict[str, str]:
         return {t.hash: (f"fee cap {t.tx.max_fee_per_gas:,} wei is below the block's base fee "
@@ -438,6 +452,8 @@ class Builder:
             roll_back_to(chain.rpc, bases[chain_id])
 
     def _execute(self, bases, selected, dests, env: BlockEnv) -> tuple[dict[str, str], _Attempt]:
+        # anvil checks fees on arrival against its own next base fee: pin it before sending too.
+        self._each(lambda chain_id, chain: chain.rpc.call("anvil_setNextBlockBaseFeePerGas", hex(env.base_fees[chain_id])))
         send_errors = self._send(selected, dests)
         self._mine(env, crash_between=any(dests.values()))
         seen = self._read(bases, dests)

@@ -9,6 +9,13 @@
 - ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot.
 - Methods that would let a client produce blocks or change node state (anvil_*, evm_*, ...) are
   refused. Batch requests are answered in order.
+- Limits as a production node's (svs/limits.py): request bodies and batches, ``eth_call`` /
+  ``eth_estimateGas`` gas (capped like geth's RPCGasCap), ``eth_getLogs`` block ranges, and at
+  most a few proxied reads in flight per node, so that reads never crowd out the builder;
+  a read that waits too long for its turn is refused as busy.
+- ``eth_estimateGas`` adds ESTIMATE_MARGIN to the node's answer for contract calls: the estimate
+  is taken on the committed state, while the Merkle insert of a cross-chain leg costs more or
+  less with the tree's index, which everyone's pending legs move.
 """
 
 from __future__ import annotations
@@ -22,6 +29,15 @@ from typing import Any, Callable
 from eth_utils import to_checksum_address
 
 from svs.admission import Rejected
+from svs.limits import (
+    CALL_GAS_CAP,
+    INTRINSIC_GAS,
+    MAX_BATCH_REQUESTS,
+    MAX_BODY_BYTES,
+    MAX_CONCURRENT_READS,
+    MAX_LOG_BLOCK_RANGE,
+    READ_QUEUE_SECONDS,
+)
 from svs.rpc import NodeUnavailable, RpcClient, RpcError
 
 log = logging.getLogger(__name__)
@@ -35,7 +51,11 @@ BLOCK_PARAM = {
 }
 PASS_THROUGH = {"eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_blobBaseFee", "eth_syncing", "web3_clientVersion"}
 MOVING_TAGS = {"latest", "pending", "safe", "finalized"}
-MAX_BODY_BYTES = 32 * 1024 * 1024  # a batch of ~50,000 transfers; anything larger is refused unread
+GAS_CAPPED = {"eth_call", "eth_estimateGas", "eth_createAccessList"}
+# One Merkle insert costs up to 32 cold branch reads (2,100 each, one per set bit of the index)
+# and a fresh branch slot (~20,000) more than the cheapest: the most other pending legs can add.
+ESTIMATE_MARGIN = 32 * 2_100 + 20_000
+LIMIT_EXCEEDED = -32005  # EIP-1474: request exceeds defined limit
 
 
 class RpcFailure(Exception):
@@ -54,6 +74,17 @@ class Ingress:
         self.chain_id = chain_id
         self.upstream: RpcClient = sequencer.chains[chain_id].rpc
         self.deployment = deployment
+        self._reads = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
+
+    def _read(self, method: str, *params: Any) -> Any:
+        """One proxied read, waiting for one of the node's read slots."""
+        if not self._reads.acquire(timeout=READ_QUEUE_SECONDS):
+            raise RpcFailure(LIMIT_EXCEEDED, f"busy: more than {MAX_CONCURRENT_READS} reads in flight on this rollup "
+                                             f"for {READ_QUEUE_SECONDS:.0f} s; retry later")
+        try:
+            return self.upstream.call(method, *params)
+        finally:
+            self._reads.release()
 
     # --- dispatch --------------------------------------------------------------------------
 
@@ -61,6 +92,9 @@ class Ingress:
         if isinstance(request, list):
             if not request:
                 return _error(None, RpcFailure(-32600, "invalid request: empty batch"))
+            if len(request) > MAX_BATCH_REQUESTS:
+                return _error(None, RpcFailure(LIMIT_EXCEEDED, f"batch of {len(request)} requests exceeds the limit "
+                                                               f"of {MAX_BATCH_REQUESTS}"))
             return self._handle_batch(request)
         return self._handle_one(request)
 
@@ -99,10 +133,12 @@ class Ingress:
         handler: Callable[[list], Any] | None = getattr(self, "rpc_" + method, None)
         if handler is not None:
             return handler(params)
+        if method in GAS_CAPPED:
+            params = _cap_gas(params)
         if method in BLOCK_PARAM:
-            return self.upstream.call(method, *self._pin(params, BLOCK_PARAM[method]))
+            return self._read(method, *self._pin(params, BLOCK_PARAM[method]))
         if method in PASS_THROUGH:
-            return self.upstream.call(method, *params)
+            return self._read(method, *params)
         raise RpcFailure(-32601, f"method {method} is not available through the sequencer ingress")
 
     # --- writes ----------------------------------------------------------------------------
@@ -170,10 +206,14 @@ class Ingress:
     def rpc_eth_blockNumber(self, params: list) -> str:
         return hex(self.head)
 
+    def rpc_eth_estimateGas(self, params: list) -> str:
+        estimate = int(self._read("eth_estimateGas", *self._pin(_cap_gas(params), 1)), 16)
+        return hex(estimate + ESTIMATE_MARGIN if estimate > INTRINSIC_GAS else estimate)
+
     def rpc_eth_getTransactionCount(self, params: list) -> str:
         if len(params) < 1 or not isinstance(params[0], str):
             raise RpcFailure(-32602, "invalid params: expected [address, block]")
-        committed = int(self.upstream.call("eth_getTransactionCount", *self._pin(params, 1)), 16)
+        committed = int(self._read("eth_getTransactionCount", *self._pin(params, 1)), 16)
         if len(params) > 1 and params[1] == "pending":
             pending = self.sequencer.mempool.next_nonce(self.chain_id, to_checksum_address(params[0]))
             if pending is not None:
@@ -181,18 +221,18 @@ class Ingress:
         return hex(committed)
 
     def rpc_eth_getTransactionReceipt(self, params: list) -> dict | None:
-        receipt = self.upstream.call("eth_getTransactionReceipt", *params)
+        receipt = self._read("eth_getTransactionReceipt", *params)
         return receipt if receipt and int(receipt["blockNumber"], 16) <= self.head else None
 
     def rpc_eth_getTransactionByHash(self, params: list) -> dict | None:
-        tx = self.upstream.call("eth_getTransactionByHash", *params)
+        tx = self._read("eth_getTransactionByHash", *params)
         if tx and tx.get("blockNumber") and int(tx["blockNumber"], 16) <= self.head:
             return tx
         pending = self.sequencer.mempool.get(str(params[0]).lower()) if params else None
         return _pending_view(pending) if pending and pending.chain_id == self.chain_id else None
 
     def rpc_eth_getBlockByHash(self, params: list) -> dict | None:
-        block = self.upstream.call("eth_getBlockByHash", *params)
+        block = self._read("eth_getBlockByHash", *params)
         return block if block and int(block["number"], 16) <= self.head else None
 
     def rpc_eth_getLogs(self, params: list) -> list:
@@ -200,13 +240,24 @@ class Ingress:
             raise RpcFailure(-32602, "invalid params: expected [filter]")
         query = dict(params[0])
         if "blockHash" not in query:
+            bounds = []
             for key in ("fromBlock", "toBlock"):
                 value = query.get(key, "latest")
-                if value in MOVING_TAGS:
-                    query[key] = hex(self.head)
-                elif isinstance(value, str) and value != "earliest" and int(value, 16) > self.head:
-                    query[key] = hex(self.head)
-        logs = self.upstream.call("eth_getLogs", query)
+                if value in MOVING_TAGS or value is None:
+                    number = self.head
+                elif value == "earliest":
+                    number = 0
+                else:
+                    try:
+                        number = min(int(value, 16), self.head)
+                    except (TypeError, ValueError) as err:
+                        raise RpcFailure(-32602, f"invalid block number {value!r}") from err
+                query[key] = hex(number)
+                bounds.append(number)
+            if bounds[1] - bounds[0] >= MAX_LOG_BLOCK_RANGE:
+                raise RpcFailure(LIMIT_EXCEEDED, f"eth_getLogs range of {bounds[1] - bounds[0] + 1} blocks exceeds the "
+                                                 f"limit of {MAX_LOG_BLOCK_RANGE}")
+        logs = self._read("eth_getLogs", query)
         return [entry for entry in logs if int(entry["blockNumber"], 16) <= self.head]
 
     # --- sequencer_ namespace --------------------------------------------------------------
@@ -218,6 +269,19 @@ class Ingress:
         if len(params) != 1 or not isinstance(params[0], str):
             raise RpcFailure(-32602, "invalid params: expected [transactionHash]")
         return self.sequencer.transaction_status(params[0])
+
+
+def _cap_gas(params: list) -> list:
+    """A call object's gas, at most CALL_GAS_CAP (the cap when none is given), as geth does."""
+    if not params or not isinstance(params[0], dict):
+        raise RpcFailure(-32602, "invalid params: expected [callObject, block]")
+    call = dict(params[0])
+    try:
+        gas = int(call["gas"], 16) if isinstance(call.get("gas"), str) else int(call.get("gas") or CALL_GAS_CAP)
+    except ValueError as err:
+        raise RpcFailure(-32602, f"invalid gas {call.get('gas')!r}") from err
+    call["gas"] = hex(min(gas, CALL_GAS_CAP))
+    return [call, *params[1:]]
 
 
 def _pending_view(tx) -> dict:

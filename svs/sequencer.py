@@ -34,7 +34,7 @@ from svs.batcher import Batcher, BatchReport
 from svs.builder import Builder, RollupChain, roll_back_to
 from svs.faults import Liar, Lie
 from svs.journal import PLANNED, SEALED, Journal
-from svs.limits import BLOCK_GAS_LIMIT, next_base_fee
+from svs.limits import BLOCK_GAS_LIMIT, max_tx_bytes, next_base_fee
 from svs.mempool import Mempool, PendingTx
 from svs.recovery import committed_heights, recover
 from svs.rpc import NodeUnavailable, RpcClient, RpcError
@@ -207,7 +207,12 @@ class Sequencer:
             raise ValueError(f"chain {chain_id} is not a rollup of this sequencer")
         results: list[str | Rejected] = []
         decoded = []
+        largest = max_tx_bytes(len(self.chains))
         for raw in raws:
+            if len(raw) > largest:  # refused before the signature is even recovered
+                decoded.append(None)
+                results.append(Rejected(f"oversized data: transaction of {len(raw):,} bytes exceeds the limit of {largest:,}"))
+                continue
             try:
                 decoded.append(decode_raw_transaction(raw))
                 results.append("")

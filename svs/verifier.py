@@ -14,13 +14,20 @@ earliest batch with one and takes the bond:
 Other faults are reported but cannot be challenged: a claimed block the node does not have
 (that would need a proof of execution, which the inbox does not have), and a mismatch inside a
 batch that is gone again at its last block (the inbox sees only batch ends).
+
+Whatever the sequencer posted, the verifier reports and carries on: data that does not decode
+is a finding of its batch, and the claims and pairs of that batch are still checked (and
+challenged). An unexpected error in one check is a problem of that batch too (logged with its
+traceback); it never stops ``verify_all``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
+from eth_abi.exceptions import DecodingError
 
 from svs.batcher import RollupSource
 from svs.batches import block_contents, decode_contents
@@ -33,6 +40,7 @@ from svs.selfcheck import read_pair_roots
 log = logging.getLogger(__name__)
 
 TREE_CONTRACT = {"transfer": "mint_burn", "call": "general"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -61,21 +69,45 @@ class Verifier:
         self.optimistic = inbox.optimistic()
 
     def verify(self, index: int) -> BatchVerdict:
-        records = {c: self.inbox.record(index, c) for c in self.rollups}
-        verdict = BatchVerdict(index, {c: (r["firstBlock"], r["lastBlock"]) for c, r in records.items()})
-        posted = self._posted_data(index)
+        """Check batch ``index`` (see module notes). Never raises for anything the batch holds:
+        every problem, and every error while checking, is in the verdict."""
+        verdict = BatchVerdict(index, {})
+        records = self._guarded(verdict, "reading the batch's records on L1",
+                                lambda: {c: self.inbox.record(index, c) for c in self.rollups})
+        if records is None:
+            return verdict
+        verdict.ranges = {c: (r["firstBlock"], r["lastBlock"]) for c, r in records.items()}
+        posted = self._guarded(verdict, "reading the posted data", lambda: self._posted_data(verdict, index))
         agree = True
         for chain_id, record in records.items():
-            agree &= self._check_claims(verdict, chain_id, record)
-            self._check_data(verdict, chain_id, record, posted.get(chain_id))
+            agree &= bool(self._guarded(verdict, f"checking chain {chain_id}'s claims",
+                                        lambda: self._check_claims(verdict, chain_id, record)))
+            if posted is not None:
+                self._guarded(verdict, f"checking chain {chain_id}'s posted data",
+                              lambda: self._check_data(verdict, chain_id, record, posted.get(chain_id)))
         if agree:
             heights = {c: r["lastBlock"] for c, r in records.items()}
-            for pair in read_pair_roots(self.sources, heights):
-                if not pair.equal:
-                    verdict.problems.append(f"at the batch's last block: {_describe(pair)}")
-                    verdict.provable.append((pair.source, pair.destination, pair.kind))
-            self._check_inside(verdict, records)
+            self._guarded(verdict, "comparing the pairs at the batch's last blocks",
+                          lambda: self._check_ends(verdict, heights))
+            self._guarded(verdict, "comparing the pairs inside the batch", lambda: self._check_inside(verdict, records))
         return verdict
+
+    def _guarded(self, verdict: BatchVerdict, what: str, check: Callable[[], T]) -> T | None:
+        """``check()``, or None after noting in ``verdict`` that ``what`` failed with an
+        unexpected error (logged with its traceback): one broken check must not stop the rest."""
+        try:
+            return check()
+        except Exception as err:  # noqa: BLE001 - reported in the verdict, logged with the traceback
+            log.exception("batch #%d: %s failed", verdict.index, what)
+            verdict.problems.append(f"{what} failed: {type(err).__name__}: {err}")
+            return None
+
+    def _check_ends(self, verdict: BatchVerdict, heights: dict[int, int]) -> None:
+        """Pair trees at the batch's last blocks: a mismatch there is provable on L1."""
+        for pair in read_pair_roots(self.sources, heights):
+            if not pair.equal:
+                verdict.problems.append(f"at the batch's last block: {_describe(pair)}")
+                verdict.provable.append((pair.source, pair.destination, pair.kind))
 
     def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
         """Pair trees at every block before the last (the rollups' blocks advance together, so
@@ -119,13 +151,25 @@ class Verifier:
             verdict.problems.append(f"chain {chain_id}: posted transactions differ from blocks "
                                     f"{record['firstBlock']}-{record['lastBlock']} on the node")
 
-    def _posted_data(self, index: int) -> dict[int, bytes]:
-        """The batch data of the latest submission that created batch ``index``."""
+    def _posted_data(self, verdict: BatchVerdict, index: int) -> dict[int, bytes] | None:
+        """The batch data of the latest submission that created batch ``index`` ({} if no
+        submission is found); None, with a finding in ``verdict``, if its input does not decode
+        as a call of submitBatches (e.g. it was sent through another contract)."""
         logs = self.inbox.contract.events.BatchAccepted().get_logs(from_block=0, argument_filters={"batchIndex": index})
         if not logs:
             return {}
-        tx = self.inbox.w3.eth.get_transaction(logs[-1]["transactionHash"])
-        _, args = self.inbox.contract.decode_function_input(tx["input"])
+        tx_hash = logs[-1]["transactionHash"]
+        tx = self.inbox.w3.eth.get_transaction(tx_hash)
+        try:
+            function, args = self.inbox.contract.decode_function_input(tx["input"])
+        except (ValueError, DecodingError) as err:
+            verdict.problems.append(f"the submission {tx_hash.hex()} cannot be decoded as submitBatches, so its "
+                                    f"data cannot be checked: {err}")
+            return None
+        if function.fn_name != "submitBatches":
+            verdict.problems.append(f"the submission {tx_hash.hex()} calls {function.fn_name}, not submitBatches, "
+                                    "so its data cannot be checked")
+            return None
         return {batch["chainId"]: batch["data"] for batch in args["batches"]}
 
     def challenge(self, verdict: BatchVerdict, challenger: InboxClient) -> bool:
@@ -173,13 +217,24 @@ def _describe(pair) -> str:
 
 def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0) -> tuple[list[BatchVerdict], int]:
     """Verify batches from ``start``; challenge the first provably bad one if a challenger is
-    given. Returns the verdicts and the index to resume from."""
+    given. Returns the verdicts and the index to resume from. A batch never stops it (see
+    ``Verifier.verify``); only the L1 node failing to give the batch count does."""
     verdicts = []
     index = start
     while index < verifier.inbox.batch_count():
         verdict = verifier.verify(index)
         verdicts.append(verdict)
-        if not verdict.ok and challenger is not None and verifier.challenge(verdict, challenger):
+        if not verdict.ok and challenger is not None and _challenge(verifier, verdict, challenger):
             return verdicts, index  # later batches are void; the sequencer must post them again
         index += 1
     return verdicts, index
+
+
+def _challenge(verifier: Verifier, verdict: BatchVerdict, challenger: InboxClient) -> bool:
+    """``verifier.challenge``; an unexpected error is the verdict's ``challenge`` line, not a crash."""
+    try:
+        return verifier.challenge(verdict, challenger)
+    except Exception as err:  # noqa: BLE001 - reported in the verdict, logged with the traceback
+        log.exception("challenging batch #%d failed", verdict.index)
+        verdict.challenge = f"challenge of batch #{verdict.index} failed: {type(err).__name__}: {err}"
+        return False

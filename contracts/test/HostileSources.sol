@@ -74,12 +74,13 @@ contract HostileSources {
         MINT_BURN.burn(destination, recipient, token, amount);
     }
 
-    /// @notice Use gas: `rounds` fresh storage writes (a block filler).
+    /// @notice Use gas: `rounds` fresh storage writes (~22k gas each; slots keyed by caller and
+    ///         block, so every filler of a block pays for fresh slots): a block filler.
     /// @param rounds Writes to make.
     function burnGas(uint256 rounds) external {
         for (uint256 i = 0; i < rounds; ++i) {
             assembly {
-                sstore(add(0x1000, add(i, number())), gas())
+                sstore(add(shl(96, caller()), add(shl(64, number()), i)), gas())
             }
         }
     }

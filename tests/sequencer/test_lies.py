@@ -42,9 +42,9 @@ def _drop_mints_bug(monkeypatch) -> None:
     it, tests/sequencer/test_building.py)."""
     wanted_legs = Builder._wanted_legs
 
-    def buggy(self, selected, seen, bases):
+    def buggy(self, selected, seen, bases, **options):
         return {c: [(h, leg) for h, leg in legs if not isinstance(leg, TransferLeg)]
-                for c, legs in wanted_legs(self, selected, seen, bases).items()}
+                for c, legs in wanted_legs(self, selected, seen, bases, **options).items()}
 
     monkeypatch.setattr(Builder, "_wanted_legs", buggy)
 
