@@ -20,6 +20,8 @@ from svs.inbox import InboxClient
 from svs.rpc import RpcClient
 from svs.verifier import Verifier, verify_all
 
+log = logging.getLogger("verify")
+
 
 def _load(path: Path) -> dict:
     try:
@@ -58,7 +60,14 @@ def cli(deployment, challenge, challenger, follow, interval):
                f"for rollups {verifier.rollups}")
     bad, index = 0, 0
     while True:
-        verdicts, index = verify_all(verifier, signer, index)
+        try:
+            verdicts, index = verify_all(verifier, signer, index)
+        except Exception as err:  # noqa: BLE001 - the L1 node failed (a batch never makes verify_all raise)
+            if not follow:
+                raise click.ClickException(f"verification stopped at batch #{index}: {type(err).__name__}: {err}") from err
+            log.warning("verification round failed at batch #%d, retrying in %.1f s: %s: %s", index, interval,
+                        type(err).__name__, err)
+            verdicts = []
         for verdict in verdicts:
             click.echo(verdict.line())
             bad += not verdict.ok

@@ -139,6 +139,8 @@ class Verifier:
         return agree
 
     def _check_data(self, verdict: BatchVerdict, chain_id: int, record: dict, data: bytes | None) -> None:
+        """The posted data is what the record commits to, decodes, and holds the node's blocks
+        of the range; each way it is not is a finding."""
         if data is None or keccak(data) != record["dataHash"]:
             verdict.problems.append(f"chain {chain_id}: posted data not found or its hash differs from the record")
             return
@@ -146,6 +148,11 @@ class Verifier:
             posted = decode_contents(data)
         except ValueError as err:
             verdict.problems.append(f"chain {chain_id}: {err}")
+            return
+        blocks = record["lastBlock"] - record["firstBlock"] + 1
+        if len(posted) != blocks:  # before asking the node for a range the sequencer chose
+            verdict.problems.append(f"chain {chain_id}: the posted data holds {len(posted)} block(s), the range "
+                                    f"{record['firstBlock']}-{record['lastBlock']} {blocks}")
             return
         if posted != block_contents(self.sources[chain_id].rpc, record["firstBlock"], record["lastBlock"]):
             verdict.problems.append(f"chain {chain_id}: posted transactions differ from blocks "

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import rlp
 
+from svs import verifier as verifier_module
 from svs.verifier import Verifier, verify_all
 
 from .conftest import as_account
@@ -107,3 +110,83 @@ def test_verify_cli_reports_and_exits_nonzero_on_a_bad_batch(net, tmp_path):
     missing = subprocess.run(["ape", "run", "verify", "--deployment", str(tmp_path / "none.json")],
                              capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+# --- malformed data: a finding, never a crash, and the claims are still challenged ------------
+
+MALFORMED = {
+    "valid zlib, a string where a block entry belongs": zlib.compress(rlp.encode([b"x"])),
+    "valid zlib, a block entry of two fields": zlib.compress(rlp.encode([[1, 2]])),
+    "valid zlib, a list where the block number belongs": zlib.compress(rlp.encode([[[1], 2, []]])),
+    "a zlib bomb": zlib.compress(bytes(64 * 2**20)),
+    "not zlib": b"\x00garbage",
+}
+
+
+@pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_data_is_reported_and_a_false_state_root_in_its_batch_still_loses_the_bond(net, data):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    _submit_with_claims(net, state_root=b"\x11" * 32, data=data)
+    challenger = as_account(net, "optimistic", 6)
+    [verdict], resume = verify_all(_verifier(net, "optimistic"), challenger)
+    assert any(p.startswith(f"chain {a}: ") and "batch data" in p for p in verdict.problems), verdict.problems
+    assert any("claimed stateRoot 0x1111" in p for p in verdict.problems), verdict.problems
+    assert verdict.false_headers == [a] and resume == 0
+    assert verdict.challenge.startswith(f"challenged batch #0 (chain {a}'s claimed state root"), verdict.challenge
+    assert net.inboxes["optimistic"].batch_count() == 0 and net.inboxes["optimistic"].bond() == 0
+
+
+def test_malformed_data_does_not_hide_a_pair_mismatch_in_its_batch(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1, mint=False)
+    _submit_with_claims(net, data=MALFORMED["valid zlib, a block entry of two fields"])
+    [verdict], resume = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    assert f"chain {a}: block entry #0 of the batch data has 2 field(s), not 3" in verdict.problems[0]
+    assert verdict.provable == [(a, b, "transfer")] and resume == 0
+    assert verdict.challenge.startswith("challenged batch #0 (transfer"), verdict.challenge
+    assert net.inboxes["optimistic"].bond() == 0
+
+
+def test_a_submission_whose_input_does_not_decode_is_a_finding_and_the_claims_are_still_checked(net, monkeypatch):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    _submit_with_claims(net, state_root=b"\x11" * 32)
+    verifier = _verifier(net, "optimistic")
+    monkeypatch.setattr(verifier.inbox.w3.eth, "get_transaction", lambda tx_hash: {"input": b"\x12\x34\x56\x78"})
+    [verdict], _ = verify_all(verifier, as_account(net, "optimistic", 6))
+    assert "cannot be decoded as submitBatches" in verdict.problems[0], verdict.problems
+    assert verdict.false_headers == [a] and verdict.challenge.startswith("challenged batch #0")
+
+
+def test_an_unexpected_error_in_a_check_is_a_problem_of_its_batch_and_verification_moves_on(net, monkeypatch, caplog):
+    a, b = net.chain_ids
+    for _ in range(2):
+        net.transfers(a, b, 1)
+        net.post("optimistic")
+
+    def broken(*args):
+        raise RuntimeError("the node said something odd")
+
+    monkeypatch.setattr(verifier_module, "block_contents", broken)
+    verdicts, resume = verify_all(_verifier(net, "optimistic"), None)
+    assert resume == 2 and len(verdicts) == 2
+    for verdict in verdicts:
+        assert verdict.problems == [f"checking chain {c}'s posted data failed: RuntimeError: the node said something odd"
+                                    for c in (a, b)]
+    assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
+
+
+def test_an_unexpected_error_in_a_challenge_is_reported_not_raised(net, monkeypatch):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    _submit_with_claims(net, state_root=b"\x11" * 32)
+
+    def broken(block):
+        raise RuntimeError("no header today")
+
+    monkeypatch.setattr(verifier_module, "header_rlp", broken)
+    [verdict], resume = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    assert resume == 1 and verdict.false_headers == [a]
+    assert verdict.challenge == "challenge of batch #0 failed: RuntimeError: no header today"
+    assert net.inboxes["optimistic"].bond() == 10**18
