@@ -43,7 +43,9 @@ def _load(path: Path) -> dict:
 @click.option("--follow", is_flag=True, help="Keep watching for new batches until Ctrl-C.")
 @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds between polls with --follow.")
-def cli(deployment, challenge, challenger, follow, interval):
+@click.option("--attach", is_flag=True, help="The batches come from attach mode (a testnet record): the rollups' "
+              "blocks do not advance together, so only batch ends are compared, not the blocks inside.")
+def cli(deployment, challenge, challenger, follow, interval, attach):
     """Verify the L1 batches of a deployment against the rollup nodes."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     record = _load(deployment)
@@ -54,7 +56,7 @@ def cli(deployment, challenge, challenger, follow, interval):
                                     e["contracts"]["GeneralSystemContract"])
                for c, e in record["chains"].items() if e["role"] == "rollup"}
     inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"])
-    verifier = Verifier(inbox, sources)
+    verifier = Verifier(inbox, sources, lockstep=not attach)
     signer = InboxClient(l1["rpc"], inbox.address, accounts.dev_account(challenger)) if challenge else None
     click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "
                f"for rollups {verifier.rollups}")

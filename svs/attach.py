@@ -9,7 +9,12 @@
 - watches every rollup for BurnLeg/TriggerLeg events and sends the matching mint or action to
   the destination, signed by the sequencer key, in nonce order per pair;
 - posts batches with proofs to the L1 inbox at a *consistent cut*: heads at which every pair's
-  trees agree (no leg in flight). Without a cut it says why and tries again later.
+  trees agree (no leg in flight). Without a cut it says why and tries again later. A post too
+  large for one L1 transaction ends at an earlier consistent cut: every poll that ends with all
+  pairs agreeing is one, and the relayer keeps them (``MAX_CUTS``) until they are posted. (The
+  batcher's halving of every range would end at heights that were never checked together.)
+  An optimistic inbox needs a bond: before each post the relayer tops it up to the inbox's
+  ``BOND_AMOUNT`` (or the ``bond`` it was given, if larger), and logs it.
 
 What is weaker than local mode: the sequencer does not build the blocks, so there is no
 exclusion after the fact. A leg can fail between the simulation and its delivery (the
@@ -32,7 +37,7 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from svs.batcher import Batcher, BatchReport, rollup_sources
+from svs.batcher import MAX_DATA_BYTES, Batcher, BatchReport, rollup_sources
 from svs.errors import describe_revert
 from svs.inbox import InboxClient
 from svs.ingress import IngressServer, RpcFailure, _error
@@ -56,6 +61,7 @@ from svs.transactions import InvalidTransaction, decode_raw_transaction
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # deliveries of one leg before its pair is declared stuck
+MAX_CUTS = 256  # consistent cuts kept for shrinking a post; past it, every other one is dropped
 RECEIPT_TIMEOUT = 60.0
 INBOUND_COUNT = {"transfer": "0x" + keccak(text="mintCount(uint256)")[:4].hex(),
                  "call": "0x" + keccak(text="actionCount(uint256)")[:4].hex()}
@@ -100,8 +106,14 @@ class RelayReport:
     no_cut: str | None = None
 
 
+Heights = dict[int, int]  # chain id -> block number
+Ranges = dict[int, tuple[int, int]]  # chain id -> (first block, last block)
+
+
 class Relayer:
-    def __init__(self, record: dict, key: LocalAccount):
+    def __init__(self, record: dict, key: LocalAccount, max_data_bytes: int = MAX_DATA_BYTES, bond: int = 0):
+        """``max_data_bytes``: batch data per L1 post (``Batcher``); ``bond``: wei to keep
+        posted in an optimistic inbox, if more than its minimum."""
         if key.address.lower() != record["sequencer"].lower():
             raise AttachError(f"the key is for {key.address}, but the system contracts' sequencer is "
                               f"{record['sequencer']}: only the sequencer may mint and act")
@@ -120,6 +132,9 @@ class Relayer:
         self.attempts: dict[bytes, int] = {}
         self.stuck: dict[tuple[int, int, str], Stuck] = {}
         self.last_report: RelayReport | None = None
+        self.max_data_bytes, self.bond = max_data_bytes, bond
+        self.cuts: list[Heights] = []  # consistent cuts not yet posted, oldest first
+        self._checked: Heights | None = None  # the last heads whose pairs were read
         self._batcher: Batcher | None = None
         self._lock = threading.Lock()
 
@@ -194,6 +209,7 @@ class Relayer:
                 delivered = [self._deliver(leg, report) for leg in legs]  # pairs are independent: try all
                 if all(delivered):
                     rollup.scanned = head  # else rescan from here next time (idempotent)
+            self._find_cut(self._heads())
             self.last_report = report
             return report
 
@@ -261,22 +277,86 @@ class Relayer:
     # --- L1 ---------------------------------------------------------------------------------------
 
     def post(self) -> RelayReport:
-        """Post every rollup's blocks up to a consistent cut of the current heads."""
+        """Post every rollup's blocks up to a consistent cut of the current heads (an earlier
+        one if that is too large for one post)."""
         with self._lock:
             report = self.last_report or RelayReport()
+            report.no_cut, report.l1_batch = None, None
             if self.inbox is None:
                 report.no_cut = "no L1 inbox in the record"
                 return report
-            if self._batcher is None:
-                self._batcher = Batcher(self.inbox, rollup_sources(self.rollups), every=1)
-            heads = {c: int(r.rpc.call("eth_blockNumber"), 16) for c, r in self.rollups.items()}
-            unequal = [p for p in read_pair_roots(self.rollups, heads) if not p.equal]
+            heads = self._heads()
+            unequal = self._find_cut(heads)
             if unequal:
                 report.no_cut = ("no consistent cut at the heads " + str(heads) + ": " + "; ".join(
                     f"{p.kind} {p.source}->{p.destination} {p.source_count} vs {p.destination_count}" for p in unequal))
                 return report
-            report.l1_batch = self._batcher.post(heads)
+            failed = self._top_up_bond()
+            if failed is not None:
+                report.l1_batch = BatchReport(False, None, {}, error=failed)
+                return report
+            if self._batcher is None:
+                self._batcher = Batcher(self.inbox, rollup_sources(self.rollups), every=1,
+                                        max_data_bytes=self.max_data_bytes)
+            report.l1_batch = self._batcher.post(heads, shrink=self._earlier_cut)
+            if report.l1_batch is not None and report.l1_batch.ok:
+                self._forget_cuts(report.l1_batch.ranges)
             return report
+
+    # --- consistent cuts ----------------------------------------------------------------------
+
+    def _heads(self) -> Heights:
+        return {c: int(r.rpc.call("eth_blockNumber"), 16) for c, r in self.rollups.items()}
+
+    def _find_cut(self, heads: Heights) -> list:
+        """The pairs that disagree at ``heads``; if none do, ``heads`` is kept as a cut. (Heads
+        already read are not read again: a cut is the same cut the second time.)"""
+        if heads == self._checked:
+            return []
+        unequal = [p for p in read_pair_roots(self.rollups, heads) if not p.equal]
+        if not unequal:
+            self._checked = dict(heads)
+            self.cuts.append(dict(heads))
+            if len(self.cuts) > MAX_CUTS:
+                self.cuts = self.cuts[::-2][::-1]  # every other one, keeping the latest
+        return unequal
+
+    def _earlier_cut(self, ranges: Ranges) -> Ranges | None:
+        """For a post of ``ranges`` that is too large: the same first blocks up to the latest
+        kept cut that ends before ``ranges`` do, at least one block per rollup; None if there
+        is none (the post stays as it is: too large is honest, an inconsistent cut is not)."""
+        lasts = {c: last for c, (_, last) in ranges.items()}
+        for cut in reversed(self.cuts):
+            if cut != lasts and all(first <= cut[c] <= lasts[c] for c, (first, _) in ranges.items()):
+                log.info("the post up to %s is too large; trying the earlier consistent cut %s", lasts, cut)
+                return {c: (first, cut[c]) for c, (first, _) in ranges.items()}
+        log.warning("the post up to %s is larger than %d bytes and no earlier consistent cut is known: posting it "
+                    "as it is", lasts, self.max_data_bytes)
+        return None
+
+    def _forget_cuts(self, posted: Ranges) -> None:
+        """Drop the cuts a post has covered (a next post starts after its last blocks)."""
+        self.cuts = [cut for cut in self.cuts if all(cut[c] > last for c, (_, last) in posted.items())]
+
+    # --- the bond ---------------------------------------------------------------------------------
+
+    def _top_up_bond(self) -> str | None:
+        """An optimistic inbox takes no batch without a bond: post what is missing of the larger
+        of its minimum and ``self.bond``. Why not, if that failed; None if all is well."""
+        if not self.inbox.optimistic():
+            return None
+        wanted = max(self.inbox.contract.functions.BOND_AMOUNT().call(), self.bond)
+        posted = self.inbox.bond()
+        if posted >= wanted:
+            return None
+        try:
+            self.inbox.post_bond(wanted - posted)
+        except Exception as err:  # noqa: BLE001 - reported; the next post tries again
+            log.exception("posting the bond to %s failed", self.inbox.address)
+            return f"posting a bond of {wanted - posted} wei failed: {type(err).__name__}: {err}"
+        log.info("posted a bond of %d wei to the optimistic inbox %s: it now holds %d wei", wanted - posted,
+                 self.inbox.address, wanted)
+        return None
 
     def status(self) -> dict:
         report = self.last_report

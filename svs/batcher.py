@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from svs.batches import Batch, build_batch
 from svs.faults import Liar
@@ -81,6 +82,9 @@ class BatchReport:
         return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
 
 
+# Given a post's ranges that are too large: smaller ranges ending at a consistent cut, or None.
+Shrink = Callable[[dict[int, tuple[int, int]]], "dict[int, tuple[int, int]] | None"]
+
 MAX_DATA_BYTES = MAX_POST_DATA_BYTES  # compressed batch data per L1 transaction, all rollups together
 
 
@@ -114,16 +118,16 @@ class Batcher:
             return None
         return self.post(heights)
 
-    def post(self, heights: dict[int, int]) -> BatchReport | None:
+    def post(self, heights: dict[int, int], shrink: Shrink | None = None) -> BatchReport | None:
         """Post every rollup's blocks from the inbox's next block to ``heights``. None if some
         rollup has nothing new. A rejection is reported, not raised: the blocks stay unposted
-        and the next post covers them again."""
+        and the next post covers them again. ``shrink``: see ``_fitting``."""
         started = time.monotonic()
         ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
         if any(first > last for first, last in ranges.values()):
             return None
         try:
-            batches, ranges = self._fitting(ranges)
+            batches, ranges = self._fitting(ranges, shrink)
             self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
             proofs = None if self.optimistic else rollup_proofs(
                 self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
@@ -141,16 +145,37 @@ class Batcher:
         return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
                            time.monotonic() - started)
 
-    def _fitting(self, ranges: dict[int, tuple[int, int]]) -> tuple[list[Batch], dict[int, tuple[int, int]]]:
+    def _fitting(self, ranges: dict[int, tuple[int, int]], shrink: Shrink | None = None
+                 ) -> tuple[list[Batch], dict[int, tuple[int, int]]]:
         """Batches for the longest prefix of ``ranges`` (halving each range's length) whose data
-        fits ``max_data_bytes``, at least one block per rollup; and those ranges."""
+        fits ``max_data_bytes``, at least one block per rollup; and those ranges.
+
+        Halving keeps a post at a consistent cut only where every rollup advances a block per
+        tick (local mode). Elsewhere (attach mode) the caller passes ``shrink``: given ranges
+        that are too large, it returns smaller ones from the same first blocks that end at a
+        consistent cut, or None if it knows none; then the last ranges are posted as they are."""
         while True:
             batches = [build_batch(self.sources[c].rpc, c, *ranges[c]) for c in self.rollups]
             if (sum(len(b.data) for b in batches) <= self.max_data_bytes
                     or all(last <= max(first, self._earliest_last[c]) for c, (first, last) in ranges.items())):
                 return batches, ranges
+            if shrink is not None:
+                smaller = shrink(ranges)
+                if smaller is None:
+                    return batches, ranges
+                ranges = self._smaller(ranges, smaller)
+                continue
             ranges = {c: (first, max(first + (last - first + 1) // 2 - 1, first, self._earliest_last[c]))
                       for c, (first, last) in ranges.items()}
+
+    def _smaller(self, ranges: dict[int, tuple[int, int]], smaller: dict[int, tuple[int, int]]
+                 ) -> dict[int, tuple[int, int]]:
+        """``smaller``, if it is what a shrink must return for ``ranges``; else ValueError."""
+        if (smaller.keys() != ranges.keys() or smaller == ranges
+                or any(smaller[c][0] != first or not max(first, self._earliest_last[c]) <= smaller[c][1] <= last
+                       for c, (first, last) in ranges.items())):
+            raise ValueError(f"shrinking {ranges} gave {smaller}: not shorter ranges from the same first blocks")
+        return smaller
 
 
 def _first_block_with_code(rpc: RpcClient, address: str) -> int:

@@ -4,7 +4,8 @@ For every accepted batch it checks, against its own rollup nodes:
 - the claimed block hash and state root of the batch's last block;
 - the posted transaction data (decompressed) against the blocks the node has;
 - every pair of trees at that block (the equalities the strict inbox proves), and at every
-  block inside the batch (legs of one pair in different blocks).
+  block inside the batch (legs of one pair in different blocks) when the rollups advance in
+  lockstep (local mode; not attach mode).
 
 In optimistic mode two kinds of fault are provable on L1, and the verifier challenges the
 earliest batch with one and takes the bond:
@@ -63,8 +64,11 @@ class BatchVerdict:
 
 
 class Verifier:
-    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource]):
-        self.inbox, self.sources = inbox, sources
+    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], lockstep: bool = True):
+        """``lockstep``: the rollups' blocks advance together, a block each per tick (local
+        mode), so the blocks inside a batch are compared pair by pair too. Attach mode's
+        rollups produce their own blocks: only batch ends are consistent cuts there."""
+        self.inbox, self.sources, self.lockstep = inbox, sources, lockstep
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
 
@@ -89,7 +93,9 @@ class Verifier:
             heights = {c: r["lastBlock"] for c, r in records.items()}
             self._guarded(verdict, "comparing the pairs at the batch's last blocks",
                           lambda: self._check_ends(verdict, heights))
-            self._guarded(verdict, "comparing the pairs inside the batch", lambda: self._check_inside(verdict, records))
+            if self.lockstep:
+                self._guarded(verdict, "comparing the pairs inside the batch",
+                              lambda: self._check_inside(verdict, records))
         return verdict
 
     def _guarded(self, verdict: BatchVerdict, what: str, check: Callable[[], T]) -> T | None:
