@@ -66,7 +66,8 @@ def cli(deployment, challenge, challenger, follow, interval, attach):
             verdicts, index = verify_all(verifier, signer, index)
         except Exception as err:  # noqa: BLE001 - the L1 node failed (a batch never makes verify_all raise)
             if not follow:
-                raise click.ClickException(f"verification stopped at batch #{index}: {type(err).__name__}: {err}") from err
+                raise click.ClickException(f"verification stopped at batch #{index}: "
+                                           f"{type(err).__name__}: {err}") from err
             log.warning("verification round failed at batch #%d, retrying in %.1f s: %s: %s", index, interval,
                         type(err).__name__, err)
             verdicts = []

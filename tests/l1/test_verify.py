@@ -172,8 +172,8 @@ def test_an_unexpected_error_in_a_check_is_a_problem_of_its_batch_and_verificati
     verdicts, resume = verify_all(_verifier(net, "optimistic"), None)
     assert resume == 2 and len(verdicts) == 2
     for verdict in verdicts:
-        assert verdict.problems == [f"checking chain {c}'s posted data failed: RuntimeError: the node said something odd"
-                                    for c in (a, b)]
+        assert verdict.problems == [f"checking chain {c}'s posted data failed: RuntimeError: "
+                                    "the node said something odd" for c in (a, b)]
     assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
 
 

@@ -73,7 +73,8 @@ def _burn(record, source: int, destination: int) -> None:
                                   TOKEN).build_transaction(
         {"from": owner.address, "gas": 400_000, "gasPrice": 2 * w3.eth.gas_price, "chainId": source,
          "nonce": w3.eth.get_transaction_count(owner.address, "pending")})
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction))
+    sent = w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(sent)
     assert receipt.status == 1
 
 
