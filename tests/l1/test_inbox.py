@@ -10,6 +10,7 @@ from svs.batches import Batch
 from svs.hashing import keccak
 from svs.headers import HeaderError, header_rlp
 from svs.inbox import InboxRejected
+from svs.layout import tree_slots
 from svs.proofs import ContractProof, tree_proof
 
 from .conftest import as_account
@@ -82,6 +83,28 @@ def test_dropped_action_is_rejected_on_the_call_tree(net):
     net.call(a, b, action=False)  # a trigger on a whose action never ran on b
     reason = _strict_rejection(net)
     assert reason.startswith(f"InboxPairMismatch(source={a}, destination={b}, tree=1,")
+
+
+def _inflate_inbound_count(net, source: int, destination: int) -> tuple[str, int]:
+    """Raise ``destination``'s inbound transfer count for ``source`` by one, leaving its root as
+    it is (a count lie on its own), in a new block; returns the (root, count) the source holds."""
+    root, count = net.tree(source, MINT_BURN, "outbound", destination)
+    _, count_slot = tree_slots("inbound", source)
+    net.rpc[destination].call("anvil_setStorageAt", net.contracts[MINT_BURN], hex(count_slot),
+                              "0x" + (count + 1).to_bytes(32, "big").hex())
+    net.mine()
+    assert net.tree(destination, MINT_BURN, "inbound", source) == (root, count + 1)
+    return root, count
+
+
+def test_a_count_that_differs_under_equal_roots_is_rejected(net):
+    """The pair check compares counts on their own: the roots agree, only the count lies."""
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    root, count = _inflate_inbound_count(net, a, b)
+    reason = _strict_rejection(net)
+    assert reason == (f"InboxPairMismatch(source={a}, destination={b}, tree=0, sourceRoot={root}, "
+                      f"destinationRoot={root}, sourceCount={count}, destinationCount={count + 1})")
 
 
 def test_wrong_claimed_state_root_is_rejected(net):
@@ -214,6 +237,17 @@ def test_a_lie_is_challenged_successfully_and_voids_that_batch_and_later_ones(ne
     assert inbox.w3.eth.get_balance(challenger) == before + 10**18 - gas_cost
     with pytest.raises(InboxRejected, match="InboxBondTooLow"):
         net.post("optimistic")  # no bond, no more batches
+
+
+def test_a_count_lie_alone_is_challenged_successfully(net):
+    inbox = net.inboxes["optimistic"]
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    net.post("optimistic")  # honest batch 0
+    _inflate_inbound_count(net, a, b)
+    net.post("optimistic")  # batch 1: roots agree, counts do not
+    _challenge(net, 1, a, b)
+    assert inbox.batch_count() == 1
 
 
 def test_an_honest_batch_cannot_be_challenged(net):

@@ -195,6 +195,24 @@ def test_self_check_detects_a_root_mismatch_inside_a_tick(system, users, monkeyp
         system.sequencer.tick()
 
 
+def test_self_check_halts_when_a_trigger_has_no_action(system, users, monkeypatch):
+    """The call trees are checked like the transfer trees: a builder that drops the action of a
+    trigger (the trigger stays on a) is caught before commit, and the message names the pair."""
+    a, b = system.chain_ids
+    original = system.sequencer.builder._sign
+
+    def drop_actions(wanted, bases, fees):
+        dests = original(wanted, bases, fees)
+        return {c: [d for d in ds if c != b] for c, ds in dests.items()}
+
+    monkeypatch.setattr(system.sequencer.builder, "_sign", drop_actions)
+    monkeypatch.setattr(system.sequencer.builder, "_same_legs", lambda wanted, dests: True)
+    system.trigger(a, b, users[0], 1)
+    with pytest.raises(Halted, match=f"roots disagree.*call {a}->{b}"):
+        system.sequencer.tick()
+    assert system.sequencer.halted
+
+
 def test_dead_node_halts_block_production(system, users):
     import os
     import signal
