@@ -38,8 +38,10 @@ abstract contract CounterpartTrees is SequencerAuthority {
             uint256 chainId = rollupChainIds_[i];
             if (chainId == block.chainid) continue;
             if (chainId == 0 || _isCounterpart(chainId)) revert TreesInvalidRollupList(chainId);
+            // slither-disable-start unused-return -- the genesis leaf's index (0) and root are not needed
             _outboundTrees[chainId].insert(GENESIS_LEAF);
             _inboundTrees[chainId].insert(GENESIS_LEAF);
+            // slither-disable-end unused-return
         }
     }
 

@@ -39,6 +39,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
     constructor(address owner_, address sequencer_, address mintBurn_, uint256[] memory rollupChainIds_)
         CounterpartTrees(owner_, sequencer_, rollupChainIds_)
     {
+        // slither-disable-next-line missing-zero-check -- svs/deploy.py passes the MintBurn it deploys
         _MINT_BURN = mintBurn_;
     }
 
@@ -53,6 +54,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         IncrementalMerkleTree.Tree storage tree = _outboundTrees[destinationChainId];
         uint256 nonce = tree.count;
         legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, target, gasLimit, data);
+        // slither-disable-next-line unused-return -- the index is the nonce read above; the root stays in the tree
         tree.insert(legHash_);
 
         emit TriggerLeg(destinationChainId, nonce, msg.sender, target, gasLimit, data, legHash_);
@@ -76,14 +78,18 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         uint256 required = gasLimit + gasLimit / 63 + _RESERVED_GAS;
         if (gasleft() < required) revert GeneralInsufficientGas(required, gasleft());
 
+        // slither-disable-start write-after-write,missing-zero-check -- transient: set for the call, read
+        // by the target through messageSender(), then cleared; sender is relayed as the source leg had it
         _messageSender = sender;
         _messageSourceChainId = sourceChainId;
         bool success = _call(target, data, gasLimit);
         _messageSender = address(0);
         _messageSourceChainId = 0;
+        // slither-disable-end write-after-write,missing-zero-check
         if (!success) revert GeneralActionFailed(target, _boundedReturnData());
 
         legHash_ = _legHash(sourceChainId, block.chainid, nonce, sender, target, gasLimit, data);
+        // slither-disable-next-line unused-return -- the index is the nonce read above; the root stays in the tree
         tree.insert(legHash_);
 
         emit ActionLeg(sourceChainId, nonce, sender, target, gasLimit, data, legHash_);
@@ -164,6 +170,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
     /// @param gasLimit Gas for the call.
     /// @return success_ Whether the call succeeded.
     function _call(address target, bytes calldata data, uint256 gasLimit) private returns (bool success_) {
+        // slither-disable-next-line assembly -- a call that copies no return data (no return-data bomb)
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             calldatacopy(ptr, data.offset, data.length)
@@ -175,6 +182,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
     /// @return reason_ The (possibly truncated) revert data.
     function _boundedReturnData() private view returns (bytes memory reason_) {
         uint256 size = _MAX_REASON_BYTES;
+        // slither-disable-next-line assembly -- copies at most _MAX_REASON_BYTES of return data
         assembly ("memory-safe") {
             if lt(returndatasize(), size) { size := returndatasize() }
         }

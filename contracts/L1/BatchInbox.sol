@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// slither-disable-next-line solc-version -- pinned by OP's RLPErrors.sol (README, Toolchain)
 pragma solidity 0.8.15;
 
 import {IBatchInbox} from "../interfaces/IBatchInbox.sol";
@@ -36,8 +37,10 @@ contract BatchInbox is IBatchInbox {
     /// @notice Optimistic mode: seconds after acceptance during which a batch can be challenged.
     uint256 public immutable CHALLENGE_WINDOW;
 
+    // slither-disable-start immutable-states -- gas only (read on rotation); keeps the storage layout
     /// @notice May rotate the sequencer.
     address public owner;
+    // slither-disable-end immutable-states
 
     /// @notice The only account that may submit batches.
     address public sequencer;
@@ -184,7 +187,7 @@ contract BatchInbox is IBatchInbox {
             revert InboxWrongStorageProofCount(_rollups[r], expected, proof.storageProofs.length);
         }
         bytes32 storageRoot = StateProofs.storageRoot(stateRoot, _contractOf(tree), proof.accountProof);
-        uint256 p;
+        uint256 p = 0;
         for (uint256 c; c < n; ++c) {
             if (c == r) continue;
             uint256 base = ((r * 2 + uint256(tree)) * n + c) * _PROOFS_PER_COUNTERPART;
@@ -273,6 +276,7 @@ contract BatchInbox is IBatchInbox {
         if (!OPTIMISTIC) revert InboxNotOptimistic();
         if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
         uint256 closesAt = _submittedAt[batchIndex] + CHALLENGE_WINDOW;
+        // slither-disable-next-line timestamp -- a wall-clock challenge window, by design
         if (block.timestamp > closesAt) revert InboxChallengeWindowClosed(batchIndex, closesAt);
     }
 
@@ -287,6 +291,7 @@ contract BatchInbox is IBatchInbox {
     /// @param to     The challenger.
     /// @param amount The bond.
     function _pay(address to, uint256 amount) private {
+        // slither-disable-next-line low-level-calls -- plain ETH payout; the result is checked below
         (bool sent,) = to.call{value: amount}("");
         if (!sent) revert InboxPayoutFailed(to, amount);
     }
@@ -295,6 +300,7 @@ contract BatchInbox is IBatchInbox {
     ///      the first block of the voided batch.
     /// @param batchIndex The first void batch.
     function _invalidateFrom(uint256 batchIndex) private {
+        // slither-disable-next-line cache-array-length -- gas only, over a handful of rollups
         for (uint256 i; i < _rollups.length; ++i) {
             _nextBlock[_rollups[i]] = _records[batchIndex][_rollups[i]].firstBlock;
         }
@@ -364,6 +370,7 @@ contract BatchInbox is IBatchInbox {
 
     /// @inheritdoc IBatchInbox
     function isFinal(uint256 batchIndex) public view returns (bool final_) {
+        // slither-disable-next-line timestamp -- a wall-clock challenge window, by design
         final_ = batchIndex < _batchCount && (!OPTIMISTIC || block.timestamp > _submittedAt[batchIndex] + CHALLENGE_WINDOW);
     }
 
@@ -400,6 +407,7 @@ contract BatchInbox is IBatchInbox {
 
     /// @dev Whether `chainId` is one of the configured rollups.
     function _isRollup(uint256 chainId) private view returns (bool known_) {
+        // slither-disable-next-line cache-array-length -- gas only, over a handful of rollups
         for (uint256 i; i < _rollups.length; ++i) {
             if (_rollups[i] == chainId) return true;
         }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// slither-disable-next-line solc-version -- pinned by OP's RLPErrors.sol (README, Toolchain)
 pragma solidity 0.8.15;
 
 import {SecureMerkleTrie} from "@eth-optimism/contracts-bedrock/src/libraries/trie/SecureMerkleTrie.sol";
@@ -82,6 +83,7 @@ library StateProofs {
 
     /// @dev Solidity's free memory pointer.
     function _freeMemoryPointer() private pure returns (uint256 pointer_) {
+        // slither-disable-next-line assembly -- reads the free memory pointer, nothing else
         assembly {
             pointer_ := mload(0x40)
         }
@@ -90,6 +92,7 @@ library StateProofs {
     /// @dev Give back the memory allocated since `pointer` was read; only safe when nothing
     ///      allocated since is used again.
     function _resetFreeMemoryPointer(uint256 pointer) private pure {
+        // slither-disable-next-line assembly -- gives back scratch memory, as the @dev above says
         assembly {
             mstore(0x40, pointer)
         }

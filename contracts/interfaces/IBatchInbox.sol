@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // 0.8.15 because the inbox links OP's RLP library, which pins it.
+// slither-disable-next-line solc-version -- a range so the 0.8.28 code can import it; the inbox pins 0.8.15
 pragma solidity ^0.8.15;
 
 /// @title IBatchInbox

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Pragma range rather than a pin: the L1 inbox, compiled with 0.8.15 for OP's trie library,
 // verifies inclusion proofs with this library too.
+// slither-disable-next-line pragma,solc-version -- the range is deliberate (above); each build pins its solc
 pragma solidity >=0.8.15 <0.9.0;
 
 /// @title IncrementalMerkleTree
@@ -47,8 +48,8 @@ library IncrementalMerkleTree {
         if (index_ >= CAPACITY) revert MerkleTreeFull();
 
         bytes32 node = leaf;
-        bytes32 zero; // zeroHash(h): the right sibling while the index has bit h clear
-        bool branchUpdated;
+        bytes32 zero = bytes32(0); // zeroHash(h): the right sibling while the index has bit h clear
+        bool branchUpdated = false;
         for (uint256 h; h < DEPTH; ++h) {
             if ((index_ >> h) & 1 == 1) {
                 node = hashPair(tree.branch[h], node);
@@ -102,6 +103,7 @@ library IncrementalMerkleTree {
     /// @param right Right child.
     /// @return parent_ The parent node.
     function hashPair(bytes32 left, bytes32 right) internal pure returns (bytes32 parent_) {
+        // slither-disable-next-line assembly -- two words hashed in scratch space, memory-safe
         assembly ("memory-safe") {
             mstore(0x00, left)
             mstore(0x20, right)

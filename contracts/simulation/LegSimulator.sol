@@ -46,9 +46,11 @@ contract LegSimulator {
             Leg calldata leg = legs[i];
             bytes memory data = leg.data;
             uint256 source;
+            // slither-disable-next-line assembly -- reads and rewrites words of the leg's calldata copy
             assembly {
                 source := mload(add(data, 36))
             }
+            // slither-disable-next-line low-level-calls,calls-loop -- simulation-only: one view call per leg
             (bool read, bytes memory count) = leg.system.staticcall(abi.encodeWithSelector(leg.countSelector, source));
             if (!read || count.length != 32) continue;
             uint256 expected = abi.decode(count, (uint256));
@@ -56,6 +58,7 @@ contract LegSimulator {
                 mstore(add(data, _NONCE_OFFSET), expected)
             }
             uint256 before = gasleft();
+            // slither-disable-next-line calls-loop,return-bomb -- simulation-only; our own system contracts
             (bool success,) = leg.system.call{gas: leg.gas}(data);
             outcomes_[i] = Outcome(success, before - gasleft());
         }
