@@ -4,7 +4,9 @@
 #   ./svs.sh run [options]   the main job: `ape run sequencer` (local anvil chains + demo)
 #   ./svs.sh test [args]     the test suite: `ape test` (pytest arguments pass through)
 #   ./svs.sh mutate [opts]   mutation check: every mutant in tools/mutate.py must fail the suite
-#   ./svs.sh setup           only install: .venv (requirements.lock) and node_modules (package-lock)
+#   ./svs.sh slither [args]  static analysis of contracts/: fails on any untriaged finding
+#   ./svs.sh setup           only install: .venv (requirements.lock), node_modules (package-lock) and
+#                            .venv-slither (requirements-slither.lock)
 #   ./svs.sh ape ARGS...     any ape command with the project's environment (e.g. `ape compile`)
 #   ./svs.sh env             print the environment lines, for `eval "$(./svs.sh env)"`
 #
@@ -14,6 +16,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 VENV="$ROOT/.venv"
+SLITHER_VENV="$ROOT/.venv-slither"
 TOOLS="$ROOT/.tools/bin"
 PYTHON="${PYTHON:-python3}"
 
@@ -28,17 +31,35 @@ stale() {
   return 1
 }
 
+need_python() {
+  command -v "$PYTHON" >/dev/null || die "python3 (3.11) is needed; set PYTHON=/path/to/python3.11"
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+    || die "Python 3.11 is needed (found $("$PYTHON" --version)); set PYTHON=/path/to/python3.11"
+}
+
 setup_python() {
   local want
   if want="$(stale "$VENV/.svs-stamp" requirements.lock pyproject.toml)"; then
-    command -v "$PYTHON" >/dev/null || die "python3 (3.11) is needed; set PYTHON=/path/to/python3.11"
-    "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
-      || die "Python 3.11 is needed (found $("$PYTHON" --version)); set PYTHON=/path/to/python3.11"
+    need_python
     log "installing Python packages into .venv (first run takes a few minutes)"
     [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e .
     echo "$want" > "$VENV/.svs-stamp"
+  fi
+}
+
+# slither gets a venv of its own: its crytic-compile needs solc-select, whose `solc` shim would
+# land on PATH in .venv/bin, and py-solc-x (ape's compiler driver) takes the `solc` on PATH as
+# its default compiler. Nothing else of .venv is needed to analyse the contracts.
+setup_slither() {
+  local want
+  if want="$(stale "$SLITHER_VENV/.svs-stamp" requirements-slither.lock)"; then
+    need_python
+    log "installing slither into .venv-slither"
+    [[ -x "$SLITHER_VENV/bin/python" ]] || "$PYTHON" -m venv "$SLITHER_VENV"
+    "$SLITHER_VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements-slither.lock
+    echo "$want" > "$SLITHER_VENV/.svs-stamp"
   fi
 }
 
@@ -97,8 +118,9 @@ case "$cmd" in
   run) setup; compile_contracts; exec ape run sequencer "$@" ;;
   test) setup; compile_contracts; exec ape test "$@" ;;
   mutate) setup; compile_contracts; exec python tools/mutate.py "$@" ;;
-  setup) setup; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;
+  slither) setup_node; setup_slither; exec "$SLITHER_VENV/bin/python" tools/static_analysis.py "$@" ;;
+  setup) setup; setup_slither; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;
   ape) setup; exec ape "$@" ;;
   env) setup; environment ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2 ;;
 esac
