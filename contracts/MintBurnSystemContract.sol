@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IMintBurnSystemContract} from "./interfaces/IMintBurnSystemContract.sol";
 import {IncrementalMerkleTree} from "./libraries/IncrementalMerkleTree.sol";
 import {CounterpartTrees} from "./CounterpartTrees.sol";
@@ -13,7 +14,7 @@ import {CounterpartTrees} from "./CounterpartTrees.sol";
 ///      mint trees the inbound ones (slot 3, keyed by source); each tree's root is at
 ///      keccak256(chainId . slot) and its count one slot after. The nonce of a leg is its tree's
 ///      count, so no nonce is stored; leaf 0 is the genesis leaf, so nonces start at 1.
-contract MintBurnSystemContract is CounterpartTrees, IMintBurnSystemContract {
+contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, IMintBurnSystemContract {
     using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
     /// @param owner_          Account allowed to rotate the sequencer.
@@ -26,6 +27,7 @@ contract MintBurnSystemContract is CounterpartTrees, IMintBurnSystemContract {
     /// @inheritdoc IMintBurnSystemContract
     function burn(uint256 destinationChainId, address recipient, address token, uint256 amount)
         external
+        nonReentrant
         returns (bytes32 legHash_)
     {
         _validateTransfer(destinationChainId, recipient, amount);
@@ -38,7 +40,7 @@ contract MintBurnSystemContract is CounterpartTrees, IMintBurnSystemContract {
         legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, recipient, token, amount);
 
         // slither-disable-start reentrancy-events,unused-return -- the event's values are fixed before the
-        // call; the index is the nonce read above. No reentrancy guard: see README, "Static analysis"
+        // call; nonReentrant: the token cannot burn again in between, so the index is the nonce read above
         IERC7802(token).crosschainBurn(msg.sender, amount);
         tree.insert(legHash_);
         // slither-disable-end reentrancy-events,unused-return

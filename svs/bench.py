@@ -28,7 +28,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 from svs import accounts
-from svs.legs import BURN_SELECTOR, TransferLeg, destination_calldata
+from svs.legs import BURN_SELECTOR, TRIGGER_SELECTOR, TransferLeg, destination_calldata
+from svs.limits import BLOCK_GAS_LIMIT
 from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
 from svs.ports import free_port_block
 from svs.signer import LegacySigner
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 GAS_PRICE = 3 * 10**9
 BURN_GAS = 150_000
 AMOUNT = 10**15
+INCREMENT_SELECTOR = keccak(text="increment(uint256)")[:4]
 
 
 @dataclass
@@ -57,6 +59,7 @@ class RunResult:
     transfers: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    poison_per_tick: list[int] = field(default_factory=list)  # failing triggers excluded per tick
 
     @property
     def rate(self) -> float:
@@ -140,52 +143,132 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
 
 
 def run_raw(service: Service, workload: Workload, block_size: int) -> RunResult:
-    """(a) Burns and matching mints straight into the nodes, mined in blocks of block_size burns."""
+    """(a) Burns and matching mints straight into the nodes, both rollups fed at once (one thread
+    each, as the sequencer feeds them), in blocks of at most ``block_size`` burns under the same
+    block gas limit the sequencer builds with; what a block does not hold goes into the next."""
     from svs.rpc import RpcClient
 
     rpcs = {int(c): RpcClient(e["rpc"]) for c, e in service.deployment["chains"].items() if e["role"] == "rollup"}
-    blocks = max(len(v) for v in workload.burns.values()) // block_size + 1
+    for rpc in rpcs.values():
+        rpc.call("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
+    before = _raw_counts(service, rpcs)
+    failures: list[BaseException] = []
+
+    def feed(chain_id: int, rpc: RpcClient) -> None:
+        try:
+            burns, mints = workload.burns[chain_id], workload.mints[chain_id]
+            for k in range(0, max(len(burns), len(mints)), block_size):
+                raws = [r for r, _ in burns[k:k + block_size]] + mints[k:k + block_size]
+                for result in rpc.send_in_order(raws):
+                    if isinstance(result, Exception):
+                        raise result
+                rpc.call("evm_mine")
+            while int(rpc.call("txpool_status")["pending"], 16):  # what the gas limit left over
+                rpc.call("evm_mine")
+        except BaseException as err:  # noqa: BLE001 - reported by the caller
+            failures.append(err)
+
+    threads = [threading.Thread(target=feed, args=item) for item in rpcs.items()]
     started = time.perf_counter()
-    for k in range(blocks):
-        window = slice(k * block_size, (k + 1) * block_size)
-        for chain_id, rpc in rpcs.items():
-            raws = [r for r, _ in workload.burns[chain_id][window]] + workload.mints[chain_id][window]
-            if raws:
-                rpc.batch_strict([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws])
-            rpc.call("evm_mine")
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     seconds = time.perf_counter() - started
-    _check_raw(service, rpcs, workload)
+    if failures:
+        raise RuntimeError(f"raw run failed: {failures[0]}") from failures[0]
+    _check_raw(service, rpcs, workload, before)
     return RunResult(sum(len(v) for v in workload.burns.values()), seconds)
 
 
-def _check_raw(service, rpcs, workload) -> None:
-    """Outside the timing: every burn and mint of the raw run really executed."""
-    count_selector = {"burn": keccak(text="burnCount(uint256)")[:4], "mint": keccak(text="mintCount(uint256)")[:4]}
+_COUNT_SELECTORS = {"burn": keccak(text="burnCount(uint256)")[:4], "mint": keccak(text="mintCount(uint256)")[:4]}
+
+
+def _raw_counts(service, rpcs) -> dict[tuple[int, str], int]:
+    """burnCount / mintCount of every rollup for its counterpart (each tree starts with its genesis
+    leaf, so a count is never zero)."""
+    counts = {}
     for chain_id, rpc in rpcs.items():
         other = next(c for c in rpcs if c != chain_id)
         contract = service.deployment["chains"][str(chain_id)]["contracts"]["MintBurnSystemContract"]
+        for kind, selector in _COUNT_SELECTORS.items():
+            data = "0x" + (selector + encode(["uint256"], [other])).hex()
+            counts[(chain_id, kind)] = int(rpc.call("eth_call", {"to": contract, "data": data}, "latest"), 16)
+    return counts
+
+
+def _check_raw(service, rpcs, workload, before: dict[tuple[int, str], int]) -> None:
+    """Outside the timing: every burn and mint of the raw run really executed."""
+    after = _raw_counts(service, rpcs)
+    for chain_id in rpcs:
         for kind, expected in (("burn", len(workload.burns[chain_id])), ("mint", len(workload.mints[chain_id]))):
-            data = "0x" + (count_selector[kind] + encode(["uint256"], [other])).hex()
-            got = int(rpc.call("eth_call", {"to": contract, "data": data}, "latest"), 16)
+            got = after[(chain_id, kind)] - before[(chain_id, kind)]
             if got != expected:
-                raise RuntimeError(f"raw run: {kind}Count on {chain_id} is {got}, expected {expected}")
+                raise RuntimeError(f"raw run: {kind}Count on {chain_id} grew by {got}, expected {expected}")
 
 
-def run_sequencer(service: Service, workload: Workload, batch: int, pace: float | None = None) -> RunResult:
-    """(b) Through the ingress. ``pace``: transfers per second to offer, None for all at once."""
+@dataclass
+class PoisonLoad:
+    """``per_tick`` failing triggers (an action that reverts, the demo's failing case) fed through
+    the ingress after every commit, half on each rollup. Each comes from its own funded account
+    with nonce 0: an excluded trigger never uses its nonce."""
+
+    per_tick: int
+    triggers: dict[int, list[tuple[bytes, str]]]  # chain -> [(raw, hash)], fed in this order
+
+
+def build_poison(service: Service, per_tick: int, ticks: int) -> PoisonLoad:
+    """Sign enough failing triggers for ``ticks`` ticks, and fund their senders."""
+    from svs.rpc import RpcClient
+
+    chains = {int(c): e for c, e in service.deployment["chains"].items() if e["role"] == "rollup"}
+    a, b = sorted(chains)
+    per_chain = (per_tick + 1) // 2 * ticks
+    triggers: dict[int, list[tuple[bytes, str]]] = {}
+    for index, (source, destination) in enumerate(((a, b), (b, a))):
+        counter = chains[destination]["contracts"]["CrossChainCounter"]
+        general = bytes.fromhex(chains[source]["contracts"]["GeneralSystemContract"][2:])
+        keys = [keccak(text=f"svs-bench-poison-{index}-{i}") for i in range(per_chain)]
+        rpc = RpcClient(chains[source]["rpc"])
+        for i in range(0, len(keys), 500):
+            rpc.batch_strict([("anvil_setBalance", [Account.from_key(k).address, hex(10**20)]) for k in keys[i:i + 500]])
+        triggers[source] = []
+        for i, key in enumerate(keys):
+            action = INCREMENT_SELECTOR + encode(["uint256"], [0])  # increment(0) reverts
+            data = TRIGGER_SELECTOR + encode(["uint256", "address", "bytes", "uint256"],
+                                             [destination, counter, action, 100_000 + i])  # distinct hashes
+            triggers[source].append(LegacySigner(key, source).sign(0, GAS_PRICE, 300_000, general, 0, data))
+    return PoisonLoad(per_tick, triggers)
+
+
+def run_sequencer(service: Service, workload: Workload, batch: int, pace: float | None = None,
+                  poison: PoisonLoad | None = None) -> RunResult:
+    """(b) Through the ingress. ``pace``: transfers per second to offer, None for all at once.
+    ``poison``: failing triggers fed after every commit; none may be included, and the result's
+    ``poison_per_tick`` says how many each tick excluded."""
     sequencer = service.start_sequencer()
     service.start_ingress()
     submitted: dict[str, float] = {}
     committed: dict[str, float] = {}
-    expected = sum(len(v) for v in workload.burns.values())
+    honest = {h for v in workload.burns.values() for _, h in v}
+    poison_hashes = {h for v in (poison.triggers.values() if poison else ()) for _, h in v}
+    excluded_per_tick: list[int] = []
+    included_poison: list[str] = []
+    expected = len(honest)
     done = threading.Event()
+    ticked = threading.Semaphore(0)
 
     def on_commit(tick: int, plan: dict) -> None:
         now = time.perf_counter()
         for block in plan["blocks"].values():
             for entry in block["txs"]:
-                if entry["origin"] == "user":
+                if entry["hash"] in honest:
                     committed[entry["hash"]] = now
+                elif entry["hash"] in poison_hashes:
+                    included_poison.append(entry["hash"])
+        if poison is not None:
+            excluded_per_tick.append(len(poison_hashes.intersection(plan["excluded"])))
+            ticked.release()
         if len(committed) >= expected:
             done.set()
 
@@ -194,6 +277,13 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
     clock.start()
     urls = {chain_id: s.url for chain_id, s in zip(sorted(sequencer.chains), service.servers)}
     errors: list[str] = []
+
+    def post(session: requests.Session, chain_id: int, chunk: list[tuple[bytes, str]]) -> None:
+        body = [{"jsonrpc": "2.0", "id": j, "method": "eth_sendRawTransaction", "params": ["0x" + raw.hex()]}
+                for j, (raw, _) in enumerate(chunk)]
+        for reply in session.post(urls[chain_id], json=body, timeout=120).json():
+            if "error" in reply:
+                errors.append(reply["error"]["message"])
 
     def submit(chain_id: int) -> None:
         session = requests.Session()
@@ -209,17 +299,27 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
             now = time.perf_counter()
             for _, tx_hash in chunk:
                 submitted[tx_hash] = now
-            body = [{"jsonrpc": "2.0", "id": j, "method": "eth_sendRawTransaction", "params": ["0x" + raw.hex()]}
-                    for j, (raw, _) in enumerate(chunk)]
-            for reply in session.post(urls[chain_id], json=body, timeout=120).json():
-                if "error" in reply:
-                    errors.append(reply["error"]["message"])
+            post(session, chain_id, chunk)
 
-    senders = [threading.Thread(target=submit, args=(c,)) for c in urls]
+    def feed_poison() -> None:
+        """k failing triggers now, and k more after every commit, until the honest load is in."""
+        session, fed = requests.Session(), 0
+        half = (poison.per_tick + 1) // 2
+        while not done.is_set() and fed + half <= min(len(v) for v in poison.triggers.values()):
+            for chain_id in urls:
+                post(session, chain_id, poison.triggers[chain_id][fed:fed + half])
+            fed += half
+            while not ticked.acquire(timeout=0.5):
+                if done.is_set():
+                    return
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in urls]
+    if poison is not None and poison.per_tick:
+        threads.append(threading.Thread(target=feed_poison))
     started = time.perf_counter()
-    for t in senders:
+    for t in threads:
         t.start()
-    for t in senders:
+    for t in threads[:len(urls)]:
         t.join()
     if errors:
         service.stop()
@@ -229,11 +329,15 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
         raise RuntimeError(f"only {len(committed)} of {expected} transfers committed after 600 s")
     service.stop()
     clock.join()
+    for t in threads[len(urls):]:
+        t.join()
     if sequencer.halted:
         raise RuntimeError(f"sequencer halted: {sequencer.halted}")
+    if included_poison:
+        raise RuntimeError(f"{len(included_poison)} failing triggers were included, first {included_poison[0]}")
     last = max(committed.values())
     latencies = sorted(committed[h] - submitted[h] for h in committed)
-    return RunResult(expected, last - started, latencies)
+    return RunResult(expected, last - started, latencies, excluded_per_tick)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -291,6 +395,33 @@ def measure_paced_latency(config: BenchConfig, block_size: int, progress=lambda 
                  f"run {run + 1}/{config.repeat}: p50 {p50s[-1] * 1000:.0f} ms, p99 {p99s[-1] * 1000:.0f} ms")
     return {"rate": config.latency_rate, "block_time": config.latency_block_time, "transfers": transfers,
             "p50": statistics.median(p50s), "p99": statistics.median(p99s)}
+
+
+def measure_poison(config: BenchConfig, block_size: int, transfers: int, ks: list[int],
+                   progress=lambda msg: None) -> list[dict]:
+    """Honest throughput with k failing triggers per tick, for each k; the runs of one repeat are
+    taken one after the other so that each ratio compares runs of the same moment."""
+    keys = _sender_keys(config.senders)
+    ticks = transfers // 50 + 20  # more ticks than a run can take: the feed never runs dry
+    rates: dict[int, list[float]] = {k: [] for k in ks}
+    per_tick: dict[int, list[float]] = {k: [] for k in ks}
+    for run in range(config.repeat):
+        for k in ks:
+            with tempfile.TemporaryDirectory() as tmp:
+                service = fresh_system(Path(tmp) / "poison", block_size, 0, keys)
+                try:
+                    workload = build_workload(service, keys, transfers, with_mints=False)
+                    poison = build_poison(service, k, ticks) if k else None
+                    result = run_sequencer(service, workload, config.batch, poison=poison)
+                finally:
+                    service.shutdown()
+            rates[k].append(result.rate)
+            per_tick[k].append(statistics.median(result.poison_per_tick) if result.poison_per_tick else 0)
+            progress(f"poison k={k}, run {run + 1}/{config.repeat}: {result.rate:,.0f} honest transfers/s, "
+                     f"median {per_tick[k][-1]:g} failing triggers excluded per tick")
+    base = statistics.median(rates[ks[0]])
+    return [{"k": k, "rate": statistics.median(rates[k]), "ratio": statistics.median(rates[k]) / base,
+             "excluded_per_tick": statistics.median(per_tick[k]), "runs": rates[k]} for k in ks]
 
 
 def plot_sweep(rows: list[dict], path: Path) -> None:

@@ -10,12 +10,14 @@ height is mined again. So the legs the sources ask for depend only on the set of
 
 **Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). Each pass simulates
 the user transactions of every rollup (``eth_simulateV1``), then every destination leg of each
-rollup in one simulated call to ``LegSimulator`` (placed at the sequencer's address by a state
-override), which gives each leg the nonce its tree expects at that moment: a failed leg does not
-hide whether the later legs of its stream succeed, so one pass finds every failure. The pass
-excludes the sources whose legs fail, and defers to the next tick what does not fit the block
-(gas limit, transaction bytes), in global sequence order. A pass that changes nothing ends the
-planning.
+rollup as the transaction it will be, after that rollup's user transactions (exact gas: each leg
+pays its own cold accesses and storage writes). If a leg fails, the legs are simulated again in
+one call to ``LegSimulator`` (placed at the sequencer's address by a state override), which gives
+each leg the nonce its tree expects at that moment: a failed leg does not hide whether the later
+legs of its stream succeed, so one pass finds every failure. The pass excludes the sources whose
+legs fail and measures again. The first pass without failures ends the planning: it defers to
+the next tick what does not fit the block (gas limit, transaction bytes), in global sequence
+order; the execution checks that the rest still behaves as simulated.
 
 **Execute** (at most ``MAX_EXECUTIONS``). Send every rollup its user transactions, then the
 destination legs signed for it, mine ``h + 1`` everywhere, read the blocks and the leg events
@@ -71,7 +73,15 @@ from svs.legs import (
     destination_gas,
     inbound_leg_hash,
 )
-from svs.limits import BLOCK_GAS_LIMIT, INTRINSIC_GAS, block_bytes_cap, next_base_fee
+from svs.limits import (
+    BLOCK_GAS_LIMIT,
+    COLD_SLOAD_GAS,
+    INTRINSIC_GAS,
+    SEND_CHUNK,
+    WARM_READ_GAS,
+    block_bytes_cap,
+    next_base_fee,
+)
 from svs.mempool import PendingTx
 from svs.rpc import RpcClient, RpcError
 from svs.signer import LegacySigner
@@ -255,23 +265,28 @@ class Builder:
         """Narrow the selection by simulation (see module notes). Returns the last simulation of
         the sources (the first guess of the legs) and the number of passes; None when a node
         cannot simulate (the executions then learn the legs)."""
-        guess = None
+        guess, last = None, None  # last: (wanted, outcomes, failed) of a pass with failing legs
         for simulation in range(1, MAX_SIMULATIONS + 1):
             sources = self._simulate_sources(bases, selection.selected, env)
             if sources is None:
                 return guess, simulation
             guess = sources
             wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
-            outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
+            outcomes = _outcomes_without_failed(last, wanted)
+            if outcomes is None:
+                outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
             if outcomes is None:
                 return guess, simulation
             failed = self._failed_legs(wanted, outcomes, bases)
             failed.update(self._unserved(sources))
             selection.drop(failed, defer=False)
-            too_big = self._not_fitting(selection, sources, wanted, outcomes)
-            selection.drop(too_big, defer=True)
-            if not failed and not too_big:
-                return guess, simulation
+            if failed and simulation < MAX_SIMULATIONS:
+                last = (wanted, outcomes, failed)
+                continue
+            # Deferring what does not fit needs no new pass: a kept transaction that relied on a
+            # deferred one is rare, and the execution judges it like any surprise.
+            selection.drop(self._not_fitting(selection, sources, wanted, outcomes), defer=True)
+            return guess, simulation
         return guess, MAX_SIMULATIONS
 
     def _sim_overrides(self, chain_id: int, bases, env: BlockEnv) -> dict:
@@ -324,60 +339,84 @@ class Builder:
         return guess
 
     def _simulate_destinations(self, bases, selected, wanted, env: BlockEnv) -> dict[int, list[tuple[bool, int]]] | None:
-        """Per destination rollup, (succeeded, gas used) of each wanted leg, in order, from one
-        simulated block: the rollup's user transactions, then one LegSimulator call."""
+        """Per destination rollup, (succeeded, gas its transaction uses) of each wanted leg, in
+        order, after the rollup's user transactions, in one simulated block. Each leg is its own
+        call to ``LegSimulator`` (placed at the sequencer's address by a state override), which
+        gives the leg the nonce its tree expects at that moment: a failed leg does not hide
+        whether the later legs of its stream succeed. Being its own transaction, each leg pays its
+        own cold accesses and storage writes, as in the block; see ``_leg_transaction_gas``."""
 
         def simulate(chain_id: int, chain: RollupChain) -> list[tuple[bool, int]] | None:
             legs = [leg for _, leg in wanted[chain_id]]
             if not legs:
                 return []
-            entries = [(chain.mint_burn if isinstance(leg, TransferLeg) else chain.general,
-                        MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR,
+            user_calls = self._user_calls(selected[chain_id])
+            entries = [(self._system(chain, leg), MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR,
                         destination_gas(leg), destination_calldata(leg)) for leg in legs]
-            data = SIMULATE_SELECTOR + abi_encode(["(address,bytes4,uint256,bytes)[]"], [entries])
-            gas = sum(destination_gas(leg) for leg in legs) * 2 + 1_000_000
+            leg_calls = [{"from": chain.general, "to": self.sequencer_address, "gas": hex(2 * entry[2] + 100_000),
+                          "data": "0x" + (SIMULATE_SELECTOR + abi_encode(["(address,bytes4,uint256,bytes)[]"], [[entry]])).hex()}
+                         for entry in entries]
+            gas = sum(2 * entry[2] + 100_000 for entry in entries)
             overrides = {**self._sim_overrides(chain_id, bases, env), "gasLimit": hex(self.block_gas_limit + gas)}
-            calls = self._user_calls(selected[chain_id]) + [
-                {"from": chain.general, "to": self.sequencer_address, "data": "0x" + data.hex(), "gas": hex(gas)}]
             try:
                 result = chain.rpc.call("eth_simulateV1", {"blockStateCalls": [{
-                    "blockOverrides": overrides, "calls": calls,
+                    "blockOverrides": overrides, "calls": user_calls + leg_calls,
                     "stateOverrides": {self.sequencer_address: {"code": "0x" + _leg_simulator_code().hex()}}}],
                     "validation": False}, hex(bases[chain_id]))
-                (outcomes,) = abi_decode(["(bool,uint256)[]"], bytes.fromhex(result[0]["calls"][-1]["returnData"][2:]))
-            except (RpcError, ValueError, KeyError, IndexError) as err:
+                outcomes = []
+                for call, entry in zip(result[0]["calls"][len(user_calls):], entries, strict=True):
+                    ((ok, used),) = abi_decode(["(bool,uint256)[]"], bytes.fromhex(call["returnData"][2:]))[0]
+                    outcomes.append((bool(ok), _leg_transaction_gas(int(used), entry[3])))
+            except (RpcError, ValueError, KeyError, IndexError, TypeError) as err:
                 log.debug("leg simulation on chain %d failed (%s); judging legs by execution", chain_id, err)
                 return None
-            return [(bool(ok), int(gas_used)) for ok, gas_used in outcomes]
+            return outcomes
 
         results = self._each(simulate)
         return None if any(r is None for r in results.values()) else results
 
+    @staticmethod
+    def _system(chain: RollupChain, leg: Leg) -> str:
+        """The system contract a destination leg calls."""
+        return chain.mint_burn if isinstance(leg, TransferLeg) else chain.general
+
     def _failed_legs(self, wanted, outcomes, bases) -> dict[str, str]:
-        failed: dict[str, str] = {}
+        failing: dict[int, list[tuple[str, Leg]]] = defaultdict(list)
         for chain_id, legs in wanted.items():
             for (source_hash, leg), (ok, _) in zip(legs, outcomes[chain_id]):
                 if not ok:
-                    failed.setdefault(source_hash, f"destination leg {_describe(leg)} on chain {chain_id} failed: "
-                                                   f"{self._simulated_reason(chain_id, leg, bases[chain_id])}")
+                    failing[chain_id].append((source_hash, leg))
+        reasons = self._each(lambda chain_id, chain: self._simulated_reasons(chain_id, failing.get(chain_id, []),
+                                                                               bases[chain_id]))
+        failed: dict[str, str] = {}
+        for chain_id, legs in failing.items():
+            for (source_hash, leg), reason in zip(legs, reasons[chain_id]):
+                failed.setdefault(source_hash, f"destination leg {_describe(leg)} on chain {chain_id} failed: {reason}")
         return failed
 
-    def _simulated_reason(self, chain_id: int, leg: Leg, base: int) -> str:
-        """The revert of one failing leg, from eth_call as the sequencer on the base state (a
-        best effort: the tick's other transactions are not applied)."""
+    def _simulated_reasons(self, chain_id: int, legs: list[tuple[str, Leg]], base: int) -> list[str]:
+        """The revert of each failing leg, from eth_call as the sequencer on the base state with
+        the nonce its tree expects there (a best effort: the tick's other transactions are not
+        applied). Two batched requests, however many legs fail."""
+        if not legs:
+            return []
         chain = self.chains[chain_id]
-        to = chain.mint_burn if isinstance(leg, TransferLeg) else chain.general
-        count_selector = MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR
-        try:
-            count = chain.rpc.call("eth_call", {"to": to, "data": "0x" + (count_selector + leg.source.to_bytes(32, "big")).hex()},
-                                   hex(base))
+        streams = sorted({(self._system(chain, leg), isinstance(leg, TransferLeg), leg.source) for _, leg in legs})
+        counts = chain.rpc.batch([("eth_call", [{"to": to, "data": "0x" + (
+            (MINT_COUNT_SELECTOR if transfer else ACTION_COUNT_SELECTOR) + source.to_bytes(32, "big")).hex()}, hex(base)])
+            for to, transfer, source in streams], chunk=SEND_CHUNK)
+        count_of = dict(zip(streams, counts))
+        calls = []
+        for _, leg in legs:
+            to = self._system(chain, leg)
+            count = count_of[(to, isinstance(leg, TransferLeg), leg.source)]
             data = bytearray(destination_calldata(leg))
-            data[36:68] = bytes.fromhex(count[2:].rjust(64, "0"))
-            chain.rpc.call("eth_call", {"from": self.sequencer_address, "to": to, "data": "0x" + data.hex(),
-                                        "gas": hex(destination_gas(leg))}, hex(base))
-        except RpcError as err:
-            return describe_revert(err.data if isinstance(err.data, str) else None, err.message)
-        return "reverted"
+            if isinstance(count, str):
+                data[36:68] = bytes.fromhex(count[2:].rjust(64, "0"))
+            calls.append(("eth_call", [{"from": self.sequencer_address, "to": to, "data": "0x" + data.hex(),
+                                        "gas": hex(destination_gas(leg))}, hex(base)]))
+        return [describe_revert(r.data if isinstance(r.data, str) else None, r.message) if isinstance(r, RpcError)
+                else "reverted" for r in chain.rpc.batch(calls, chunk=SEND_CHUNK)]
 
     def _unserved(self, seen: _Attempt) -> dict[str, str]:
         return {source_hash: f"destination chain {leg.destination} is not served by this sequencer"
@@ -393,7 +432,7 @@ class Builder:
         for chain_id, legs in wanted.items():
             for (source_hash, leg), (_, gas_used) in zip(legs, outcomes[chain_id]):
                 calldata = destination_calldata(leg)
-                used = min(destination_gas(leg), gas_used + INTRINSIC_GAS + 16 * len(calldata))
+                used = min(destination_gas(leg), gas_used)
                 leg_cost[source_hash].append((chain_id, used, destination_gas(leg) - used,
                                               len(calldata) + LEG_TX_OVERHEAD_BYTES))
         used = {c: 0 for c in self.chains}
@@ -639,6 +678,35 @@ class Builder:
                 "blocks": blocks, "excluded": selection.excluded, "deferred": selection.deferred,
                 "unsettled": sorted(selection.unsettled), "attempts": executions, "simulations": simulations,
                 "pairs": sum(len(ds) for ds in dests.values())}
+
+
+def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] | None:
+    """The destination outcomes of the pass before, if they still answer for ``wanted``: the
+    sources simulated again ask for exactly the legs they asked for before, less those of the
+    sources whose legs failed (all of which failed), nonces aside. A failed leg changed nothing
+    (it reverted) and LegSimulator gave every later leg the nonce its tree expected without it,
+    so the other legs' outcomes stand and the destinations need no new simulation."""
+    if last is None:
+        return None
+    before, outcomes, failed = last
+    kept: dict[int, list[tuple[bool, int]]] = {}
+    for chain_id, legs in before.items():
+        if any(ok for (source_hash, _), (ok, _) in zip(legs, outcomes[chain_id]) if source_hash in failed):
+            return None  # a failed source also had a leg that succeeded, and changed the state
+        remaining = [(pair, outcome) for pair, outcome in zip(legs, outcomes[chain_id]) if pair[0] not in failed]
+        if [(h, replace(leg, nonce=0)) for (h, leg), _ in remaining] != \
+                [(h, replace(leg, nonce=0)) for h, leg in wanted[chain_id]]:
+            return None
+        kept[chain_id] = [outcome for _, outcome in remaining]
+    return kept
+
+
+def _leg_transaction_gas(measured: int, calldata: bytes) -> int:
+    """The gas a leg's own transaction uses, from the gas ``LegSimulator`` measured around its
+    call: plus the intrinsic and calldata cost, plus the cold read of the tree's count slot that
+    LegSimulator's nonce lookup warmed first. Refunds are not subtracted, so this errs high."""
+    calldata_gas = sum(4 if b == 0 else 16 for b in calldata)
+    return measured + INTRINSIC_GAS + calldata_gas + COLD_SLOAD_GAS - WARM_READ_GAS
 
 
 @cache

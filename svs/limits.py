@@ -9,6 +9,8 @@ from __future__ import annotations
 MAX_TX_BYTES = 128 * 1024  # geth's txMaxSize: four 32 KB slots
 MAX_TX_GAS = 30_000_000  # no transaction can ask for more than a whole block
 INTRINSIC_GAS = 21_000
+COLD_SLOAD_GAS = 2_100  # EIP-2929
+WARM_READ_GAS = 100  # EIP-2929
 
 # --- blocks ---------------------------------------------------------------------------------
 BLOCK_GAS_LIMIT = 30_000_000  # each rollup's block gas limit (Ethereum's until 2024)

@@ -69,7 +69,9 @@ interface IMintBurnSystemContract is ISequencerAuthority {
     error MintBurnUnexpectedNonce(uint256 sourceChainId, uint256 expected, uint256 actual);
 
     /// @notice Burn `amount` of `token` from the caller, to be minted to `recipient` on
-    ///         `destinationChainId` in the same tick.
+    ///         `destinationChainId` in the same tick. Not re-entrant: a token that calls
+    ///         `burn` from its `crosschainBurn` makes the outer burn revert, so a leaf's index
+    ///         is always the nonce in its hash.
     /// @param destinationChainId Destination rollup (not 0, not this chain).
     /// @param recipient          Account credited on the destination (not zero).
     /// @param token              An ERC-7802 token whose minter and burner is this contract.

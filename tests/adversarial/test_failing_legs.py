@@ -5,7 +5,7 @@ ones get a clear status, and every node stays up."""
 from __future__ import annotations
 
 from svs.builder import MAX_EXECUTIONS, Builder
-from tests.adversarial.conftest import assert_nodes_alive, fund_new_accounts, hostile_sources
+from tests.adversarial.conftest import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
 from tests.sequencer.conftest import TOKEN
 
 
@@ -124,4 +124,27 @@ def test_bound_holds_when_executions_keep_disagreeing(system, users, monkeypatch
         assert ticks < 40, "the suspects were not isolated"
     assert system.status(a, honest)["status"] == "included"
     assert all(system.status(a, t)["status"] == "excluded" for t in bad)
+    assert_nodes_alive(system)
+
+
+def test_a_token_that_reenters_burn_gets_no_legs_and_the_tree_stays_consistent(system, users):
+    """An ERC-7802 token anyone can deploy calls ``burn`` again from its ``crosschainBurn``. Two
+    legs numbered inside each other would leave the source tree unlike any destination tree;
+    the burn must fail instead, honest burns of the tick land, and the pair still agrees."""
+    a, b = system.chain_ids
+    mint_burn = system.addresses[a]["MintBurnSystemContract"]
+    token = deploy(system, a, "ReenteringToken", [mint_burn], users[1])
+    before = system.contract(a, "MintBurnSystemContract").functions.burnCount(b).call()
+    reentering = system.send(a, users[2], token.functions.bridgeTwice(b, users[6].address, 5), gas=1_000_000)
+    honest = system.burn(a, b, users[0], users[5].address, TOKEN)
+
+    report = system.tick()  # System.tick also checks every pair's roots and counts
+
+    status = system.status(a, reentering)
+    assert status["status"] == "included" and not status.get("legs"), status
+    assert system.w3[a].eth.get_transaction_receipt(reentering).status == 0, "the re-entering burn succeeded"
+    assert report.attempts == 1
+    assert system.status(a, honest)["status"] == "included"
+    assert system.contract(a, "MintBurnSystemContract").functions.burnCount(b).call() == before + 1
+    assert report.roots_agree
     assert_nodes_alive(system)

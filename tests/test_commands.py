@@ -1,0 +1,34 @@
+"""Smoke tests of the measuring commands the README names: each runs as users run it (`ape run`
+in a subprocess) on a tiny workload, and must finish with its own correctness checks passing and
+its table printed. No timing is asserted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, timeout: int = 600) -> str:
+    result = subprocess.run(["ape", "run", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"ape run {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def test_bench_runs_its_checks_and_prints_the_main_and_poison_tables():
+    out = _run("bench", "--transfers", "200", "--repeat", "1", "--senders", "20", "--latency-rate", "50",
+               "--latency-seconds", "1", "--poison", "0,4", "--poison-transfers", "200")
+    assert re.search(r"\| \(a\) raw ceiling.* \| [\d,]+ transfers/s \|", out), out
+    assert re.search(r"\| \(c\) ratio b/a \| \d+\.\d\d \|", out), out
+    rows = re.findall(r"^\| (\d+) \| [\d,]+ \| (\d+\.\d\d) \| ([\d.]+) \|$", out, re.MULTILINE)
+    assert [k for k, _, _ in rows] == ["0", "4"], out
+    assert rows[0][1] == "1.00" and float(rows[1][2]) > 0, "the poison run excluded no failing trigger"
+
+
+def test_inbox_gas_prints_every_row():
+    out = _run("inbox_gas")
+    for row in ("strict submit, 0 transfers each way", "strict submit, 1,000 transfers each way",
+                "optimistic submit", "challenge (burn without mint)"):
+        assert row in out, out
