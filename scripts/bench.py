@@ -47,10 +47,10 @@ def cli(transfers, block_size, senders, repeat, latency_rate, sweep, sweep_trans
         click.echo(f"\nmeasuring the poison load: {poison_transfers:,} honest transfers, k = {ks} ...", err=True)
         rows = measure_poison(config, block_size, poison_transfers, ks, progress)
         click.echo()
-        click.echo(f"| failing triggers per tick (k) | honest transfers/s | ratio to k={ks[0]} | excluded per tick (median) |")
+        click.echo(f"| failing triggers per tick (k) | honest transfers/s | ratio to k={ks[0]} | failing triggers excluded per tick (mean) |")
         click.echo("|---:|---:|---:|---:|")
         for r in rows:
-            click.echo(f"| {r['k']} | {r['rate']:,.0f} | {r['ratio']:.2f} | {r['excluded_per_tick']:g} |")
+            click.echo(f"| {r['k']} | {r['rate']:,.0f} | {r['ratio']:.2f} | {r['excluded_per_tick']:.0f} |")
     if sweep:
         _sweep(config, _numbers(sweep, "--sweep"), sweep_transfers, plot_path, progress)
 

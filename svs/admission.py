@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from svs.limits import INTRINSIC_GAS, MAX_TX_BYTES, MAX_TX_GAS
+from svs.limits import MAX_TX_BYTES, MAX_TX_GAS, intrinsic_gas
 from svs.transactions import DecodedTx
 
 
@@ -34,8 +34,10 @@ def admit(tx: DecodedTx, chain_id: int, state: SenderState, base_fee: int, reser
         raise Rejected(f"wrong chain id: transaction is signed for chain {tx.chain_id}, this endpoint is chain {chain_id}")
     if tx.sender in reserved:
         raise Rejected(f"sender {tx.sender} is reserved for the sequencer's own transactions")
-    if tx.gas < INTRINSIC_GAS:
-        raise Rejected(f"intrinsic gas too low: gas {tx.gas} < {INTRINSIC_GAS}")
+    needed = intrinsic_gas(tx.data, tx.to is None)
+    if tx.gas < needed:
+        raise Rejected(f"intrinsic gas too low: gas {tx.gas} < {needed} (with {len(tx.data):,} bytes of data, "
+                       "EIP-2028 and the EIP-7623 floor)")
     if tx.gas > MAX_TX_GAS:
         raise Rejected(f"exceeds gas limit: gas {tx.gas} > {MAX_TX_GAS} per transaction")
     if tx.max_fee_per_gas < base_fee:

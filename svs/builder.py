@@ -582,8 +582,15 @@ class Builder:
         deferred: dict[str, str] = {}
         for chain_id, txs in selected.items():
             mined = set(seen.mined[chain_id])
+            block = seen.blocks[chain_id]
+            room = int(block["gasLimit"], 16) - int(block["gasUsed"], 16)
             for tx in txs:
-                if tx.hash not in mined and tx.hash not in excluded:
+                if tx.hash in mined or tx.hash in excluded:
+                    continue
+                if tx.tx.gas <= room:  # it fitted even at the end of the block: the node refused it
+                    excluded[tx.hash] = (f"dropped by the node at its turn although the block had room "
+                                         f"({room:,} gas left, it asks for {tx.tx.gas:,})")
+                else:
                     deferred[tx.hash] = "not executed by the node at its turn (it did not fit the block); waits for the next"
         # Legs to one destination from one source form a stream with consecutive nonces: once a
         # leg fails, the later ones fail on their nonce alone. Charge only the first failure of

@@ -10,6 +10,7 @@ MAX_TX_BYTES = 128 * 1024  # geth's txMaxSize: four 32 KB slots
 MAX_TX_GAS = 30_000_000  # no transaction can ask for more than a whole block
 INTRINSIC_GAS = 21_000
 COLD_SLOAD_GAS = 2_100  # EIP-2929
+CREATION_GAS = 32_000
 WARM_READ_GAS = 100  # EIP-2929
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -62,3 +63,17 @@ def next_base_fee(parent_base_fee: int, parent_gas_used: int, parent_gas_limit: 
     else:
         fee = parent_base_fee - parent_base_fee * (target - parent_gas_used) // target // BASE_FEE_CHANGE_DENOMINATOR
     return max(fee, floor)
+
+
+def intrinsic_gas(data: bytes, creation: bool) -> int:
+    """The least gas a transaction must carry: the intrinsic cost (EIP-2028 calldata, EIP-3860
+    initcode words for a creation) or the EIP-7623 calldata floor (Prague), whichever is higher.
+    anvil accepts a transaction below the floor into its pool and then drops it at mining
+    without a word, so the ingress must refuse it. Access lists are not counted (a lower bound)."""
+    zeros = data.count(0)
+    nonzero = len(data) - zeros
+    standard = INTRINSIC_GAS + 4 * zeros + 16 * nonzero
+    if creation:
+        standard += CREATION_GAS + 2 * ((len(data) + 31) // 32)
+    floor = INTRINSIC_GAS + 10 * (zeros + 4 * nonzero)
+    return max(standard, floor)

@@ -111,6 +111,7 @@ class TickReport:
     roots_agree: bool
     seconds: float
     l1_batch: "BatchReport | None" = None  # set on the ticks that posted to L1
+    simulations: int = 0  # simulation passes the builder's planning took
 
     def line(self) -> str:
         chains = " | ".join(
@@ -484,4 +485,5 @@ def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:
         chain_id = chain_of.get(tx_hash)
         excluded_by_chain[chain_id] = excluded_by_chain.get(chain_id, 0) + 1
     return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, plan["deferred"],
-                      plan["unsettled"], plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds)
+                      plan["unsettled"], plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds,
+                      simulations=plan.get("simulations", 0))

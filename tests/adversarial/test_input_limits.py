@@ -47,6 +47,25 @@ def test_a_transaction_over_128_kb_is_refused_and_one_under_it_is_kept(system, u
     assert system.status(a, reply["result"])["status"] == "included"
 
 
+def test_data_below_the_eip7623_floor_is_refused_at_the_ingress_not_dropped_by_the_node(system, users):
+    """100 KB of calldata with 2M gas pays the EIP-2028 cost (1.6M) but not the EIP-7623 floor
+    (4.02M): anvil takes such a transaction into its pool and drops it at mining, silently, so a
+    sequencer that let it through deferred it at every tick, for ever (found by
+    test_generated.py). The ingress refuses it; with gas above the floor it is included."""
+    a, _ = system.chain_ids
+    sender = users[4]
+    nonce = system.w3[a].eth.get_transaction_count(sender.address)
+    data = b"\x5a" * 100_000
+    below = _raw(system, a, sender, data, 2_000_000, nonce)
+    reply = _post(system.urls[a], {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [below]})
+    assert "intrinsic gas too low: gas 2000000 < 4021000" in reply["error"]["message"], reply
+    above = _raw(system, a, sender, data, 4_021_000, nonce)
+    reply = _post(system.urls[a], {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [above]})
+    system.tick()
+    assert system.status(a, reply["result"])["status"] == "included"
+    assert not len(system.sequencer.mempool)
+
+
 def test_blocks_of_large_transactions_are_capped_so_every_block_posts_to_l1(make_system, users):
     """Twenty 100 KB transactions in one tick: the block takes what fits its byte cap, the rest
     wait, and every tick's L1 post is accepted (none wedges on an oversized block)."""
