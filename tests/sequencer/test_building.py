@@ -179,17 +179,21 @@ def test_a_foreign_block_on_a_rollup_halts_the_sequencer(system):
     assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == system.sequencer.committed[a]
 
 
+def _sign_no_legs_to(system, destination: int, monkeypatch) -> None:
+    """A broken builder: it signs no destination leg for ``destination`` and believes it did."""
+    original = system.sequencer.builder._sign
+
+    def drop(wanted, bases, fees):
+        return {c: ([] if c == destination else ds) for c, ds in original(wanted, bases, fees).items()}
+
+    monkeypatch.setattr(system.sequencer.builder, "_sign", drop)
+    monkeypatch.setattr(system.sequencer.builder, "_same_legs", lambda wanted, dests: True)
+
+
 def test_self_check_detects_a_root_mismatch_inside_a_tick(system, users, monkeypatch):
     """The roots are compared after every tick: a builder that drops a mint is caught before commit."""
     a, b = system.chain_ids
-    original = system.sequencer.builder._sign
-
-    def drop_mints(wanted, bases, fees):
-        dests = original(wanted, bases, fees)
-        return {c: [d for d in ds if c != b] for c, ds in dests.items()}
-
-    monkeypatch.setattr(system.sequencer.builder, "_sign", drop_mints)
-    monkeypatch.setattr(system.sequencer.builder, "_same_legs", lambda wanted, dests: True)
+    _sign_no_legs_to(system, b, monkeypatch)
     system.burn(a, b, users[0], users[1].address, TOKEN)
     with pytest.raises(Halted, match="roots disagree"):
         system.sequencer.tick()
@@ -199,14 +203,7 @@ def test_self_check_halts_when_a_trigger_has_no_action(system, users, monkeypatc
     """The call trees are checked like the transfer trees: a builder that drops the action of a
     trigger (the trigger stays on a) is caught before commit, and the message names the pair."""
     a, b = system.chain_ids
-    original = system.sequencer.builder._sign
-
-    def drop_actions(wanted, bases, fees):
-        dests = original(wanted, bases, fees)
-        return {c: [d for d in ds if c != b] for c, ds in dests.items()}
-
-    monkeypatch.setattr(system.sequencer.builder, "_sign", drop_actions)
-    monkeypatch.setattr(system.sequencer.builder, "_same_legs", lambda wanted, dests: True)
+    _sign_no_legs_to(system, b, monkeypatch)
     system.trigger(a, b, users[0], 1)
     with pytest.raises(Halted, match=f"roots disagree.*call {a}->{b}"):
         system.sequencer.tick()
