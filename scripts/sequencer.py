@@ -42,7 +42,7 @@ def _urls(ctx, param, value: str | None) -> list[str]:
 @click.option("--port", "first_port", default=9545, show_default=True, type=click.IntRange(1, 55535),
               help="Ingress port of the first rollup; rollup i on port + i, its node on port + i + 10000.")
 @click.option("--state-dir", default=".sequencer", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Journal, deployment.json, nodes.json and node logs.")
+              help="Journal, deployment.json, nodes.json, node checkpoints and logs.")
 @click.option("--nodes", callback=_urls,
               help="Comma-separated anvil node URLs (L1 first) to build on instead of starting anvil.")
 @click.option("--attach", "attach_record", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -60,12 +60,15 @@ def _urls(ctx, param, value: str | None) -> list[str]:
               help="Optimistic mode: the sequencer's bond, in ether.")
 @click.option("--challenge-window", default=60, show_default=True, type=click.IntRange(min=1),
               help="Optimistic mode: seconds during which a batch can be challenged.")
+@click.option("--checkpoint-every", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between checkpoints of the rollup nodes' state (0: never); a rollup node that "
+                   "dies is started again from its checkpoint and given the blocks it lost from the journal.")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Run the demo once the sequencer is up.")
 @click.option("--exit", "exit_after_demo", is_flag=True, help="Exit after the demo instead of serving until Ctrl-C.")
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
 def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_record, poll_interval, max_block_txs, batch_every, l1_mode, bond,
-        challenge_window, demo, exit_after_demo, crash_at):
+        challenge_window, checkpoint_every, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("urllib3", "web3", "ape"):
@@ -82,7 +85,8 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_recor
              if l1_mode == "optimistic" else InboxConfig())
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
                              state_dir=state_dir, attach=attach, max_block_txs=max_block_txs, demo=demo,
-                             exit_after_demo=exit_after_demo, crash_at=crash_at, batch_every=batch_every, inbox=inbox)
+                             exit_after_demo=exit_after_demo, crash_at=crash_at, batch_every=batch_every, inbox=inbox,
+                             checkpoint_every=checkpoint_every)
     service = Service(options)
     install_signal_handlers(service)
     try:

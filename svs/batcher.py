@@ -19,7 +19,7 @@ from svs.faults import Liar
 from svs.inbox import InboxClient, InboxRejected
 from svs.limits import MAX_POST_DATA_BYTES
 from svs.proofs import ContractProof, contract_proof
-from svs.rpc import RpcClient
+from svs.rpc import RpcClient, RpcError
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,16 @@ class Batcher:
         self.optimistic = inbox.optimistic()
         self._ticks = 0
         self._behind = False  # the last post left blocks behind: post again on the next tick
-        # A batch can only end where both system contracts exist (their accounts are proven).
-        self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
-                               for c, s in sources.items()}
+        self._earliest_last: dict[int, int] = {}
+        self.find_earliest_ends()
         if sorted(self.rollups) != sorted(sources):
             raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
+
+    def find_earliest_ends(self) -> None:
+        """A batch can only end where both system contracts exist (their accounts are proven) and
+        the node still has the state; call again after a node was restarted from a checkpoint."""
+        self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
+                               for c, s in self.sources.items()}
 
     def on_commit(self, heights: dict[int, int]) -> BatchReport | None:
         """Count a committed tick; post if it is the K-th."""
@@ -179,14 +184,23 @@ class Batcher:
 
 
 def _first_block_with_code(rpc: RpcClient, address: str) -> int:
-    """The first block at which ``address`` has code (binary search over history)."""
+    """The first block at which the node shows code at ``address`` (binary search over history).
+    A node restarted from a checkpoint (svs.checkpoints) holds no state before it, so the answer is
+    then no earlier than the checkpoint: batches end where proofs can be read."""
     low, high = 0, int(rpc.call("eth_blockNumber"), 16)
-    if rpc.call("eth_getCode", address, hex(high)) in (None, "0x"):
+    if not _has_code(rpc, address, high):
         raise ValueError(f"no contract at {address} on {rpc.url}")
     while low < high:
         middle = (low + high) // 2
-        if rpc.call("eth_getCode", address, hex(middle)) in (None, "0x"):
-            low = middle + 1
-        else:
+        if _has_code(rpc, address, middle):
             high = middle
+        else:
+            low = middle + 1
     return low
+
+
+def _has_code(rpc: RpcClient, address: str, height: int) -> bool:
+    try:
+        return rpc.call("eth_getCode", address, hex(height)) not in (None, "0x")
+    except RpcError:  # no state kept at that height
+        return False

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -49,13 +50,17 @@ def anvil_binary() -> str:
     return path
 
 
-def start_anvil(chain_id: int, port: int, role: str, log_dir: Path, automine: bool) -> Node:
-    """Start anvil for ``chain_id`` on 127.0.0.1:``port`` in its own session.
+def start_anvil(chain_id: int, port: int, role: str, log_dir: Path, automine: bool,
+                load_state: Path | None = None) -> Node:
+    """Start anvil for ``chain_id`` on 127.0.0.1:``port`` in its own session, from the state
+    persisted in ``load_state`` if given (svs.checkpoints).
 
     Rollups run with ``--no-mining``: the sequencer is their only block producer.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"anvil-{chain_id}.log"
+    if _port_taken(port):  # else the new anvil exits and the old node would pass for it
+        raise ChainError(f"port {port} is already in use (another node?): cannot start chain {chain_id} there")
     args = [
         anvil_binary(),
         "--host", "127.0.0.1",
@@ -71,6 +76,8 @@ def start_anvil(chain_id: int, port: int, role: str, log_dir: Path, automine: bo
     ]
     if not automine:
         args.append("--no-mining")
+    if load_state is not None:
+        args += ["--load-state", str(load_state)]
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
             args, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -83,6 +90,11 @@ def start_anvil(chain_id: int, port: int, role: str, log_dir: Path, automine: bo
         raise
     log.info("anvil chain %d (%s) on %s, pid %d", chain_id, role, node.rpc_url, process.pid)
     return node
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def rpc_call(url: str, method: str, params: list | None = None, timeout: float = 10.0):
@@ -137,6 +149,35 @@ def stop(node: Node, timeout: float = 5.0) -> None:
             pass
         time.sleep(0.05)
     os.killpg(node.pid, signal.SIGKILL)
+
+
+def restart_anvil(node: Node, log_dir: Path, load_state: Path) -> Node:
+    """Start a rollup node that died again, on its port, from its persisted state."""
+    port = int(node.rpc_url.rsplit(":", 1)[1])
+    return start_anvil(node.chain_id, port, node.role, log_dir, automine=False, load_state=load_state)
+
+
+def process_gone(pid: int) -> bool:
+    """True once process ``pid`` has exited (reaping it if it is this process's child)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A dead process nobody reaped (an orphan, where init does not reap: some containers)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def save_nodes(state_dir: Path, nodes: list[Node]) -> Path:

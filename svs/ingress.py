@@ -159,11 +159,13 @@ class Ingress:
         if raws:
             if self.sequencer.halted:
                 results = [Rejected(f"sequencer is halted: {self.sequencer.halted}")] * len(raws)
+            elif self.sequencer.waiting_for:
+                results = [Rejected(f"{NODE_DOWN}: {self.sequencer.waiting_for}")] * len(raws)
             else:
                 try:
                     results = self.sequencer.submit(self.chain_id, raws)
-                except NodeUnavailable as err:
-                    results = [Rejected(f"rollup node unavailable, nothing was accepted: {err}")] * len(raws)
+                except (NodeUnavailable, RpcError) as err:  # dead, or restarted and not caught up yet
+                    results = [Rejected(f"{NODE_DOWN}: {err}")] * len(raws)
             for i, result in zip(slots, results):
                 request_id = requests[i].get("id")
                 if isinstance(result, Rejected):
@@ -269,6 +271,9 @@ class Ingress:
         if len(params) != 1 or not isinstance(params[0], str):
             raise RpcFailure(-32602, "invalid params: expected [transactionHash]")
         return self.sequencer.transaction_status(params[0])
+
+
+NODE_DOWN = "rollup node unavailable, nothing was accepted; send again shortly"
 
 
 def _cap_gas(params: list) -> list:

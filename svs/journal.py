@@ -176,6 +176,24 @@ class Journal:
         return TickRecord(row[0], row[1], {int(k): v for k, v in json.loads(row[2]).items()},
                           json.loads(row[3]) if row[3] else None)
 
+    def committed_ticks(self, chain_id: int, from_height: int, to_height: int) -> list[TickRecord]:
+        """The committed ticks whose block on ``chain_id`` lies in [from_height, to_height], in
+        order: what a node restarted from an older state must be given again."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT tick, phase, base_heights, plan FROM ticks WHERE phase = ?"
+                " AND json_extract(base_heights, ?) + 1 BETWEEN ? AND ? ORDER BY tick",
+                (COMMITTED, f'$."{chain_id}"', from_height, to_height)).fetchall()
+        return [TickRecord(r[0], r[1], {int(k): v for k, v in json.loads(r[2]).items()}, json.loads(r[3])) for r in rows]
+
+    def first_tick_base(self, chain_id: int) -> int | None:
+        """The height ``chain_id`` stood at before the first tick: blocks up to it are not in
+        the journal (deployment, alignment)."""
+        with self._lock:
+            row = self._db.execute("SELECT json_extract(base_heights, ?) FROM ticks ORDER BY tick LIMIT 1",
+                                   (f'$."{chain_id}"',)).fetchone()
+        return None if row is None else row[0]
+
     def plan_tick(self, tick: int, base_heights: dict[int, int]) -> None:
         """Write-ahead: the tick and the height every chain must return to if it is abandoned."""
         self._write([("INSERT INTO ticks (tick, phase, base_heights, updated_at) VALUES (?, ?, ?, ?)",

@@ -9,8 +9,11 @@ Phases of a tick, each a named crash point for the kill -9 tests:
 first rollup but not the others) -> ``sealed`` (every final block mined and recorded) ->
 ``checked`` (roots compared) -> ``committed``.
 
-Only three things halt block production: a node that does not answer, a foreign block on a
-rollup, and a failed self-check (roots disagree). Any other error in a tick, whatever its cause,
+Only two things halt block production: a foreign block on a rollup, and a failed self-check
+(roots disagree; or a journal that cannot be reconciled with the chains). A node that does not
+answer pauses it: no blocks until every node answers again, then recovery as at a restart
+(``NodesUnavailable``; a node restarted from an older state gets its lost blocks replayed from the
+journal), and the ticks carry on. Any other error in a tick, whatever its cause,
 abandons the tick: every rollup is rolled back to the tick's base and the journal records the
 tick as rolled back. The transactions of an abandoned tick become *suspects*: the next ticks
 build them alone, in halves (``_Suspects``), until the one that makes a tick fail is alone; it
@@ -36,7 +39,7 @@ from svs.faults import Liar, Lie
 from svs.journal import PLANNED, SEALED, Journal
 from svs.limits import BLOCK_GAS_LIMIT, max_tx_bytes, next_base_fee
 from svs.mempool import Mempool, PendingTx
-from svs.recovery import committed_heights, recover
+from svs.recovery import RecoveryError, committed_heights, recover
 from svs.rpc import NodeUnavailable, RpcClient, RpcError
 from svs.selfcheck import PairRoots, read_pair_roots
 from svs.signer import LegacySigner
@@ -49,6 +52,11 @@ CRASH_POINTS = ("planned", "between-chains", "sealed", "checked", "committed")
 
 class Halted(RuntimeError):
     """The sequencer stopped producing blocks (roots disagree, or a node is gone)."""
+
+
+class NodesUnavailable(RuntimeError):
+    """A rollup node does not answer. No blocks are built; every later tick first tries to
+    recover (as at a restart) and carries on once every node answers."""
 
 
 class TickAbandoned(RuntimeError):
@@ -155,6 +163,7 @@ class Sequencer:
                                config.block_gas_limit)
         self.committed: dict[int, int] = {}
         self.halted: str | None = None
+        self.waiting_for: str | None = None  # why no blocks are built until the nodes answer again
         self.last_report: TickReport | None = None
         self.last_roots: list[PairRoots] = []
         self.batcher: Batcher | None = None  # posts to the L1 inbox every K committed ticks
@@ -170,20 +179,47 @@ class Sequencer:
 
     def start(self) -> str:
         """Recover from the journal, align heights, load the pending transactions."""
+        outcome = self._recover()
+        log.info("sequencer %s ready: %s; heights %s; %d pending", self.address, outcome, self.committed, len(self.mempool))
+        return outcome
+
+    def _recover(self) -> str:
+        """Bring every rollup to the journal's state (``svs.recovery``: roll back, complete or
+        replay), then take the committed heights and the pending transactions from the journal."""
         for chain in self.chains.values():
             chain.rpc.call("evm_setBlockGasLimit", hex(self.config.block_gas_limit))
         outcome = recover(self.journal, self.chains)
         heights = committed_heights(self.journal)
         if heights is None:
             heights = self._align_heights()
-        self.committed = heights
-        self.mempool.add([_pending(r) for r in self.journal.pending()])
-        self._refresh_base_fees()
+        mempool = Mempool()
+        mempool.add([_pending(r) for r in self.journal.pending()])
+        with self._admit_lock:
+            self.committed = heights
+            self.mempool = mempool
+            self._refresh_base_fees()
         self.last_roots = read_pair_roots(self.chains, self.committed)
         if not all(p.equal for p in self.last_roots) and self.liar is None:
             self._halt("roots disagree after recovery: " + _mismatches(self.last_roots))
-        log.info("sequencer %s ready: %s; heights %s; %d pending", self.address, outcome, self.committed, len(self.mempool))
         return outcome
+
+    def _resume(self) -> None:
+        """After a node failed: recover as at a restart once every node answers again (a node
+        restarted from an older state gets the blocks it lost replayed from the journal)."""
+        try:
+            outcome = self._recover()
+        except (NodeUnavailable, RpcError) as err:
+            raise NodesUnavailable(f"{self.waiting_for}; still waiting: {err}") from err
+        except RecoveryError as err:
+            self._halt(f"cannot resume after a node failure: {err}")
+            raise Halted(self.halted) from err
+        log.warning("every node answers again; resumed: %s; heights %s", outcome, self.committed)
+        self.waiting_for = None
+
+    def _wait_for_nodes(self, reason: str) -> NodesUnavailable:
+        self.waiting_for = reason
+        log.error("%s; no blocks until every node answers again", reason)
+        return NodesUnavailable(reason)
 
     def close(self) -> None:
         self.builder.close()
@@ -286,6 +322,8 @@ class Sequencer:
         with self._tick_lock:
             if self.halted:
                 raise Halted(self.halted)
+            if self.waiting_for is not None:
+                self._resume()
             group = self._suspects.next_group() if self._suspects else None
             candidates = self._candidates(group)
             if not allow_empty and not any(candidates.values()):
@@ -293,11 +331,10 @@ class Sequencer:
             self._tick_has_work = any(candidates.values())
             try:
                 report = self._tick(candidates)
-            except Halted:
+            except (Halted, NodesUnavailable):
                 raise
             except NodeUnavailable as err:
-                self._halt(f"a rollup node failed during the tick: {err}")
-                raise Halted(self.halted) from err
+                raise self._wait_for_nodes(f"a rollup node failed during the tick: {err}") from err
             except Exception as err:
                 self._abandon(candidates, group, err)
                 raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
@@ -320,8 +357,7 @@ class Sequencer:
             for chain_id, chain in self.chains.items():
                 roll_back_to(chain.rpc, self.committed[chain_id])
         except (NodeUnavailable, RpcError) as node_err:
-            self._halt(f"a rollup node failed while rolling back a failed tick: {node_err}")
-            raise Halted(self.halted) from node_err
+            raise self._wait_for_nodes(f"a rollup node failed while rolling back a failed tick: {node_err}") from node_err
         if last is not None and last.phase in (PLANNED, SEALED):
             self.journal.roll_back_tick(last.tick)
         txs = [t for txs in candidates.values() for t in txs]
@@ -406,7 +442,10 @@ class Sequencer:
     def _check_heights(self, bases: dict[int, int]) -> None:
         for chain_id, chain in self.chains.items():
             height = int(chain.rpc.call("eth_blockNumber"), 16)
-            if height != bases[chain_id]:
+            if height < bases[chain_id]:
+                raise self._wait_for_nodes(f"chain {chain_id} is at block {height}, below the committed "
+                                           f"{bases[chain_id]}: its node restarted from an older state")
+            if height > bases[chain_id]:
                 self._halt(f"chain {chain_id} is at block {height}, expected {bases[chain_id]}: "
                            "another block producer is active on this rollup")
                 raise Halted(self.halted)
@@ -441,6 +480,7 @@ class Sequencer:
         return {
             "sequencer": self.address,
             "halted": self.halted,
+            "waitingForNodes": self.waiting_for,
             "heights": {str(c): h for c, h in self.committed.items()},
             "pending": {str(c): n for c, n in self.mempool.counts().items()},
             "lastTick": self.last_report.tick if self.last_report else None,

@@ -4,6 +4,11 @@
 ``run``. Nodes are started in their own sessions and recorded in ``nodes.json``, so a sequencer
 killed with -9 leaves them running and a restart with the same state directory re-attaches to
 them and recovers from the journal. Ctrl-C stops the sequencer and the nodes it started.
+
+Between ticks, every ``checkpoint_every`` seconds, each rollup node it started persists its state
+(``svs.checkpoints``). A rollup node that dies is started again from it, by the clock (the
+sequencer waits for the node, then replays the blocks it lost from the journal) or by the next
+start of the service.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from pathlib import Path
 from web3 import Web3
 
 from svs import accounts
-from svs.chains import ChainError, L1_CHAIN_ID, Node, load_nodes, rpc_call, save_nodes, start_anvil, stop
+from svs.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call, save_nodes,
+                        start_anvil, stop)
+from svs.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
 from svs.batcher import Batcher, rollup_sources
 from svs.deploy import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
 from svs.inbox import InboxClient
 from svs.ingress import Ingress, IngressServer
 from svs.localnet import rollup_chain_ids, suite_config
-from svs.sequencer import Halted, Sequencer, SequencerConfig, TickAbandoned
+from svs.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,7 @@ class ServiceOptions:
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
     lie: str | None = None  # fault injection (svs.faults.Lie): the sequencer lies once
+    checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
 
     @property
     def ports(self) -> list[int]:
@@ -60,6 +68,8 @@ class Service:
         self.sequencer: Sequencer | None = None
         self.servers: list[IngressServer] = []
         self.deployment: dict = {}
+        self.checkpointer: Checkpointer | None = None
+        self.revived = 0  # rollup nodes started again from their checkpoints
         self._stop = threading.Event()
         self.stop_requested = False
 
@@ -79,7 +89,9 @@ class Service:
         if opts.attach:
             self.nodes = [_attach(url, i) for i, url in enumerate(opts.attach)]
         elif (recorded := load_nodes(opts.state_dir)) and any(_answers(n) for n in recorded):
-            self.nodes = _reattach(recorded)
+            self.nodes = recorded
+            self.revive_nodes()
+            self.nodes = _reattach(self.nodes)
             log.info("re-attached to %d nodes from %s", len(self.nodes), opts.state_dir / "nodes.json")
         else:
             _set_aside_journal(opts.state_dir)
@@ -120,6 +132,9 @@ class Service:
                                  self.options.lie)
         self.sequencer = Sequencer(config, accounts.sequencer())
         self.sequencer.start()
+        if not self.options.attach:
+            self.checkpointer = Checkpointer(self.options.state_dir, self.nodes, self.options.checkpoint_every)
+            self.checkpointer.take()
         if self.options.batch_every > 0:
             self.sequencer.batcher = self._make_batcher()
         return self.sequencer
@@ -156,6 +171,14 @@ class Service:
                 next_at = max(next_at + block_time, time.monotonic())
             try:
                 report = self.sequencer.tick(allow_empty=block_time > 0)
+            except NodesUnavailable as err:
+                log.warning("%s; waiting for the nodes", err)
+                try:
+                    self.revive_nodes()
+                except Exception:  # reviving is best effort: the next tick asks again
+                    log.exception("restarting a dead node failed")
+                self._stop.wait(0.5)
+                continue
             except Halted as err:
                 log.critical("no more blocks will be produced: %s (ingress keeps answering reads; Ctrl-C to stop)", err)
                 self._stop.wait()
@@ -167,12 +190,42 @@ class Service:
                 log.exception("unexpected error in a tick; building on")
                 self._stop.wait(min(1.0, block_time or 0.1))
                 continue
+            self._checkpoint_if_due()
             if report is None:
                 self._stop.wait(0.005)
                 continue
             log.info(report.line())
             for tx_hash, reason in report.excluded.items():
                 log.info("    excluded %s: %s", tx_hash, reason)
+
+    def _checkpoint_if_due(self) -> None:
+        if self.checkpointer is None or not self.checkpointer.due():
+            return
+        try:
+            self.checkpointer.take()
+        except (ChainError, OSError) as err:  # a node that died is noticed by the next tick
+            log.warning("node checkpoint failed: %s", err)
+
+    def revive_nodes(self) -> None:
+        """Start every rollup node this service started that has died again, on its port, from
+        its last checkpoint; nodes.json then records the new process."""
+        for index, node in enumerate(self.nodes):
+            if node.role != "rollup" or node.pid is None or not process_gone(node.pid):
+                continue
+            path = checkpoint_path(self.options.state_dir, node.chain_id)
+            if not path.exists():
+                log.error("rollup node %d died and has no checkpoint at %s; it cannot be restarted", node.chain_id, path)
+                continue
+            log.warning("rollup node %d (pid %d) died; starting it again from %s", node.chain_id, node.pid, path)
+            try:
+                self.nodes[index] = restart_anvil(node, self.options.state_dir / "logs", path)
+            except ChainError as err:
+                log.error("restarting rollup node %d failed: %s", node.chain_id, err)
+                continue
+            self.revived += 1
+            save_nodes(self.options.state_dir, self.nodes)
+            if self.sequencer is not None and self.sequencer.batcher is not None:
+                self.sequencer.batcher.find_earliest_ends()  # the node has no state before its checkpoint
 
     def stop(self) -> None:
         """Stop the clock on request (Ctrl-C, SIGTERM, --exit): the only way the nodes this
@@ -208,6 +261,9 @@ def _set_aside_journal(state_dir: Path) -> None:
         for suffix in ("-wal", "-shm"):
             Path(f"{journal}{suffix}").unlink(missing_ok=True)
         log.info("starting new chains; the previous journal is kept as %s", kept)
+    checkpoints = state_dir / CHECKPOINTS
+    if checkpoints.exists():
+        checkpoints.rename(state_dir / f"{CHECKPOINTS}-{int(time.time())}")
 
 
 def _attach(url: str, index: int) -> Node:
