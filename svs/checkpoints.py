@@ -60,6 +60,14 @@ class Checkpointer:
         self.taken = 0
         self.seconds: list[float] = []  # how long each round took (it delays the next tick)
 
+    def start(self) -> None:
+        """At start: checkpoint now unless every rollup node has one already (a restart of the
+        sequencer: the nodes kept running, the next round comes after ``interval``)."""
+        if all(checkpoint_path(self.state_dir, n.chain_id).exists() for n in self.nodes if n.role == "rollup"):
+            self._last = time.monotonic()
+        else:
+            self.take()
+
     def due(self) -> bool:
         return self.interval > 0 and time.monotonic() - self._last >= self.interval
 

@@ -134,7 +134,7 @@ class Service:
         self.sequencer.start()
         if not self.options.attach:
             self.checkpointer = Checkpointer(self.options.state_dir, self.nodes, self.options.checkpoint_every)
-            self.checkpointer.take()
+            self.checkpointer.start()
         if self.options.batch_every > 0:
             self.sequencer.batcher = self._make_batcher()
         return self.sequencer
