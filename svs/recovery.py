@@ -114,6 +114,10 @@ def replay_block(journal: Journal, chain: RollupChain, plan: dict) -> None:
         if isinstance(result, Exception):
             raise RecoveryError(f"replaying block {block_plan['number']} on chain {chain.chain_id}: the node refused "
                                 f"a transaction: {result}")
+    # A node started from a checkpoint refuses timestamps below its start time ("lower than
+    # previous block's timestamp"); put its clock back to the parent's.
+    parent = chain.rpc.call("eth_getBlockByNumber", hex(block_plan["number"] - 1), False)
+    chain.rpc.call("evm_setTime", int(parent["timestamp"], 16))
     mine_block(chain.rpc, plan["timestamp"], plan.get("baseFees", {}).get(str(chain.chain_id)))
     _expect_block(chain, plan, "replayed block")
 
