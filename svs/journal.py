@@ -3,6 +3,7 @@
 - ``txs``: each accepted user transaction (raw bytes included) from the moment the ingress
   answers with its hash, and each destination leg the sequencer signed; with its status
   (pending, included, excluded) and where it landed. The row id is the global sequence number.
+- ``suspects``: the groups of transactions being isolated after a failed tick (svs.sequencer).
 - ``ticks``: one row per tick, written *before* any chain is touched (phase ``planned``, with the
   base height of every chain), then ``sealed`` with the final block plan once every chain holds
   it, then ``committed`` together with the statuses of its transactions, in one transaction.
@@ -39,6 +40,10 @@ CREATE TABLE IF NOT EXISTS txs (
     accepted_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS txs_by_status ON txs(status, seq);
+CREATE TABLE IF NOT EXISTS suspects (
+    position INTEGER PRIMARY KEY,
+    hashes TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ticks (
     tick INTEGER PRIMARY KEY,
     phase TEXT NOT NULL,
@@ -165,6 +170,17 @@ class Journal:
         """Exclude pending transactions outside a tick (a transaction that made a tick fail)."""
         self._write([("UPDATE txs SET status = 'excluded', reason = ? WHERE hash = ? AND status = 'pending'",
                       [(reason, tx_hash) for tx_hash, reason in reasons.items()])])
+
+    def save_suspects(self, groups: list[list[str]]) -> None:
+        """The groups of transactions being isolated after failed ticks, front first."""
+        self._write([("DELETE FROM suspects", ()),
+                     ("INSERT INTO suspects (position, hashes) VALUES (?, ?)",
+                      [(i, json.dumps(g)) for i, g in enumerate(groups)])])
+
+    def suspects(self) -> list[list[str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT hashes FROM suspects ORDER BY position").fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     # --- ticks ---------------------------------------------------------------------------
 

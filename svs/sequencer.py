@@ -71,6 +71,19 @@ class _Suspects:
     def __init__(self) -> None:
         self.groups: list[list[PendingTx]] = []
 
+    @classmethod
+    def load(cls, groups: list[list[str]], mempool: Mempool) -> "_Suspects":
+        """Groups saved in the journal, less the transactions no longer pending."""
+        suspects = cls()
+        for hashes in groups:
+            group = [tx for tx in (mempool.get(h) for h in hashes) if tx is not None]
+            if group:
+                suspects.groups.append(group)
+        return suspects
+
+    def hashes(self) -> list[list[str]]:
+        return [[tx.hash for tx in group] for group in self.groups]
+
     def __bool__(self) -> bool:
         return bool(self.groups)
 
@@ -174,6 +187,7 @@ class Sequencer:
         self._tick_has_work = False
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
         self._suspects = _Suspects()
+        self._saved_suspects: list[list[str]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -194,6 +208,8 @@ class Sequencer:
             heights = self._align_heights()
         mempool = Mempool()
         mempool.add([_pending(r) for r in self.journal.pending()])
+        self._saved_suspects = self.journal.suspects()
+        self._suspects = _Suspects.load(self._saved_suspects, mempool)
         with self._admit_lock:
             self.committed = heights
             self.mempool = mempool
@@ -338,8 +354,19 @@ class Sequencer:
             except Exception as err:
                 self._abandon(candidates, group, err)
                 raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
+            finally:
+                self._save_suspects()
             self._isolate_unsettled(candidates, group, report)
+            self._save_suspects()
             return report
+
+    def _save_suspects(self) -> None:
+        """The isolation in progress survives a restart: a transaction that made a tick fail is
+        built again only in ever smaller groups, never back among all the pending ones."""
+        groups = self._suspects.hashes()
+        if groups != self._saved_suspects:
+            self.journal.save_suspects(groups)
+            self._saved_suspects = groups
 
     def _candidates(self, group: list[PendingTx] | None) -> dict[int, list[PendingTx]]:
         """The oldest pending transactions of each rollup, or, while a failed tick's transactions

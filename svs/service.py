@@ -128,8 +128,8 @@ class Service:
 
     def start_sequencer(self) -> Sequencer:
         rollups = {int(c): v for c, v in self.deployment["chains"].items() if v["role"] == "rollup"}
-        config = SequencerConfig(self.options.state_dir, self.options.max_block_txs, self.options.crash_at, rollups,
-                                 self.options.lie)
+        config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
+                                 crash_at=self.options.crash_at, rollups=rollups, lie=self.options.lie)
         self.sequencer = Sequencer(config, accounts.sequencer())
         self.sequencer.start()
         if not self.options.attach:

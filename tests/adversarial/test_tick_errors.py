@@ -51,6 +51,42 @@ def test_a_transaction_that_makes_ticks_fail_is_isolated_and_excluded(system, us
     system.tick()  # and the sequencer builds on as usual
 
 
+def test_isolation_survives_a_restart_so_the_failing_transaction_is_not_replayed_among_all(system, users, monkeypatch):
+    a, b = system.chain_ids
+    honest = [system.trigger(a, b, users[i], by=i) for i in range(1, 5)]
+    poison = system.trigger(b, a, users[6], by=3)
+    judge = Builder._judge
+    built: list[set[str]] = []
+
+    def crashes_on_poison(self, selected, *args):
+        built.append({t.hash for txs in selected.values() for t in txs})
+        if poison in built[-1]:
+            raise RuntimeError("unexpected node answer")
+        return judge(self, selected, *args)
+
+    monkeypatch.setattr(Builder, "_judge", crashes_on_poison)
+    with pytest.raises(TickAbandoned):
+        system.sequencer.tick()
+    saved = system.sequencer.journal.suspects()
+    assert sorted(h for group in saved for h in group) == sorted(honest + [poison]) and len(saved) == 2
+
+    old = system.sequencer  # the sequencer restarts on the same state directory (the ingress
+    system.service.start_sequencer()  # keeps the old object, which reads the same journal)
+    assert system.sequencer is not old and system.sequencer._suspects.hashes() == saved
+    built.clear()
+    for _ in range(12):
+        if system.sequencer.mempool.get(poison) is None:
+            break
+        try:
+            system.tick()
+        except TickAbandoned:
+            system.assert_invariants()
+    assert built and all(len(b) < len(honest) + 1 for b in built), "a restart built every suspect together again"
+    assert system.status(b, poison)["status"] == "excluded"
+    assert all(system.status(a, tx)["status"] == "included" for tx in honest)
+    old.close()
+
+
 def test_the_service_clock_survives_an_unexpected_error(system, monkeypatch):
     """The CLI's clock (Service.run_clock) logs an unexpected exception and keeps ticking."""
     import threading
