@@ -257,7 +257,7 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
     included_poison: list[str] = []
     expected = len(honest)
     done = threading.Event()
-    poison_session, poison_fed = requests.Session(), [0]
+    poison_session, poison_fed, poison_due = requests.Session(), [0], threading.Event()
 
     def on_commit(tick: int, plan: dict) -> None:
         now = time.perf_counter()
@@ -272,7 +272,7 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
         if len(committed) >= expected:
             done.set()
         elif poison is not None and poison.per_tick:
-            feed_poison()  # in the tick's own thread: the next tick starts with exactly k of them
+            poison_due.set()  # the feeder sends the next k while the next tick builds, as users would
 
     sequencer.commit_listeners.append(on_commit)
     urls = {chain_id: s.url for chain_id, s in zip(sorted(sequencer.chains), service.servers)}
@@ -311,9 +311,16 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
             post(poison_session, chain_id, poison.triggers[chain_id][fed:fed + half])
         poison_fed[0] = fed + half
 
+    def poison_feeder() -> None:
+        while not done.is_set():
+            if poison_due.wait(timeout=0.5):
+                poison_due.clear()
+                feed_poison()
+
     threads = [threading.Thread(target=submit, args=(c,)) for c in urls]
     if poison is not None and poison.per_tick:
-        feed_poison()  # the first tick's; each commit feeds the next
+        feed_poison()  # the first tick's; after each commit the feeder sends the next k
+        threading.Thread(target=poison_feeder, daemon=True).start()
     clock = threading.Thread(target=service.run_clock, daemon=True)
     clock.start()
     started = time.perf_counter()

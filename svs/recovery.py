@@ -75,7 +75,8 @@ def catch_up(journal: Journal, chain: RollupChain, height: int, keep_sealed: boo
         log.warning("chain %d holds %d blocks past the journal; rolling back", chain.chain_id, current - height)
         roll_back_to(chain.rpc, height)
         return None
-    if current >= height:
+    if current >= height:  # a crash before mining can leave the tick's transactions in the pool
+        chain.rpc.call("anvil_dropAllTransactions")
         return None
     first_base = journal.first_tick_base(chain.chain_id)
     if first_base is None or current < first_base:

@@ -353,9 +353,8 @@ class Sequencer:
                 raise self._wait_for_nodes(f"a rollup node failed during the tick: {err}") from err
             except Exception as err:
                 self._abandon(candidates, group, err)
-                raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
-            finally:
                 self._save_suspects()
+                raise TickAbandoned(f"tick abandoned and rolled back: {type(err).__name__}: {err}") from err
             self._isolate_unsettled(candidates, group, report)
             self._save_suspects()
             return report

@@ -66,6 +66,27 @@ def test_data_below_the_eip7623_floor_is_refused_at_the_ingress_not_dropped_by_t
     assert not len(system.sequencer.mempool)
 
 
+def test_a_transaction_the_node_drops_although_the_block_had_room_is_excluded_not_deferred(system, users, monkeypatch):
+    """The builder's second line behind the ingress's floor check: with that check switched off,
+    the below-floor transaction reaches the node, which drops it at mining; the builder excludes
+    it with the reason (it would otherwise wait for a block with room that it already had), and the
+    honest burn of the same tick is included."""
+    import svs.admission
+
+    a, b = system.chain_ids
+    monkeypatch.setattr(svs.admission, "intrinsic_gas", lambda data, creation: 21_000)
+    sender = users[4]
+    below = _raw(system, a, sender, b"\x5a" * 100_000, 2_000_000, system.w3[a].eth.get_transaction_count(sender.address))
+    dropped = _post(system.urls[a], {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [below]})["result"]
+    honest = system.burn(a, b, users[0], users[5].address, TOKEN)
+    report = system.tick()
+    status = system.status(a, dropped)
+    assert status["status"] == "excluded" and "dropped by the node at its turn although the block had room" in status["reason"]
+    assert dropped in report.excluded
+    assert system.status(a, honest)["status"] == "included"
+    assert not len(system.sequencer.mempool)
+
+
 def test_blocks_of_large_transactions_are_capped_so_every_block_posts_to_l1(make_system, users):
     """Twenty 100 KB transactions in one tick: the block takes what fits its byte cap, the rest
     wait, and every tick's L1 post is accepted (none wedges on an oversized block)."""
