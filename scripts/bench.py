@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from svs.bench import BenchConfig, measure, measure_paced_latency, measure_poison, plot_sweep
+from svs.measure.bench import BenchConfig, measure, measure_paced_latency, measure_poison, plot_sweep
 
 
 @click.command()

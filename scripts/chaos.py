@@ -1,6 +1,6 @@
 """`ape run chaos`: kill -9 the sequencer and its rollup nodes under load, then check everything.
 
-See svs/chaos.py for what is killed and what is checked. Exits 1 if any check failed.
+See svs/testing/chaos.py for what is killed and what is checked. Exits 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from svs.chaos import ChaosOptions, run_chaos
+from svs.testing.chaos import ChaosOptions, run_chaos
 
 
 @click.command()

@@ -18,8 +18,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 from web3 import Web3
 
-from svs.deploy import DeploymentError, InboxConfig, SuiteConfig
-from svs.testnet import TESTNET_ROLLUPS, deploy_network
+from svs.deploy.suite import DeploymentError, InboxConfig, SuiteConfig
+from svs.deploy.testnet import TESTNET_ROLLUPS, deploy_network
 
 
 def _chain_ids(ctx, param, value: str) -> tuple[int, ...]:

@@ -8,7 +8,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from svs.gas import format_table, measure_leg_gas, measure_tree_gas
+from svs.measure.gas import format_table, measure_leg_gas, measure_tree_gas
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from svs.inbox_gas import format_table, measure
+from svs.measure.inbox_gas import format_table, measure
 
 
 @click.command()

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from svs.chains import ChainError
-from svs.deploy import DeploymentError, InboxConfig
-from svs.recovery import RecoveryError
-from svs.sequencer import CRASH_POINTS
-from svs.service import Service, ServiceOptions, install_signal_handlers
+from svs.deploy.suite import DeploymentError, InboxConfig
+from svs.node.chains import ChainError
+from svs.pipeline.recovery import RecoveryError
+from svs.pipeline.sequencer import CRASH_POINTS
+from svs.run.service import Service, ServiceOptions, install_signal_handlers
 
 
 def _urls(ctx, param, value: str | None) -> list[str]:
@@ -108,14 +108,14 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_recor
 
 
 def _attach(record_path: Path, first_port: int, interval: float, post_every: int) -> None:
-    """Attach mode (svs.attach): no block production, relaying only."""
+    """Attach mode (svs.run.attach): no block production, relaying only."""
     import json
     import os
     import signal
 
     from eth_account import Account
 
-    from svs.attach import AttachError, Relayer, serve
+    from svs.run.attach import AttachError, Relayer, serve
 
     key = os.environ.get("SVS_SEQUENCER_KEY")
     if not key:
@@ -133,13 +133,13 @@ def _attach(record_path: Path, first_port: int, interval: float, post_every: int
 
 
 def _demo(service: Service, urls: dict[int, str], exit_after: bool) -> None:
-    from svs.demo import run_demo
+    from svs.run.demo import run_demo
 
     try:
         click.echo(run_demo(urls, service.deployment))
         click.echo(_first_l1_batch(service))
     except Exception as err:  # the demo must not take the sequencer down
-        logging.getLogger("svs.demo").exception("demo failed: %s", err)
+        logging.getLogger("svs.run.demo").exception("demo failed: %s", err)
     if exit_after:
         service.stop()
 

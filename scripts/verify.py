@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from svs import accounts
-from svs.batcher import RollupSource
-from svs.inbox import InboxClient
-from svs.rpc import RpcClient
-from svs.verifier import Verifier, verify_all
+from svs.deploy import accounts
+from svs.l1.batcher import RollupSource
+from svs.l1.inbox import InboxClient
+from svs.l1.verifier import Verifier, verify_all
+from svs.node.rpc import RpcClient
 
 log = logging.getLogger("verify")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from svs.checkpoints import MIN_SPACING_FACTOR, Checkpointer
+from svs.node.checkpoints import MIN_SPACING_FACTOR, Checkpointer
 
 
 def test_a_slow_checkpoint_round_spaces_the_next_one_by_the_factor():

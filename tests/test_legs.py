@@ -7,7 +7,7 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svs.legs import (
+from svs.codec.legs import (
     ACTION_SELECTOR,
     BURN_LEG_TOPIC,
     MINT_SELECTOR,

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from svs import accounts
-from svs.deploy import ROLLUP_CONTRACTS, create2_address, rollup_init_codes
-from svs.localnet import suite_config
-from svs.ports import free_port_block
-from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.deploy import accounts
+from svs.deploy.localnet import suite_config
+from svs.deploy.suite import ROLLUP_CONTRACTS, create2_address, rollup_init_codes
+from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.testing.ports import free_port_block
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ from eth_utils import to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svs.signer import LegacySigner
-from svs.transactions import InvalidTransaction, decode_raw_transaction
+from svs.codec.signer import LegacySigner
+from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 
 KEY = Account.create()
 
@@ -95,7 +95,7 @@ def test_malformed_inputs_name_the_problem(raw, message):
 
 @given(st.binary(min_size=20, max_size=20))
 def test_checksum_address_equals_eth_utils(raw):
-    from svs.rlpcodec import checksum_address
+    from svs.codec.rlpcodec import checksum_address
 
     assert checksum_address(raw) == to_checksum_address(raw)
 
@@ -104,7 +104,7 @@ def test_checksum_address_equals_eth_utils(raw):
 def test_rlp_list_of_bytes_equals_pyrlp(items):
     import rlp
 
-    from svs.rlpcodec import rlp_list_of_bytes
+    from svs.codec.rlpcodec import rlp_list_of_bytes
 
     assert rlp_list_of_bytes(items) == rlp.encode(items)
 
@@ -113,6 +113,6 @@ def test_rlp_list_of_bytes_equals_pyrlp(items):
 def test_hot_path_keccak_equals_eth_utils(data):
     from eth_utils import keccak as reference
 
-    from svs.hashing import keccak
+    from svs.codec.hashing import keccak
 
     assert keccak(data) == reference(data)

@@ -7,8 +7,8 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from svs.artifacts import load_artifact
-from svs.rpc import RpcClient
+from svs.deploy.artifacts import load_artifact
+from svs.node.rpc import RpcClient
 from tests.sequencer.conftest import GAS_PRICE, System, make_system, system, users  # noqa: F401 (fixtures)
 
 

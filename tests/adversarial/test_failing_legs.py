@@ -4,7 +4,7 @@ ones get a clear status, and every node stays up."""
 
 from __future__ import annotations
 
-from svs.builder import MAX_EXECUTIONS, Builder
+from svs.pipeline.builder import MAX_EXECUTIONS, Builder
 from tests.adversarial.conftest import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
 from tests.sequencer.conftest import TOKEN
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from svs.builder import MAX_EXECUTIONS, MAX_SIMULATIONS
+from svs.pipeline.builder import MAX_EXECUTIONS, MAX_SIMULATIONS
 from tests.adversarial.conftest import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
 from tests.sequencer.conftest import TOKEN
 

@@ -8,8 +8,8 @@ import json
 import requests
 from web3 import Web3
 
-from svs import ingress as ingress_module
-from svs.limits import CALL_GAS_CAP, MAX_BATCH_REQUESTS, MAX_BODY_BYTES, MIN_BASE_FEE, block_bytes_cap
+from svs.pipeline import ingress as ingress_module
+from svs.pipeline.limits import CALL_GAS_CAP, MAX_BATCH_REQUESTS, MAX_BODY_BYTES, MIN_BASE_FEE, block_bytes_cap
 from tests.adversarial.conftest import assert_nodes_alive, fund_new_accounts, hostile_sources
 from tests.sequencer.conftest import GAS_PRICE, TOKEN
 
@@ -71,10 +71,10 @@ def test_a_transaction_the_node_drops_although_the_block_had_room_is_excluded_no
     the below-floor transaction reaches the node, which drops it at mining; the builder excludes
     it with the reason (it would otherwise wait for a block with room that it already had), and the
     honest burn of the same tick is included."""
-    import svs.admission
+    import svs.pipeline.admission
 
     a, b = system.chain_ids
-    monkeypatch.setattr(svs.admission, "intrinsic_gas", lambda data, creation: 21_000)
+    monkeypatch.setattr(svs.pipeline.admission, "intrinsic_gas", lambda data, creation: 21_000)
     sender = users[4]
     below = _raw(system, a, sender, b"\x5a" * 100_000, 2_000_000, system.w3[a].eth.get_transaction_count(sender.address))
     dropped = _post(system.urls[a], {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [below]})["result"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from svs.builder import Builder
-from svs.sequencer import TickAbandoned
+from svs.pipeline.builder import Builder
+from svs.pipeline.sequencer import TickAbandoned
 from tests.adversarial.conftest import assert_nodes_alive
 from tests.sequencer.conftest import TOKEN
 

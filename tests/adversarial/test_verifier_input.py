@@ -15,9 +15,9 @@ import rlp
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from svs import batches
-from svs.batches import MAX_BATCH_ITEMS, MAX_DECOMPRESSED_BYTES, decode_contents, encode_contents
-from svs.rlpcodec import rlp_list
+from svs.codec import batches
+from svs.codec.batches import MAX_BATCH_ITEMS, MAX_DECOMPRESSED_BYTES, decode_contents, encode_contents
+from svs.codec.rlpcodec import rlp_list
 
 # RLP items: byte strings and lists of them, nested.
 RLP_ITEMS = st.recursive(st.binary(max_size=40), lambda children: st.lists(children, max_size=5), max_leaves=30)

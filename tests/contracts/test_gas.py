@@ -1,12 +1,12 @@
 """Gas of the four leg transactions, against the targets (burn and mint <= 80k each).
 
 Gas is deterministic, so asserting it is not a timing test. The figures in the README come from
-`ape run gas`, which measures the same transactions (svs.gas).
+`ape run gas`, which measures the same transactions (svs.measure.gas).
 """
 
 from __future__ import annotations
 
-from svs.gas import measure_leg_gas
+from svs.measure.gas import measure_leg_gas
 
 from ..conftest import CHAIN_A
 

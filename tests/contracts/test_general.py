@@ -6,8 +6,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from svs.legs import CallLeg
-from svs.merkle import MerkleTree
+from svs.codec.legs import CallLeg
+from svs.codec.merkle import MerkleTree
 
 from ..conftest import CHAIN_A, CHAIN_B
 

@@ -6,7 +6,7 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svs.merkle import DEPTH, ZERO, ZERO_HASHES, MerkleTree, root_from_proof, verify_inclusion
+from svs.codec.merkle import DEPTH, ZERO, ZERO_HASHES, MerkleTree, root_from_proof, verify_inclusion
 
 leaf = st.binary(min_size=32, max_size=32)
 # Lengths around powers of two are where the branch bookkeeping changes level.

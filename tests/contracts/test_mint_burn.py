@@ -6,8 +6,8 @@ import ape
 import pytest
 from eth_utils import to_checksum_address
 
-from svs.legs import TransferLeg
-from svs.merkle import MerkleTree
+from svs.codec.legs import TransferLeg
+from svs.codec.merkle import MerkleTree
 
 from ..conftest import CHAIN_A, CHAIN_B, INITIAL_SUPPLY
 
@@ -153,7 +153,7 @@ def test_burn_only_ever_takes_the_callers_tokens(mint_burn, token, alice, bob):
 
 
 def test_storage_layout_puts_root_and_count_where_the_inbox_reads_them(chain, mint_burn, token, alice, bob):
-    from svs.layout import tree_slots
+    from svs.codec.layout import tree_slots
 
     mint_burn.burn(CHAIN_A, bob, token, AMOUNT, sender=alice)
     root_slot, count_slot = tree_slots("outbound", CHAIN_A)

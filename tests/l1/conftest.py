@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from svs import accounts
-from svs.devnet import DevNet
-from svs.inbox import InboxClient
+from svs.deploy import accounts
+from svs.l1.inbox import InboxClient
+from svs.testing.devnet import DevNet
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from svs import accounts
-from svs.batches import Batch
-from svs.hashing import keccak
-from svs.headers import HeaderError, header_rlp
-from svs.inbox import InboxRejected
-from svs.layout import tree_slots
-from svs.proofs import ContractProof, tree_proof
+from svs.codec.batches import Batch
+from svs.codec.hashing import keccak
+from svs.codec.headers import HeaderError, header_rlp
+from svs.codec.layout import tree_slots
+from svs.deploy import accounts
+from svs.l1.inbox import InboxRejected
+from svs.l1.proofs import ContractProof, tree_proof
 
 from .conftest import as_account
 

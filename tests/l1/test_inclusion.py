@@ -1,12 +1,12 @@
-"""The inbox's message-inclusion view agrees with the Python tree's proofs (svs/merkle.py)."""
+"""The inbox's message-inclusion view agrees with the Python tree's proofs (svs/codec/merkle.py)."""
 
 from __future__ import annotations
 
 import pytest
 from web3.exceptions import ContractCustomError
 
-from svs.merkle import MerkleTree
-from svs.proofs import tree_proof
+from svs.codec.merkle import MerkleTree
+from svs.l1.proofs import tree_proof
 
 TRANSFER, CALL = 0, 1
 

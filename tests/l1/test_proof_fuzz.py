@@ -10,9 +10,9 @@ import rlp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svs import accounts
-from svs.proofs import ContractProof
-from svs.rpc import RpcClient, RpcError
+from svs.deploy import accounts
+from svs.l1.proofs import ContractProof
+from svs.node.rpc import RpcClient, RpcError
 
 CALL_GAS = 30_000_000
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import rlp
 
-from svs import verifier as verifier_module
-from svs.verifier import Verifier, verify_all
+from svs.l1 import verifier as verifier_module
+from svs.l1.verifier import Verifier, verify_all
 
 from .conftest import as_account
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.chains import rpc_call
-from svs.deploy import CREATE2_FACTORY, SALT, create2_address
-from svs.sequencer import Sequencer
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.deploy.suite import CREATE2_FACTORY, SALT, create2_address
+from svs.node.chains import rpc_call
+from svs.pipeline.sequencer import Sequencer
 
 from ..sequencer.conftest import GAS_PRICE, System
 

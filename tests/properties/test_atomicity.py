@@ -4,9 +4,9 @@
 Rules: cross-chain transfers in every direction (valid, over balance, zero amount, zero
 recipient), plain token transfers, triggers whose action succeeds, reverts, runs out of its gas
 limit or re-enters, ticks, L1 posts, a crash at a random phase of a tick followed by a restart,
-and (once per example, at random) a lie of a random kind (svs.faults).
+and (once per example, at random) a lie of a random kind (svs.testing.faults).
 
-After every step, until a lie has been told: the invariants of svs.invariants (pair roots and
+After every step, until a lie has been told: the invariants of svs.testing.invariants (pair roots and
 counts equal, legs pair up in the journal, heights equal), legs matched block by block from the
 chains' own logs, total supply constant, the model's balances, counters and tree sizes equal the
 chains', every transaction's sequencer_getTransactionStatus agrees with the chain and with the
@@ -28,15 +28,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from eth_utils import keccak
 
-from svs import accounts
-from svs.batcher import rollup_sources
-from svs.deploy import InboxConfig
-from svs.faults import Liar, Lie
-from svs.inbox import InboxClient
-from svs.invariants import check_all, legs_match_on_chain, total_supply
-from svs.selfcheck import read_pair_roots
-from svs.sequencer import CRASH_POINTS
-from svs.verifier import Verifier, verify_all
+from svs.deploy import accounts
+from svs.deploy.suite import InboxConfig
+from svs.l1.batcher import rollup_sources
+from svs.l1.inbox import InboxClient
+from svs.l1.verifier import Verifier, verify_all
+from svs.pipeline.selfcheck import read_pair_roots
+from svs.pipeline.sequencer import CRASH_POINTS
+from svs.testing.faults import Liar, Lie
+from svs.testing.invariants import check_all, legs_match_on_chain, total_supply
 
 from ..conftest import PROFILE
 from .harness import Harness, SimulatedCrash

@@ -11,14 +11,14 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.batcher import rollup_sources
-from svs.inbox import InboxClient
-from svs.invariants import check_all, total_supply
-from svs.ports import free_port_block
-from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
-from svs.verifier import Verifier
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.l1.batcher import rollup_sources
+from svs.l1.inbox import InboxClient
+from svs.l1.verifier import Verifier
+from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.testing.invariants import check_all, total_supply
+from svs.testing.ports import free_port_block
 
 
 GAS_PRICE = 3 * 10**9

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from svs.batcher import MAX_DATA_BYTES
-from svs.deploy import InboxConfig
-from svs.inbox import InboxClient
-from svs.verifier import verify_all
+from svs.deploy.suite import InboxConfig
+from svs.l1.batcher import MAX_DATA_BYTES
+from svs.l1.inbox import InboxClient
+from svs.l1.verifier import verify_all
 
 from .conftest import TOKEN
 

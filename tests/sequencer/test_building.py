@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from svs.sequencer import Halted
+from svs.pipeline.ingress import NODE_DOWN
+from svs.pipeline.sequencer import Halted, NodesUnavailable
 
 from .conftest import TOKEN
 
@@ -151,7 +152,7 @@ def test_self_check_halts_when_roots_disagree(system, users):
     system.burn(a, b, users[0], users[1].address, TOKEN)
     system.tick()
     # Corrupt b's mint-tree root for a, as a lying or broken node would.
-    from svs.layout import tree_slots
+    from svs.codec.layout import tree_slots
 
     root_slot, _ = tree_slots("inbound", a)
     b_rpc = system.sequencer.chains[b].rpc
@@ -210,19 +211,41 @@ def test_self_check_halts_when_a_trigger_has_no_action(system, users, monkeypatc
     assert system.sequencer.halted
 
 
-def test_dead_node_halts_block_production(system, users):
+def test_a_dead_node_pauses_block_production_until_it_is_restarted_and_given_its_lost_blocks(system, users):
+    """Not a halt: while rollup b's node is dead no block is built anywhere and sends are refused
+    with a clear error; the service starts the node again from its checkpoint, the sequencer
+    replays the blocks it lost from the journal and builds on, the pending burn included."""
     import os
     import signal
 
+    import requests
+
     a, b = system.chain_ids
-    system.burn(a, b, users[0], users[1].address, TOKEN)
+    for _ in range(3):  # blocks after the start checkpoint: the restarted node has lost them
+        system.tick()
+    burn = system.burn(a, b, users[0], users[1].address, TOKEN)
     node_b = next(n for n in system.service.nodes if n.chain_id == b)
-    height_a = system.sequencer.committed[a]
+    heights = dict(system.sequencer.committed)
     os.killpg(node_b.pid, signal.SIGKILL)
-    with pytest.raises(Halted, match="node"):
-        system.sequencer.tick()
-    assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == height_a
-    assert system.sequencer.halted
+    for _ in range(2):
+        with pytest.raises(NodesUnavailable, match="node"):
+            system.sequencer.tick()
+    assert int(system.sequencer.chains[a].rpc.call("eth_blockNumber"), 16) == heights[a]
+    assert not system.sequencer.halted and system.sequencer.status()["waitingForNodes"]
+    raw = "0x" + bytes(users[2].sign_transaction({"to": users[3].address, "value": 1, "gas": 21_000, "gasPrice": 10**10,
+                                                  "nonce": 0, "chainId": a}).raw_transaction).hex()
+    reply = requests.post(system.urls[a], json={"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
+                                                "params": [raw]}, timeout=10).json()
+    assert reply["error"]["message"].startswith(NODE_DOWN), reply
+
+    system.service.revive_nodes()
+    restarted = next(n for n in system.service.nodes if n.chain_id == b)
+    assert restarted.pid != node_b.pid
+    assert int(system.sequencer.chains[b].rpc.call("eth_blockNumber"), 16) < heights[b], "it lost blocks"
+    system.tick()  # recovers (replays b's lost blocks, checked against their sealed hashes), then builds
+    assert system.sequencer.status()["waitingForNodes"] is None
+    assert system.sequencer.committed == {c: h + 1 for c, h in heights.items()}
+    assert system.status(a, burn)["status"] == "included"
 
 
 def test_a_large_tick_from_many_senders_keeps_every_transfer(system, users):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from svs.chaos import ChaosOptions, run_chaos
-from svs.ports import free_port_block
+from svs.testing.chaos import ChaosOptions, run_chaos
+from svs.testing.ports import free_port_block
 
 
 @pytest.mark.slow

@@ -17,10 +17,10 @@ import pytest
 import requests
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.ports import free_port_block
-from svs.sequencer import CRASH_POINTS
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.pipeline.sequencer import CRASH_POINTS
+from svs.testing.ports import free_port_block
 
 from .conftest import GAS_PRICE, TOKEN
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from svs import accounts
+from svs.deploy import accounts
 
 from .conftest import GAS_PRICE, TOKEN
 

@@ -1,4 +1,4 @@
-"""A lying sequencer (svs.faults) never gets a lie to stand on L1.
+"""A lying sequencer (svs.testing.faults) never gets a lie to stand on L1.
 
 Each test runs the real sequencer with one kind of lie and the self-check off, posting every
 tick. An honest tick comes first (its batch is accepted), then a tick that carries the lie. The
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from svs import accounts
-from svs.builder import Builder
-from svs.deploy import InboxConfig
-from svs.faults import UNBACKED_AMOUNT, Lie
-from svs.legs import TransferLeg
-from svs.verifier import verify_all
+from svs.codec.legs import TransferLeg
+from svs.deploy import accounts
+from svs.deploy.suite import InboxConfig
+from svs.l1.verifier import verify_all
+from svs.pipeline.builder import Builder
+from svs.testing.faults import UNBACKED_AMOUNT, Lie
 
 from .conftest import TOKEN
 

@@ -7,11 +7,11 @@ import os
 import pytest
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.chains import start_anvil, stop
-from svs.ports import free_port_block
-from svs.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.node.chains import start_anvil, stop
+from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.testing.ports import free_port_block
 
 TOKEN = 10**18
 

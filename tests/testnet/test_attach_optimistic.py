@@ -12,17 +12,17 @@ import logging
 import pytest
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.attach import Relayer
-from svs.batcher import rollup_sources
-from svs.batches import build_batch
-from svs.chains import start_anvil, stop
-from svs.deploy import InboxConfig, SuiteConfig, local_sender
-from svs.ports import free_port_block
-from svs.selfcheck import read_pair_roots
-from svs.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA, deploy_network
-from svs.verifier import Verifier, verify_all
+from svs.codec.batches import build_batch
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.deploy.suite import InboxConfig, SuiteConfig, local_sender
+from svs.deploy.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA, deploy_network
+from svs.l1.batcher import rollup_sources
+from svs.l1.verifier import Verifier, verify_all
+from svs.node.chains import start_anvil, stop
+from svs.pipeline.selfcheck import read_pair_roots
+from svs.run.attach import Relayer
+from svs.testing.ports import free_port_block
 
 BOND = 10**16
 TOKEN = 10**18
@@ -97,7 +97,7 @@ def test_an_optimistic_attach_deployment_posts_its_own_bond_and_its_batch_is_acc
     relayer = Relayer(record, accounts.sequencer())
     assert relayer.inbox.optimistic() and relayer.inbox.bond() == 0
     relayer.poll()
-    with caplog.at_level(logging.INFO, logger="svs.attach"):
+    with caplog.at_level(logging.INFO, logger="svs.run.attach"):
         posted = relayer.post()
     assert posted.l1_batch is not None and posted.l1_batch.ok, posted
     assert relayer.inbox.bond() == BOND and relayer.inbox.batch_count() == 1
@@ -105,7 +105,7 @@ def test_an_optimistic_attach_deployment_posts_its_own_bond_and_its_batch_is_acc
     _mine(relayer, OP_SEPOLIA, 1)
     _mine(relayer, BASE_SEPOLIA, 1)
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="svs.attach"):
+    with caplog.at_level(logging.INFO, logger="svs.run.attach"):
         again = relayer.post()
     assert again.l1_batch.ok and "posted a bond" not in caplog.text  # topped up only when short
     _assert_every_batch_is_a_consistent_cut(relayer)

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from svs import accounts
-from svs.artifacts import load_artifact
-from svs.attach import MAX_ATTEMPTS, AttachIngress, Relayer
-from svs.chains import start_anvil, stop
-from svs.deploy import CREATE2_FACTORY, SALT, create2_address
-from svs.ingress import IngressServer
-from svs.ports import free_port_block
-from svs.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA
+from svs.deploy import accounts
+from svs.deploy.artifacts import load_artifact
+from svs.deploy.suite import CREATE2_FACTORY, SALT, create2_address
+from svs.deploy.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA
+from svs.node.chains import start_anvil, stop
+from svs.pipeline.ingress import IngressServer
+from svs.run.attach import MAX_ATTEMPTS, AttachIngress, Relayer
+from svs.testing.ports import free_port_block
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORKS = {OP_SEPOLIA: ("optimism:sepolia:node", "OP_SEPOLIA_RPC_URL"),

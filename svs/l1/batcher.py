@@ -1,0 +1,206 @@
+"""Posts every rollup's batch to the L1 inbox in one transaction.
+
+``collect`` reads, from the rollup nodes, each rollup's batch from the inbox's next expected
+block up to a given height, and in strict mode the storage proofs at exactly that height. The
+``Batcher`` calls it every K committed ticks, after the tick's self-check, at the committed
+heights. It keeps no state of its own: where the next batch starts is read from the inbox, so a
+restarted sequencer carries on where L1 says it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from svs.codec.batches import Batch, build_batch
+from svs.l1.inbox import InboxClient, InboxRejected
+from svs.l1.proofs import ContractProof, contract_proof
+from svs.node.rpc import RpcClient, RpcError
+from svs.pipeline.limits import MAX_POST_DATA_BYTES
+from svs.testing.faults import Liar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RollupSource:
+    """Where to read one rollup: its node and its system contracts."""
+
+    chain_id: int
+    rpc: RpcClient
+    mint_burn: str
+    general: str
+
+
+def rollup_sources(chains: dict) -> dict[int, RollupSource]:
+    """Sources for rollups described by objects with ``rpc``, ``mint_burn`` and ``general``
+    (the sequencer's RollupChain, attach mode's Rollup)."""
+    return {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general) for c, chain in chains.items()}
+
+
+def rollup_proofs(sources: dict[int, RollupSource], rollups: list[int], heights: dict[int, int]
+                  ) -> list[tuple[ContractProof, ContractProof]]:
+    """Strict-mode proofs of both system contracts of every rollup at ``heights``, in the
+    inbox's rollup order."""
+    return [(contract_proof(sources[c].rpc, sources[c].mint_burn, c, rollups, heights[c]),
+             contract_proof(sources[c].rpc, sources[c].general, c, rollups, heights[c])) for c in rollups]
+
+
+def collect(sources: dict[int, RollupSource], rollups: list[int], ranges: dict[int, tuple[int, int]],
+            with_proofs: bool) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
+    """Batches (in the inbox's rollup order) for ``ranges`` and, if asked, their proofs at each
+    range's last block."""
+    batches = [build_batch(sources[c].rpc, c, *ranges[c]) for c in rollups]
+    proofs = rollup_proofs(sources, rollups, {c: last for c, (_, last) in ranges.items()}) if with_proofs else None
+    return batches, proofs
+
+
+@dataclass
+class BatchReport:
+    """What the last L1 post did (``sequencer_status.lastL1Batch``)."""
+
+    ok: bool
+    batch_index: int | None
+    ranges: dict[int, tuple[int, int]]
+    tx_hash: str | None = None
+    gas_used: int | None = None
+    calldata_bytes: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "batchIndex": self.batch_index, "txHash": self.tx_hash, "gasUsed": self.gas_used,
+                "calldataBytes": self.calldata_bytes, "seconds": round(self.seconds, 3), "error": self.error,
+                "ranges": {str(c): {"firstBlock": f, "lastBlock": t} for c, (f, t) in self.ranges.items()}}
+
+    def line(self) -> str:
+        spans = ", ".join(f"{c}:{f}-{t}" for c, (f, t) in sorted(self.ranges.items()))
+        if not self.ok:
+            return f"L1 batch FAILED for {spans}: {self.error}"
+        return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
+
+
+# Given a post's ranges that are too large: smaller ranges ending at a consistent cut, or None.
+Shrink = Callable[[dict[int, tuple[int, int]]], "dict[int, tuple[int, int]] | None"]
+
+MAX_DATA_BYTES = MAX_POST_DATA_BYTES  # compressed batch data per L1 transaction, all rollups together
+
+
+class Batcher:
+    """Posts a batch every ``every`` ticks (see module notes). A post carries at most
+    ``max_data_bytes`` of batch data: a longer backlog is posted a part at a time, one part per
+    tick, until it has caught up (anvil refuses requests of a few MB, and L1 gas grows with the
+    data)."""
+
+    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int,
+                 max_data_bytes: int = MAX_DATA_BYTES, liar: Liar | None = None):
+        if every < 1:
+            raise ValueError("the batch interval must be at least 1 tick")
+        self.inbox, self.sources, self.every = inbox, sources, every
+        self.max_data_bytes = max_data_bytes
+        self.liar = liar  # fault injection: may change the claims of a post
+        self.rollups = inbox.rollups()
+        self.optimistic = inbox.optimistic()
+        self._ticks = 0
+        self._behind = False  # the last post left blocks behind: post again on the next tick
+        self._earliest_last: dict[int, int] = {}
+        self.find_earliest_ends()
+        if sorted(self.rollups) != sorted(sources):
+            raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
+
+    def find_earliest_ends(self) -> None:
+        """A batch can only end where both system contracts exist (their accounts are proven) and
+        the node still has the state; call again after a node was restarted from a checkpoint."""
+        self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
+                               for c, s in self.sources.items()}
+
+    def on_commit(self, heights: dict[int, int]) -> BatchReport | None:
+        """Count a committed tick; post if it is the K-th."""
+        self._ticks += 1
+        if self._ticks % self.every and not self._behind:
+            return None
+        return self.post(heights)
+
+    def post(self, heights: dict[int, int], shrink: Shrink | None = None) -> BatchReport | None:
+        """Post every rollup's blocks from the inbox's next block to ``heights``. None if some
+        rollup has nothing new. A rejection is reported, not raised: the blocks stay unposted
+        and the next post covers them again. ``shrink``: see ``_fitting``."""
+        started = time.monotonic()
+        ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
+        if any(first > last for first, last in ranges.values()):
+            return None
+        try:
+            batches, ranges = self._fitting(ranges, shrink)
+            self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
+            proofs = None if self.optimistic else rollup_proofs(
+                self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
+            if self.liar is not None:
+                batches = self.liar.tamper(batches)
+            index = self.inbox.batch_count()
+            sent = self.inbox.submit(batches, proofs)
+        except InboxRejected as err:
+            log.error("%s", err)
+            return BatchReport(False, None, ranges, seconds=time.monotonic() - started, error=err.reason)
+        except Exception as err:  # an L1 or rollup node failing must not stop the ticks
+            log.exception("posting to L1 failed")
+            return BatchReport(False, None, ranges, seconds=time.monotonic() - started,
+                               error=f"{type(err).__name__}: {err}")
+        return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
+                           time.monotonic() - started)
+
+    def _fitting(self, ranges: dict[int, tuple[int, int]], shrink: Shrink | None = None
+                 ) -> tuple[list[Batch], dict[int, tuple[int, int]]]:
+        """Batches for the longest prefix of ``ranges`` (halving each range's length) whose data
+        fits ``max_data_bytes``, at least one block per rollup; and those ranges.
+
+        Halving keeps a post at a consistent cut only where every rollup advances a block per
+        tick (local mode). Elsewhere (attach mode) the caller passes ``shrink``: given ranges
+        that are too large, it returns smaller ones from the same first blocks that end at a
+        consistent cut, or None if it knows none; then the last ranges are posted as they are."""
+        while True:
+            batches = [build_batch(self.sources[c].rpc, c, *ranges[c]) for c in self.rollups]
+            if (sum(len(b.data) for b in batches) <= self.max_data_bytes
+                    or all(last <= max(first, self._earliest_last[c]) for c, (first, last) in ranges.items())):
+                return batches, ranges
+            if shrink is not None:
+                smaller = shrink(ranges)
+                if smaller is None:
+                    return batches, ranges
+                ranges = self._smaller(ranges, smaller)
+                continue
+            ranges = {c: (first, max(first + (last - first + 1) // 2 - 1, first, self._earliest_last[c]))
+                      for c, (first, last) in ranges.items()}
+
+    def _smaller(self, ranges: dict[int, tuple[int, int]], smaller: dict[int, tuple[int, int]]
+                 ) -> dict[int, tuple[int, int]]:
+        """``smaller``, if it is what a shrink must return for ``ranges``; else ValueError."""
+        if (smaller.keys() != ranges.keys() or smaller == ranges
+                or any(smaller[c][0] != first or not max(first, self._earliest_last[c]) <= smaller[c][1] <= last
+                       for c, (first, last) in ranges.items())):
+            raise ValueError(f"shrinking {ranges} gave {smaller}: not shorter ranges from the same first blocks")
+        return smaller
+
+
+def _first_block_with_code(rpc: RpcClient, address: str) -> int:
+    """The first block at which the node shows code at ``address`` (binary search over history).
+    A node restarted from a checkpoint (svs.node.checkpoints) holds no state before it, so the answer is
+    then no earlier than the checkpoint: batches end where proofs can be read."""
+    low, high = 0, int(rpc.call("eth_blockNumber"), 16)
+    if not _has_code(rpc, address, high):
+        raise ValueError(f"no contract at {address} on {rpc.url}")
+    while low < high:
+        middle = (low + high) // 2
+        if _has_code(rpc, address, middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _has_code(rpc: RpcClient, address: str, height: int) -> bool:
+    try:
+        return rpc.call("eth_getCode", address, hex(height)) not in (None, "0x")
+    except RpcError:  # no state kept at that height
+        return False

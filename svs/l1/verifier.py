@@ -1,0 +1,253 @@
+"""A full node and challenger for the L1 inbox (``ape run verify``).
+
+For every accepted batch it checks, against its own rollup nodes:
+- the claimed block hash and state root of the batch's last block;
+- the posted transaction data (decompressed) against the blocks the node has;
+- every pair of trees at that block (the equalities the strict inbox proves), and at every
+  block inside the batch (legs of one pair in different blocks) when the rollups advance in
+  lockstep (local mode; not attach mode).
+
+In optimistic mode two kinds of fault are provable on L1, and the verifier challenges the
+earliest batch with one and takes the bond:
+- a pair mismatch at the batch's last block, under state roots the node agrees with;
+- a claimed state root that is not the one in the header of the claimed block (the node's
+  header hashes to the claimed block hash).
+Other faults are reported but cannot be challenged: a claimed block the node does not have
+(that would need a proof of execution, which the inbox does not have), and a mismatch inside a
+batch that is gone again at its last block (the inbox sees only batch ends).
+
+Whatever the sequencer posted, the verifier reports and carries on: data that does not decode
+is a finding of its batch, and the claims and pairs of that batch are still checked (and
+challenged). An unexpected error in one check is a problem of that batch too (logged with its
+traceback); it never stops ``verify_all``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from eth_abi.exceptions import DecodingError
+
+from svs.codec.batches import block_contents, decode_contents
+from svs.codec.hashing import keccak
+from svs.codec.headers import HeaderError, header_rlp
+from svs.l1.batcher import RollupSource
+from svs.l1.inbox import InboxClient, InboxRejected
+from svs.l1.proofs import tree_proof
+from svs.pipeline.selfcheck import read_pair_roots
+
+log = logging.getLogger(__name__)
+
+TREE_CONTRACT = {"transfer": "mint_burn", "call": "general"}
+T = TypeVar("T")
+
+
+@dataclass
+class BatchVerdict:
+    index: int
+    ranges: dict[int, tuple[int, int]]
+    problems: list[str] = field(default_factory=list)
+    provable: list[tuple[int, int, str]] = field(default_factory=list)  # (source, destination, tree)
+    false_headers: list[int] = field(default_factory=list)  # rollups whose claimed root is not their block's
+    challenge: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        spans = ", ".join(f"{c}:{f}-{t}" for c, (f, t) in sorted(self.ranges.items()))
+        head = f"batch #{self.index} ({spans}): " + ("OK" if self.ok else "BAD: " + "; ".join(self.problems))
+        return head + (f"\n    {self.challenge}" if self.challenge else "")
+
+
+class Verifier:
+    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], lockstep: bool = True):
+        """``lockstep``: the rollups' blocks advance together, a block each per tick (local
+        mode), so the blocks inside a batch are compared pair by pair too. Attach mode's
+        rollups produce their own blocks: only batch ends are consistent cuts there."""
+        self.inbox, self.sources, self.lockstep = inbox, sources, lockstep
+        self.rollups = inbox.rollups()
+        self.optimistic = inbox.optimistic()
+
+    def verify(self, index: int) -> BatchVerdict:
+        """Check batch ``index`` (see module notes). Never raises for anything the batch holds:
+        every problem, and every error while checking, is in the verdict."""
+        verdict = BatchVerdict(index, {})
+        records = self._guarded(verdict, "reading the batch's records on L1",
+                                lambda: {c: self.inbox.record(index, c) for c in self.rollups})
+        if records is None:
+            return verdict
+        verdict.ranges = {c: (r["firstBlock"], r["lastBlock"]) for c, r in records.items()}
+        posted = self._guarded(verdict, "reading the posted data", lambda: self._posted_data(verdict, index))
+        agree = True
+        for chain_id, record in records.items():
+            agree &= bool(self._guarded(verdict, f"checking chain {chain_id}'s claims",
+                                        lambda: self._check_claims(verdict, chain_id, record)))
+            if posted is not None:
+                self._guarded(verdict, f"checking chain {chain_id}'s posted data",
+                              lambda: self._check_data(verdict, chain_id, record, posted.get(chain_id)))
+        if agree:
+            heights = {c: r["lastBlock"] for c, r in records.items()}
+            self._guarded(verdict, "comparing the pairs at the batch's last blocks",
+                          lambda: self._check_ends(verdict, heights))
+            if self.lockstep:
+                self._guarded(verdict, "comparing the pairs inside the batch",
+                              lambda: self._check_inside(verdict, records))
+        return verdict
+
+    def _guarded(self, verdict: BatchVerdict, what: str, check: Callable[[], T]) -> T | None:
+        """``check()``, or None after noting in ``verdict`` that ``what`` failed with an
+        unexpected error (logged with its traceback): one broken check must not stop the rest."""
+        try:
+            return check()
+        except Exception as err:  # noqa: BLE001 - reported in the verdict, logged with the traceback
+            log.exception("batch #%d: %s failed", verdict.index, what)
+            verdict.problems.append(f"{what} failed: {type(err).__name__}: {err}")
+            return None
+
+    def _check_ends(self, verdict: BatchVerdict, heights: dict[int, int]) -> None:
+        """Pair trees at the batch's last blocks: a mismatch there is provable on L1."""
+        for pair in read_pair_roots(self.sources, heights):
+            if not pair.equal:
+                verdict.problems.append(f"at the batch's last block: {_describe(pair)}")
+                verdict.provable.append((pair.source, pair.destination, pair.kind))
+
+    def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
+        """Pair trees at every block before the last (the rollups' blocks advance together, so
+        the k-th block of every rollup's range belongs to the same tick)."""
+        lengths = {r["lastBlock"] - r["firstBlock"] for r in records.values()}
+        if len(lengths) != 1:
+            verdict.problems.append("the rollups' block ranges differ in length: blocks of one tick are split")
+            return
+        for offset in range(lengths.pop()):
+            heights = {c: r["firstBlock"] + offset for c, r in records.items()}
+            for pair in read_pair_roots(self.sources, heights):
+                if not pair.equal:
+                    verdict.problems.append(f"inside the batch, at blocks {heights} (not provable on L1, which "
+                                            f"sees batch ends only): {_describe(pair)}")
+
+    def _check_claims(self, verdict: BatchVerdict, chain_id: int, record: dict) -> bool:
+        block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(record["lastBlock"]), False)
+        if block is None:
+            verdict.problems.append(f"chain {chain_id} has no block {record['lastBlock']}")
+            return False
+        agree = True
+        for key, name in (("hash", "blockHash"), ("stateRoot", "stateRoot")):
+            if bytes.fromhex(block[key][2:]) != record[name]:
+                verdict.problems.append(f"chain {chain_id} block {record['lastBlock']}: claimed {name} "
+                                        f"0x{record[name].hex()} but the node has {block[key]}")
+                agree = False
+        if bytes.fromhex(block["hash"][2:]) == record["blockHash"] and not agree:
+            verdict.false_headers.append(chain_id)  # the node's header disproves the claimed root
+        return agree
+
+    def _check_data(self, verdict: BatchVerdict, chain_id: int, record: dict, data: bytes | None) -> None:
+        """The posted data is what the record commits to, decodes, and holds the node's blocks
+        of the range; each way it is not is a finding."""
+        if data is None or keccak(data) != record["dataHash"]:
+            verdict.problems.append(f"chain {chain_id}: posted data not found or its hash differs from the record")
+            return
+        try:
+            posted = decode_contents(data)
+        except ValueError as err:
+            verdict.problems.append(f"chain {chain_id}: {err}")
+            return
+        blocks = record["lastBlock"] - record["firstBlock"] + 1
+        if len(posted) != blocks:  # before asking the node for a range the sequencer chose
+            verdict.problems.append(f"chain {chain_id}: the posted data holds {len(posted)} block(s), the range "
+                                    f"{record['firstBlock']}-{record['lastBlock']} {blocks}")
+            return
+        if posted != block_contents(self.sources[chain_id].rpc, record["firstBlock"], record["lastBlock"]):
+            verdict.problems.append(f"chain {chain_id}: posted transactions differ from blocks "
+                                    f"{record['firstBlock']}-{record['lastBlock']} on the node")
+
+    def _posted_data(self, verdict: BatchVerdict, index: int) -> dict[int, bytes] | None:
+        """The batch data of the latest submission that created batch ``index`` ({} if no
+        submission is found); None, with a finding in ``verdict``, if its input does not decode
+        as a call of submitBatches (e.g. it was sent through another contract)."""
+        logs = self.inbox.contract.events.BatchAccepted().get_logs(from_block=0, argument_filters={"batchIndex": index})
+        if not logs:
+            return {}
+        tx_hash = logs[-1]["transactionHash"]
+        tx = self.inbox.w3.eth.get_transaction(tx_hash)
+        try:
+            function, args = self.inbox.contract.decode_function_input(tx["input"])
+        except (ValueError, DecodingError) as err:
+            verdict.problems.append(f"the submission {tx_hash.hex()} cannot be decoded as submitBatches, so its "
+                                    f"data cannot be checked: {err}")
+            return None
+        if function.fn_name != "submitBatches":
+            verdict.problems.append(f"the submission {tx_hash.hex()} calls {function.fn_name}, not submitBatches, "
+                                    "so its data cannot be checked")
+            return None
+        return {batch["chainId"]: batch["data"] for batch in args["batches"]}
+
+    def challenge(self, verdict: BatchVerdict, challenger: InboxClient) -> bool:
+        """Prove the first provable fault of ``verdict`` on L1; True if the bond was won."""
+        if not self.optimistic:
+            return False
+        if verdict.false_headers:
+            return self._challenge_header(verdict, challenger, verdict.false_headers[0])
+        if not verdict.provable:
+            return False
+        source, destination, tree = verdict.provable[0]
+        contract = getattr(self.sources[source], TREE_CONTRACT[tree])
+        source_proof = tree_proof(self.sources[source].rpc, contract, "outbound", destination,
+                                  verdict.ranges[source][1])
+        destination_proof = tree_proof(self.sources[destination].rpc, contract, "inbound", source,
+                                       verdict.ranges[destination][1])
+        try:
+            sent = challenger.challenge(verdict.index, source, destination, tree, source_proof, destination_proof)
+        except InboxRejected as err:
+            verdict.challenge = f"challenge of batch #{verdict.index} failed: {err.reason}"
+            return False
+        verdict.challenge = (f"challenged batch #{verdict.index} ({tree} {source}->{destination}) in "
+                             f"{sent.tx_hash}: it and every later batch are void, the bond went to "
+                             f"{challenger.account.address}")
+        return True
+
+
+    def _challenge_header(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int) -> bool:
+        block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(verdict.ranges[chain_id][1]), False)
+        try:
+            sent = challenger.challenge_header(verdict.index, chain_id, header_rlp(block))
+        except (InboxRejected, HeaderError) as err:
+            verdict.challenge = f"header challenge of batch #{verdict.index} failed: {err}"
+            return False
+        verdict.challenge = (f"challenged batch #{verdict.index} (chain {chain_id}'s claimed state root is not its "
+                             f"block's) in {sent.tx_hash}: it and every later batch are void, the bond went to "
+                             f"{challenger.account.address}")
+        return True
+
+
+def _describe(pair) -> str:
+    return (f"{pair.kind} trees {pair.source}->{pair.destination} differ: {pair.source_root}/"
+            f"{pair.source_count} vs {pair.destination_root}/{pair.destination_count}")
+
+
+def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0) -> tuple[list[BatchVerdict], int]:
+    """Verify batches from ``start``; challenge the first provably bad one if a challenger is
+    given. Returns the verdicts and the index to resume from. A batch never stops it (see
+    ``Verifier.verify``); only the L1 node failing to give the batch count does."""
+    verdicts = []
+    index = start
+    while index < verifier.inbox.batch_count():
+        verdict = verifier.verify(index)
+        verdicts.append(verdict)
+        if not verdict.ok and challenger is not None and _challenge(verifier, verdict, challenger):
+            return verdicts, index  # later batches are void; the sequencer must post them again
+        index += 1
+    return verdicts, index
+
+
+def _challenge(verifier: Verifier, verdict: BatchVerdict, challenger: InboxClient) -> bool:
+    """``verifier.challenge``; an unexpected error is the verdict's ``challenge`` line, not a crash."""
+    try:
+        return verifier.challenge(verdict, challenger)
+    except Exception as err:  # noqa: BLE001 - reported in the verdict, logged with the traceback
+        log.exception("challenging batch #%d failed", verdict.index)
+        verdict.challenge = f"challenge of batch #{verdict.index} failed: {type(err).__name__}: {err}"
+        return False

@@ -1,0 +1,1 @@
+"""Measurement: the throughput benchmark and the gas tables."""

@@ -1,0 +1,94 @@
+"""Gas of the L1 inbox, measured on a DevNet: strict submits with 1, 100 and 1,000 transfers
+(and a batch with no transfers as the baseline), an optimistic submit, and a challenge.
+
+Each strict submit covers exactly one rollup block per rollup holding that many transfers in
+each direction, so the proofs are the same in number and the batch data is what grows. The
+report splits each transaction's gas into calldata (intrinsic: 21,000 plus the bytes, with the
+EIP-7623 floor) and execution, so "verification does not grow with the batch" can be read off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from svs.deploy import accounts
+from svs.l1.inbox import Sent
+from svs.l1.proofs import tree_proof
+from svs.testing.devnet import DevNet
+
+STRICT_SIZES = (0, 1, 100, 1000)
+
+
+@dataclass(frozen=True)
+class GasRow:
+    label: str
+    gas_used: int
+    calldata_bytes: int
+    data_bytes: int  # of which the batches' transaction data
+
+    @property
+    def execution(self) -> int:
+        """Gas beyond 21,000 and the standard calldata cost (16 per non-zero, 4 per zero byte);
+        an estimate, since the split of zero bytes is not kept."""
+        return self.gas_used - 21_000 - 16 * self.calldata_bytes
+
+
+def _row(label: str, sent: Sent, data_bytes: int) -> GasRow:
+    return GasRow(label, sent.gas_used, sent.calldata_bytes, data_bytes)
+
+
+def measure(state_dir: Path, progress=print) -> list[GasRow]:
+    net = DevNet(state_dir).start()
+    try:
+        rows = []
+        a, b = net.chain_ids
+        # Post the deployment blocks first so each measured batch holds just its own block.
+        net.post("strict")
+        net.post("optimistic")
+        for size in STRICT_SIZES:
+            progress(f"strict submit, {size} transfer(s) each way ...")
+            if size:
+                net.transfers(a, b, size, mint=True)
+                net.transfers(b, a, size, mint=True)
+            else:
+                net.mine()
+            batches, proofs = net.collect("strict")
+            sent = net.inboxes["strict"].submit(batches, proofs)
+            rows.append(_row(f"strict submit, {size:,} transfers each way", sent, sum(len(x.data) for x in batches)))
+        progress("optimistic submit ...")
+        net.transfers(a, b, 1)
+        batches, _ = net.collect("optimistic")
+        sent = net.inboxes["optimistic"].submit(batches, None)
+        rows.append(_row("optimistic submit (no proofs), all blocks so far", sent, sum(len(x.data) for x in batches)))
+        progress("challenge ...")
+        rows.append(_challenge_row(net, a, b))
+        return rows
+    finally:
+        net.stop()
+
+
+def _challenge_row(net: DevNet, a: int, b: int) -> GasRow:
+    """A burn with no mint, posted optimistically, then challenged by another account."""
+    net.transfers(a, b, 1, mint=False)
+    batches, _ = net.collect("optimistic")
+    inbox = net.inboxes["optimistic"]
+    index = inbox.batch_count()
+    inbox.submit(batches, None)
+    heads = {x.chain_id: x.last_block for x in batches}
+    mint_burn = net.contracts["MintBurnSystemContract"]
+    source = tree_proof(net.rpc[a], mint_burn, "outbound", b, heads[a])
+    destination = tree_proof(net.rpc[b], mint_burn, "inbound", a, heads[b])
+    challenger = type(inbox)(net.l1_url, inbox.address, accounts.user(5))
+    sent = challenger.challenge(index, a, b, "transfer", source, destination)
+    return _row("challenge (burn without mint)", sent, 0)
+
+
+def format_table(rows: list[GasRow]) -> str:
+    baseline = rows[0]
+    lines = ["| transaction | gas used | calldata bytes | of which batch data | execution (est.) | gas / empty strict |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row.label} | {row.gas_used:,} | {row.calldata_bytes:,} | {row.data_bytes:,} | "
+                     f"{row.execution:,} | {row.gas_used / baseline.gas_used:.2f} |")
+    return "\n".join(lines)

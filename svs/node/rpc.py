@@ -1,0 +1,113 @@
+"""Batched JSON-RPC over HTTP with keep-alive: the sequencer's hot path to the nodes.
+
+ape and web3.py are the frame for deployment and tests; per tick the sequencer sends thousands
+of requests, so it batches them into one HTTP round trip per chain and step.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import requests
+
+from svs.errors import SvsError
+from svs.pipeline.limits import MAX_REQUEST_BYTES, SEND_CHUNK
+
+
+class RpcError(SvsError, RuntimeError):
+    """The node answered with a JSON-RPC error."""
+
+    def __init__(self, url: str, method: str, error: dict):
+        self.url, self.method, self.error = url, method, error
+        self.code = error.get("code")
+        self.message = error.get("message", str(error))
+        self.data = error.get("data")
+        super().__init__(f"{method} on {url}: {self.message}")
+
+
+class NodeUnavailable(SvsError, RuntimeError):
+    """The node did not answer at all (dead, unreachable, or garbage)."""
+
+
+class RpcClient:
+    """A JSON-RPC client for one node. Thread-safe: each thread keeps its own connection."""
+
+    def __init__(self, url: str, timeout: float = 60.0):
+        self.url = url
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def _post(self, body: Any) -> Any:
+        try:
+            response = self._session().post(self.url, json=body, timeout=self.timeout)
+            return response.json()
+        except (requests.RequestException, ValueError) as err:
+            raise NodeUnavailable(f"node {self.url} did not answer: {err}") from err
+
+    def call(self, method: str, *params: Any) -> Any:
+        """One call; raises RpcError on a JSON-RPC error."""
+        reply = self._post({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+        if not isinstance(reply, dict):
+            raise NodeUnavailable(f"node {self.url} sent a non-object reply to {method}")
+        if "error" in reply:
+            raise RpcError(self.url, method, reply["error"])
+        return reply.get("result")
+
+    def batch(self, calls: list[tuple[str, list]], chunk: int | None = None) -> list[Any]:
+        """Many calls in one request (or in sequential requests of ``chunk`` calls). Returns, in
+        order, each result or an RpcError instance (not raised: one bad transaction must not
+        hide the others' answers)."""
+        if not calls:
+            return []
+        if chunk and len(calls) > chunk:
+            return [r for i in range(0, len(calls), chunk) for r in self.batch(calls[i:i + chunk])]
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
+        replies = self._post(body)
+        if isinstance(replies, dict) and "error" in replies:  # the node refused the whole request
+            error = RpcError(self.url, calls[0][0], replies["error"])
+            return [error] * len(calls)
+        if not isinstance(replies, list):
+            raise NodeUnavailable(f"node {self.url} answered a batch with {type(replies).__name__}")
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+        results: list[Any] = []
+        for i, (method, _) in enumerate(calls):
+            reply = by_id.get(i)
+            if reply is None:
+                results.append(RpcError(self.url, method, {"code": -32603, "message": "no reply in batch"}))
+            elif "error" in reply:
+                results.append(RpcError(self.url, method, reply["error"]))
+            else:
+                results.append(reply.get("result"))
+        return results
+
+    def send_in_order(self, raws: list[bytes]) -> list[Any]:
+        """``eth_sendRawTransaction`` for each raw transaction, in order: sequential requests of
+        at most SEND_CHUNK transactions and MAX_REQUEST_BYTES of body (anvil runs the calls of
+        one batch concurrently, so a large batch reaches its pool out of order, and it refuses
+        bodies of ~2 MB). Returns each transaction's hash or RpcError, as ``batch``."""
+        results: list[Any] = []
+        chunk: list[tuple[str, list]] = []
+        size = 0
+        for raw in raws:
+            cost = 2 * len(raw) + 100  # hex, plus the JSON-RPC envelope
+            if chunk and (len(chunk) == SEND_CHUNK or size + cost > MAX_REQUEST_BYTES):
+                results += self.batch(chunk)
+                chunk, size = [], 0
+            chunk.append(("eth_sendRawTransaction", ["0x" + raw.hex()]))
+            size += cost
+        return results + self.batch(chunk)
+
+    def batch_strict(self, calls: list[tuple[str, list]]) -> list[Any]:
+        """Like batch, but raise the first error."""
+        results = self.batch(calls)
+        for result in results:
+            if isinstance(result, RpcError):
+                raise result
+        return results

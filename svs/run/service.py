@@ -1,0 +1,295 @@
+"""The running sequencer: nodes, deployment, ingress, the tick clock, signals.
+
+``ape run sequencer`` (scripts/sequencer.py) parses options into ``ServiceOptions`` and calls
+``run``. Nodes are started in their own sessions and recorded in ``nodes.json``, so a sequencer
+killed with -9 leaves them running and a restart with the same state directory re-attaches to
+them and recovers from the journal. Ctrl-C stops the sequencer and the nodes it started.
+
+Between ticks, every ``checkpoint_every`` seconds, each rollup node it started persists its state
+(``svs.node.checkpoints``). A rollup node that dies is started again from it, by the clock (the
+sequencer waits for the node, then replays the blocks it lost from the journal) or by the next
+start of the service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from web3 import Web3
+
+from svs.deploy import accounts
+from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call, save_nodes,
+                        start_anvil, stop)
+from svs.deploy.localnet import rollup_chain_ids, suite_config
+from svs.deploy.suite import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
+from svs.l1.batcher import Batcher, rollup_sources
+from svs.l1.inbox import InboxClient
+from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
+from svs.pipeline.ingress import Ingress, IngressServer
+from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
+
+log = logging.getLogger(__name__)
+
+NODE_PORT_OFFSET = 10_000  # rollup i's node listens on its ingress port + this
+
+
+@dataclass
+class ServiceOptions:
+    rollups: int = 2
+    block_time: float = 1.0
+    l1_port: int = 8545
+    first_port: int = 9545
+    state_dir: Path = Path(".sequencer")
+    attach: list[str] = field(default_factory=list)
+    max_block_txs: int = 1000
+    demo: bool = True
+    exit_after_demo: bool = False
+    crash_at: str | None = None
+    batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
+    inbox: InboxConfig = field(default_factory=InboxConfig)
+    lie: str | None = None  # fault injection (svs.testing.faults.Lie): the sequencer lies once
+    checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.first_port + i for i in range(self.rollups)]
+
+
+class Service:
+    def __init__(self, options: ServiceOptions):
+        self.options = options
+        self.nodes: list[Node] = []
+        self.sequencer: Sequencer | None = None
+        self.servers: list[IngressServer] = []
+        self.deployment: dict = {}
+        self.checkpointer: Checkpointer | None = None
+        self.revived = 0  # rollup nodes started again from their checkpoints
+        self._stop = threading.Event()
+        self.stop_requested = False
+
+    # --- setup -----------------------------------------------------------------------------
+
+    def start(self) -> Sequencer:
+        """Nodes, deployment, sequencer (with recovery), ingress: everything but the clock."""
+        self.bring_up_nodes()
+        self.deploy()
+        sequencer = self.start_sequencer()
+        self.start_ingress()
+        return sequencer
+
+    def bring_up_nodes(self) -> None:
+        opts = self.options
+        opts.state_dir.mkdir(parents=True, exist_ok=True)
+        if opts.attach:
+            self.nodes = [_attach(url, i) for i, url in enumerate(opts.attach)]
+        elif (recorded := load_nodes(opts.state_dir)) and any(_answers(n) for n in recorded):
+            self.nodes = recorded
+            self.revive_nodes()
+            self.nodes = _reattach(self.nodes)
+            log.info("re-attached to %d nodes from %s", len(self.nodes), opts.state_dir / "nodes.json")
+        else:
+            _set_aside_journal(opts.state_dir)
+            logs = opts.state_dir / "logs"
+            self.nodes.append(start_anvil(L1_CHAIN_ID, opts.l1_port, "l1", logs, automine=True))
+            for chain_id, port in zip(rollup_chain_ids(opts.rollups), opts.ports):
+                self.nodes.append(start_anvil(chain_id, port + NODE_PORT_OFFSET, "rollup", logs, automine=True))
+                save_nodes(opts.state_dir, self.nodes)
+        rollups = [n for n in self.nodes if n.role == "rollup"]
+        if len(rollups) != opts.rollups:
+            raise ChainError(f"expected {opts.rollups} rollups, found {len(rollups)} "
+                             f"({', '.join(str(n.chain_id) for n in rollups)}); match --rollups to the nodes")
+
+    def deploy(self) -> dict:
+        """Deploy (or find) the suite on every rollup, then make the sequencer the only block
+        producer (automine off)."""
+        config = suite_config(self.options.rollups)
+        chains = []
+        for node in self.nodes:
+            deployment = ChainDeployment(node.chain_id, node.rpc_url, node.role)
+            w3 = Web3(Web3.HTTPProvider(node.rpc_url))
+            if node.role == "rollup":
+                if not w3.provider.make_request("anvil_getAutomine", []).get("result", True):
+                    w3.provider.make_request("evm_setAutomine", [True])  # deploying needs blocks
+                deployment.contracts = deploy_rollup_suite(w3, accounts.owner(), config)
+                w3.provider.make_request("evm_setAutomine", [False])
+            else:
+                deployment.contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
+            chains.append(deployment)
+        path = self.options.state_dir / "deployment.json"
+        write_record(path, chains, config, self.options.inbox)
+        self.deployment = json.loads(path.read_text())
+        return self.deployment
+
+    def start_sequencer(self) -> Sequencer:
+        rollups = {int(c): v for c, v in self.deployment["chains"].items() if v["role"] == "rollup"}
+        config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
+                                 crash_at=self.options.crash_at, rollups=rollups, lie=self.options.lie)
+        self.sequencer = Sequencer(config, accounts.sequencer())
+        self.sequencer.start()
+        if not self.options.attach:
+            self.checkpointer = Checkpointer(self.options.state_dir, self.nodes, self.options.checkpoint_every)
+            self.checkpointer.start()
+        if self.options.batch_every > 0:
+            self.sequencer.batcher = self._make_batcher()
+        return self.sequencer
+
+    def _make_batcher(self) -> Batcher:
+        """The batcher for the deployed inbox; in optimistic mode, top up the bond first."""
+        l1 = next(c for c in self.deployment["chains"].values() if c["role"] == "l1")
+        inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], accounts.sequencer())
+        if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
+            inbox.post_bond(self.options.inbox.bond - inbox.bond())
+            log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)
+        sources = rollup_sources(self.sequencer.chains)
+        log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
+                 "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
+        return Batcher(inbox, sources, self.options.batch_every, liar=self.sequencer.liar)
+
+    def start_ingress(self) -> None:
+        for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):
+            server = IngressServer(Ingress(self.sequencer, chain_id, self.deployment), "127.0.0.1", port).start()
+            self.servers.append(server)
+            log.info("ingress for chain %d on %s", chain_id, server.url)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run_clock(self) -> None:
+        """Tick every block_time seconds (0: back to back, skipping empty ticks) until stopped."""
+        block_time = self.options.block_time
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            if block_time > 0:
+                self._stop.wait(max(0.0, next_at - time.monotonic()))
+                if self._stop.is_set():
+                    break
+                next_at = max(next_at + block_time, time.monotonic())
+            try:
+                report = self.sequencer.tick(allow_empty=block_time > 0)
+            except NodesUnavailable as err:
+                log.warning("%s; waiting for the nodes", err)
+                try:
+                    self.revive_nodes()
+                except Exception:  # reviving is best effort: the next tick asks again
+                    log.exception("restarting a dead node failed")
+                self._stop.wait(0.5)
+                continue
+            except Halted as err:
+                log.critical("no more blocks will be produced: %s (ingress keeps answering reads; Ctrl-C to stop)", err)
+                self._stop.wait()
+                break
+            except TickAbandoned as err:
+                log.warning("%s; building on", err)
+                continue
+            except Exception:  # a bug must not stop the clock, let alone the nodes
+                log.exception("unexpected error in a tick; building on")
+                self._stop.wait(min(1.0, block_time or 0.1))
+                continue
+            self._checkpoint_if_due()
+            if report is None:
+                self._stop.wait(0.005)
+                continue
+            log.info(report.line())
+            for tx_hash, reason in report.excluded.items():
+                log.info("    excluded %s: %s", tx_hash, reason)
+
+    def _checkpoint_if_due(self) -> None:
+        if self.checkpointer is None or not self.checkpointer.due():
+            return
+        try:
+            self.checkpointer.take()
+        except (ChainError, OSError) as err:  # a node that died is noticed by the next tick
+            log.warning("node checkpoint failed: %s", err)
+
+    def revive_nodes(self) -> None:
+        """Start every rollup node this service started that has died again, on its port, from
+        its last checkpoint; nodes.json then records the new process."""
+        for index, node in enumerate(self.nodes):
+            if node.role != "rollup" or node.pid is None or not process_gone(node.pid):
+                continue
+            path = checkpoint_path(self.options.state_dir, node.chain_id)
+            if not path.exists():
+                log.error("rollup node %d died and has no checkpoint at %s; it cannot be restarted", node.chain_id, path)
+                continue
+            log.warning("rollup node %d (pid %d) died; starting it again from %s", node.chain_id, node.pid, path)
+            try:
+                self.nodes[index] = restart_anvil(node, self.options.state_dir / "logs", path)
+            except ChainError as err:
+                log.error("restarting rollup node %d failed: %s", node.chain_id, err)
+                continue
+            self.revived += 1
+            save_nodes(self.options.state_dir, self.nodes)
+            if self.sequencer is not None and self.sequencer.batcher is not None:
+                self.sequencer.batcher.find_earliest_ends()  # the node has no state before its checkpoint
+
+    def stop(self) -> None:
+        """Stop the clock on request (Ctrl-C, SIGTERM, --exit): the only way the nodes this
+        service started are stopped with it."""
+        self.stop_requested = True
+        self._stop.set()
+
+    def shutdown(self, stop_nodes: bool = True) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.sequencer is not None:
+            self.sequencer.close()
+        if stop_nodes and not self.options.attach:
+            for node in self.nodes:
+                stop(node)
+            (self.options.state_dir / "nodes.json").unlink(missing_ok=True)
+
+
+def _answers(node: Node) -> bool:
+    try:
+        rpc_call(node.rpc_url, "eth_chainId", timeout=2.0)
+        return True
+    except ChainError:
+        return False
+
+
+def _set_aside_journal(state_dir: Path) -> None:
+    """New nodes mean new chains: an old journal describes chains that are gone."""
+    journal = state_dir / "journal.sqlite"
+    if journal.exists():
+        kept = state_dir / f"journal-{int(time.time())}.sqlite"
+        journal.rename(kept)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{journal}{suffix}").unlink(missing_ok=True)
+        log.info("starting new chains; the previous journal is kept as %s", kept)
+    checkpoints = state_dir / CHECKPOINTS
+    if checkpoints.exists():
+        checkpoints.rename(state_dir / f"{CHECKPOINTS}-{int(time.time())}")
+
+
+def _attach(url: str, index: int) -> Node:
+    chain_id = int(rpc_call(url, "eth_chainId"), 16)
+    role = "l1" if chain_id == L1_CHAIN_ID or index == 0 else "rollup"
+    return Node(chain_id, url, role)
+
+
+def _reattach(recorded: list[Node]) -> list[Node]:
+    alive = []
+    for node in recorded:
+        try:
+            answered = int(rpc_call(node.rpc_url, "eth_chainId", timeout=2.0), 16)
+        except ChainError as err:
+            raise ChainError(f"node for chain {node.chain_id} recorded in nodes.json does not answer ({err}); "
+                             "refusing to build on a partial set of chains. Restart it, or use a new --state-dir") from err
+        if answered != node.chain_id:
+            raise ChainError(f"{node.rpc_url} is now chain {answered}, nodes.json says {node.chain_id}")
+        alive.append(node)
+    return alive
+
+
+def install_signal_handlers(service: Service) -> None:
+    def handler(signum, frame):
+        log.info("signal %d: stopping", signum)
+        service.stop()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
