@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from svs.deploy import accounts
+from svs.deploy.record import Deployment
 from svs.l1.batcher import RollupSource
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier, verify_all
@@ -49,15 +50,15 @@ def cli(deployment, challenge, challenger, follow, interval, attach):
     """Verify the L1 batches of a deployment against the rollup nodes."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     record = _load(deployment)
-    l1 = next((c for c in record["chains"].values() if c["role"] == "l1"), None)
-    if l1 is None or "BatchInbox" not in l1.get("contracts", {}):
+    deployed = Deployment(record)
+    l1 = deployed.l1
+    if l1 is None or "BatchInbox" not in l1.contracts:
         raise click.ClickException(f"{deployment} records no L1 BatchInbox")
-    sources = {int(c): RollupSource(int(c), RpcClient(e["rpc"]), e["contracts"]["MintBurnSystemContract"],
-                                    e["contracts"]["GeneralSystemContract"])
-               for c, e in record["chains"].items() if e["role"] == "rollup"}
-    inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"])
+    sources = {c: RollupSource(c, RpcClient(r.rpc), r["MintBurnSystemContract"], r["GeneralSystemContract"])
+               for c, r in deployed.rollups.items()}
+    inbox = InboxClient(l1.rpc, l1["BatchInbox"])
     verifier = Verifier(inbox, sources, lockstep=not attach)
-    signer = InboxClient(l1["rpc"], inbox.address, accounts.dev_account(challenger)) if challenge else None
+    signer = InboxClient(l1.rpc, inbox.address, accounts.dev_account(challenger)) if challenge else None
     click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "
                f"for rollups {verifier.rollups}")
     bad, index = 0, 0

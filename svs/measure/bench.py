@@ -30,6 +30,7 @@ from eth_utils import keccak
 from svs.codec.legs import BURN_SELECTOR, TRIGGER_SELECTOR, TransferLeg, destination_calldata
 from svs.codec.signer import LegacySigner
 from svs.deploy import accounts
+from svs.deploy.record import Deployment
 from svs.pipeline.limits import BLOCK_GAS_LIMIT
 from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
 from svs.testing.ports import free_port_block
@@ -94,11 +95,9 @@ def _fund(service: Service, sender_keys: list[bytes]) -> None:
     from svs.node.rpc import RpcClient
 
     holder = accounts.user(0)
-    for chain_id, entry in service.deployment["chains"].items():
-        if entry["role"] != "rollup":
-            continue
-        rpc = RpcClient(entry["rpc"])
-        token = entry["contracts"]["BridgeableToken"]
+    for chain_id, rollup in Deployment(service.deployment).rollups.items():
+        rpc = RpcClient(rollup.rpc)
+        token = rollup["BridgeableToken"]
         rpc.call("evm_setAutomine", True)
         addresses = [Account.from_key(k).address for k in sender_keys]
         rpc.batch_strict([("anvil_setBalance", [a, hex(10**22)]) for a in addresses])
@@ -113,7 +112,7 @@ def _fund(service: Service, sender_keys: list[bytes]) -> None:
 
 def build_workload(service: Service, sender_keys: list[bytes], transfers: int, with_mints: bool) -> Workload:
     """Half the transfers go 901 -> 902, half 902 -> 901; senders take turns."""
-    chains = {int(c): e for c, e in service.deployment["chains"].items() if e["role"] == "rollup"}
+    chains = Deployment(service.deployment).rollups
     a, b = sorted(chains)
     recipient = accounts.user(1).address
     senders = [Account.from_key(k) for k in sender_keys]
@@ -121,7 +120,7 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
     legs: dict[int, list[TransferLeg]] = {a: [], b: []}
     per_chain = transfers // 2
     for source, destination in ((a, b), (b, a)):
-        contracts = chains[source]["contracts"]
+        contracts = chains[source].contracts
         mint_burn, token = contracts["MintBurnSystemContract"], contracts["BridgeableToken"]
         data = BURN_SELECTOR + encode(["uint256", "address", "address", "uint256"], [destination, recipient, token, AMOUNT])
         signers = [LegacySigner(bytes(s.key), source) for s in senders]
@@ -136,7 +135,7 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
         sequencer = accounts.sequencer()
         for chain_id, chain_legs in legs.items():
             signer = LegacySigner(bytes(sequencer.key), chain_id)
-            mint_burn = bytes.fromhex(chains[chain_id]["contracts"]["MintBurnSystemContract"][2:])
+            mint_burn = bytes.fromhex(chains[chain_id]["MintBurnSystemContract"][2:])
             mints[chain_id] = [signer.sign(n, GAS_PRICE, 200_000, mint_burn, 0, destination_calldata(leg))[0]
                                for n, leg in enumerate(chain_legs)]  # n: the sequencer's account nonce
     return Workload(burns, mints)
@@ -148,7 +147,7 @@ def run_raw(service: Service, workload: Workload, block_size: int) -> RunResult:
     block gas limit the sequencer builds with; what a block does not hold goes into the next."""
     from svs.node.rpc import RpcClient
 
-    rpcs = {int(c): RpcClient(e["rpc"]) for c, e in service.deployment["chains"].items() if e["role"] == "rollup"}
+    rpcs = {c: RpcClient(r.rpc) for c, r in Deployment(service.deployment).rollups.items()}
     for rpc in rpcs.values():
         rpc.call("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
     before = _raw_counts(service, rpcs)
@@ -190,7 +189,7 @@ def _raw_counts(service, rpcs) -> dict[tuple[int, str], int]:
     counts = {}
     for chain_id, rpc in rpcs.items():
         other = next(c for c in rpcs if c != chain_id)
-        contract = service.deployment["chains"][str(chain_id)]["contracts"]["MintBurnSystemContract"]
+        contract = Deployment(service.deployment).rollups[chain_id]["MintBurnSystemContract"]
         for kind, selector in _COUNT_SELECTORS.items():
             data = "0x" + (selector + encode(["uint256"], [other])).hex()
             counts[(chain_id, kind)] = int(rpc.call("eth_call", {"to": contract, "data": data}, "latest"), 16)
@@ -222,15 +221,15 @@ def build_poison(service: Service, per_tick: int, ticks: int) -> PoisonLoad:
     """Sign enough failing triggers for ``ticks`` ticks, and fund their senders."""
     from svs.node.rpc import RpcClient
 
-    chains = {int(c): e for c, e in service.deployment["chains"].items() if e["role"] == "rollup"}
+    chains = Deployment(service.deployment).rollups
     a, b = sorted(chains)
     per_chain = (per_tick + 1) // 2 * ticks
     triggers: dict[int, list[tuple[bytes, str]]] = {}
     for index, (source, destination) in enumerate(((a, b), (b, a))):
-        counter = chains[destination]["contracts"]["CrossChainCounter"]
-        general = bytes.fromhex(chains[source]["contracts"]["GeneralSystemContract"][2:])
+        counter = chains[destination]["CrossChainCounter"]
+        general = bytes.fromhex(chains[source]["GeneralSystemContract"][2:])
         keys = [keccak(text=f"svs-bench-poison-{index}-{i}") for i in range(per_chain)]
-        rpc = RpcClient(chains[source]["rpc"])
+        rpc = RpcClient(chains[source].rpc)
         for i in range(0, len(keys), 500):
             rpc.batch_strict([("anvil_setBalance", [Account.from_key(k).address, hex(10**20)]) for k in keys[i:i + 500]])
         triggers[source] = []

@@ -37,10 +37,6 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from svs.codec.reverts import describe_revert
-from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport, rollup_sources
-from svs.l1.inbox import InboxClient
-from svs.pipeline.ingress import IngressServer, RpcFailure, _error
 from svs.codec.legs import (
     BURN_SELECTOR,
     INBOUND_TOPICS,
@@ -53,10 +49,15 @@ from svs.codec.legs import (
     destination_calldata,
     destination_gas,
 )
+from svs.codec.reverts import describe_revert
 from svs.codec.signer import LegacySigner
 from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
+from svs.deploy.record import Deployment
 from svs.errors import SvsError
+from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport, rollup_sources
+from svs.l1.inbox import InboxClient
 from svs.node.rpc import RpcClient, RpcError
+from svs.pipeline.ingress import IngressServer, RpcFailure, _error
 from svs.pipeline.selfcheck import read_pair_roots
 
 log = logging.getLogger(__name__)
@@ -120,16 +121,16 @@ class Relayer:
                               f"{record['sequencer']}: only the sequencer may mint and act")
         self.address = key.address
         self.rollups: dict[int, Rollup] = {}
+        deployed = Deployment(record)
         for chain_id in record["rollups"]:
-            entry = record["chains"].get(str(chain_id))
+            entry = deployed.rollups.get(chain_id)
             if entry is None:
                 raise AttachError(f"rollup {chain_id} is not in the record: deploy to it first")
-            contracts = entry["contracts"]
-            self.rollups[chain_id] = Rollup(chain_id, RpcClient(entry["rpc"]), contracts["MintBurnSystemContract"],
-                                            contracts["GeneralSystemContract"],
-                                            LegacySigner(bytes(key.key), chain_id), entry.get("firstBlock", 1) - 1)
-        l1 = next((c for c in record["chains"].values() if c["role"] == "l1"), None)
-        self.inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], key) if l1 else None
+            self.rollups[chain_id] = Rollup(chain_id, RpcClient(entry.rpc), entry["MintBurnSystemContract"],
+                                            entry["GeneralSystemContract"], LegacySigner(bytes(key.key), chain_id),
+                                            (entry.first_block or 1) - 1)
+        l1 = deployed.l1
+        self.inbox = InboxClient(l1.rpc, l1["BatchInbox"], key) if l1 else None
         self.attempts: dict[bytes, int] = {}
         self.stuck: dict[tuple[int, int, str], Stuck] = {}
         self.last_report: RelayReport | None = None

@@ -19,6 +19,7 @@ from web3 import Web3
 
 from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
+from svs.deploy.record import Deployment
 
 TOKEN = 10**18
 GAS_PRICE = 3 * 10**9
@@ -37,7 +38,7 @@ class DemoClient:
 
     def __init__(self, ingress_urls: dict[int, str], deployment: dict):
         self.w3 = {c: Web3(Web3.HTTPProvider(url)) for c, url in ingress_urls.items()}
-        self.addresses = {int(c): v["contracts"] for c, v in deployment["chains"].items() if v["role"] == "rollup"}
+        self.addresses = {c: r.contracts for c, r in Deployment(deployment).rollups.items()}
 
     def contract(self, chain_id: int, name: str):
         return self.w3[chain_id].eth.contract(address=self.addresses[chain_id][name], abi=load_artifact(name).abi)

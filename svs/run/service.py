@@ -24,12 +24,13 @@ from pathlib import Path
 from web3 import Web3
 
 from svs.deploy import accounts
-from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call, save_nodes,
-                        start_anvil, stop)
 from svs.deploy.localnet import rollup_chain_ids, suite_config
+from svs.deploy.record import Deployment
 from svs.deploy.suite import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
 from svs.l1.batcher import Batcher, rollup_sources
 from svs.l1.inbox import InboxClient
+from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
+                             save_nodes, start_anvil, stop)
 from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
 from svs.pipeline.ingress import Ingress, IngressServer
 from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
@@ -127,7 +128,7 @@ class Service:
         return self.deployment
 
     def start_sequencer(self) -> Sequencer:
-        rollups = {int(c): v for c, v in self.deployment["chains"].items() if v["role"] == "rollup"}
+        rollups = {c: {"rpc": r.rpc, "contracts": r.contracts} for c, r in Deployment(self.deployment).rollups.items()}
         config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
                                  crash_at=self.options.crash_at, rollups=rollups, lie=self.options.lie)
         self.sequencer = Sequencer(config, accounts.sequencer())
@@ -141,8 +142,8 @@ class Service:
 
     def _make_batcher(self) -> Batcher:
         """The batcher for the deployed inbox; in optimistic mode, top up the bond first."""
-        l1 = next(c for c in self.deployment["chains"].values() if c["role"] == "l1")
-        inbox = InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], accounts.sequencer())
+        l1 = Deployment(self.deployment).l1
+        inbox = InboxClient(l1.rpc, l1["BatchInbox"], accounts.sequencer())
         if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
             inbox.post_bond(self.options.inbox.bond - inbox.bond())
             log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)

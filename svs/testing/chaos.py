@@ -45,6 +45,7 @@ from web3 import Web3
 from svs.codec.signer import LegacySigner
 from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
+from svs.deploy.record import Deployment
 from svs.errors import SvsError
 from svs.node.rpc import RpcClient, RpcError
 from svs.pipeline.builder import RollupChain
@@ -266,7 +267,8 @@ class _Unreachable(RuntimeError):
 
 def _calldata(kind: str, chain_id: int, deployment: dict) -> tuple[str, bytes]:
     other = next(c for c in CHAINS if c != chain_id)
-    mine, theirs = deployment["chains"][str(chain_id)]["contracts"], deployment["chains"][str(other)]["contracts"]
+    rollups = Deployment(deployment).rollups
+    mine, theirs = rollups[chain_id], rollups[other]
     w3 = Web3()
     if kind == "transfer":
         mint_burn = w3.eth.contract(abi=load_artifact("MintBurnSystemContract").abi)
@@ -350,7 +352,7 @@ def check(process: SequencerProcess, senders: list[Sender], report: ChaosReport,
     deployment = status["deployment"]
     heights = {int(c): h for c, h in status["heights"].items()}
     report.heights = heights
-    nodes = {c: RpcClient(deployment["chains"][str(c)]["rpc"]) for c in CHAINS}
+    nodes = {c: RpcClient(r.rpc) for c, r in Deployment(deployment).rollups.items()}
     placed = _placements(nodes, heights, report)
     for sender in senders:
         for tx_hash in sender.accepted:
@@ -440,9 +442,10 @@ def _check_blocks_against_journal(state_dir: Path, nodes: dict[int, RpcClient], 
 
 def _check_storage(deployment: dict, nodes: dict[int, RpcClient], first: int, heights: dict[int, int], report) -> None:
     """Pair roots and supply at every height from ``first`` on that both nodes hold state for."""
-    chains = {c: RollupChain(c, nodes[c], deployment["chains"][str(c)]["contracts"]["MintBurnSystemContract"],
-                             deployment["chains"][str(c)]["contracts"]["GeneralSystemContract"], None) for c in CHAINS}
-    tokens = {c: deployment["chains"][str(c)]["contracts"]["BridgeableToken"] for c in CHAINS}
+    rollups = Deployment(deployment).rollups
+    chains = {c: RollupChain(c, nodes[c], rollups[c]["MintBurnSystemContract"], rollups[c]["GeneralSystemContract"], None)
+              for c in CHAINS}
+    tokens = {c: rollups[c]["BridgeableToken"] for c in CHAINS}
     for height in range(first, min(heights.values()) + 1):
         try:
             pairs = read_pair_roots(chains, {c: height for c in CHAINS})

@@ -13,6 +13,7 @@ from web3 import Web3
 
 from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
+from svs.deploy.record import Deployment
 from svs.l1.batcher import rollup_sources
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier
@@ -41,8 +42,7 @@ class System:
     def __post_init__(self):
         self.w3 = {c: Web3(Web3.HTTPProvider(s.url)) for c, s in zip(self.chain_ids, self.service.servers)}
         self.urls = {c: s.url for c, s in zip(self.chain_ids, self.service.servers)}
-        self.addresses = {int(c): v["contracts"] for c, v in self.service.deployment["chains"].items()
-                          if v["role"] == "rollup"}
+        self.addresses = {c: r.contracts for c, r in Deployment(self.service.deployment).rollups.items()}
         self.token = self.addresses[self.chain_ids[0]]["BridgeableToken"]
         self.initial_supply = total_supply(self.sequencer, self.token)
 
@@ -76,8 +76,8 @@ class System:
 
     def inbox(self, account: LocalAccount | None = None) -> InboxClient:
         """The deployed L1 inbox, written to by ``account`` if given."""
-        l1 = next(c for c in self.service.deployment["chains"].values() if c["role"] == "l1")
-        return InboxClient(l1["rpc"], l1["contracts"]["BatchInbox"], account)
+        l1 = Deployment(self.service.deployment).l1
+        return InboxClient(l1.rpc, l1["BatchInbox"], account)
 
     def verifier(self) -> Verifier:
         return Verifier(self.inbox(), rollup_sources(self.sequencer.chains))
