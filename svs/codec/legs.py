@@ -11,6 +11,7 @@ The same bytes on both rollups, as the system contracts compute them:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from eth_utils import keccak as keccak_text
 
@@ -35,6 +36,15 @@ def _dynamic_bytes(data: bytes) -> bytes:
     return _word(len(data)) + data + b"\x00" * (-len(data) % 32)
 
 
+class LegKind(str, Enum):
+    """Which pair of trees a leg belongs to: a transfer (MintBurn: burn, then mint) or a call
+    (General: trigger, then action). The value is the name plans, statuses and reports use; the
+    order is the inbox's ``Tree`` enum (0 transfer, 1 call)."""
+
+    TRANSFER = "transfer"
+    CALL = "call"
+
+
 class _CachedHash:
     """Legs are frozen; their hash is computed once, on first use."""
 
@@ -50,6 +60,7 @@ class _CachedHash:
 class TransferLeg(_CachedHash):
     """A token transfer from ``source`` to ``destination`` (a burn and its mint)."""
 
+    kind = LegKind.TRANSFER  # a class attribute, not a field
     source: int
     destination: int
     nonce: int
@@ -68,6 +79,7 @@ class TransferLeg(_CachedHash):
 class CallLeg(_CachedHash):
     """A cross-chain call from ``source`` to ``destination`` (a trigger and its action)."""
 
+    kind = LegKind.CALL  # a class attribute, not a field
     source: int
     destination: int
     nonce: int

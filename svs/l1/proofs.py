@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from svs.codec.layout import Direction, tree_slots
+from svs.codec.legs import LegKind
 from svs.node.rpc import RpcClient
 
-TREES = ("transfer", "call")  # IBatchInbox.Tree: 0 = Transfer (MintBurn), 1 = Call (General)
+TREES = tuple(kind.value for kind in LegKind)  # IBatchInbox.Tree: 0 = Transfer (MintBurn), 1 = Call (General)
 
 
 @dataclass(frozen=True)

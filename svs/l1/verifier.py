@@ -112,7 +112,7 @@ class Verifier:
         """Pair trees at the batch's last blocks: a mismatch there is provable on L1."""
         for pair in read_pair_roots(self.sources, heights):
             if not pair.equal:
-                verdict.problems.append(f"at the batch's last block: {_describe(pair)}")
+                verdict.problems.append(f"at the batch's last block: {pair.describe()}")
                 verdict.provable.append((pair.source, pair.destination, pair.kind))
 
     def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
@@ -127,7 +127,7 @@ class Verifier:
             for pair in read_pair_roots(self.sources, heights):
                 if not pair.equal:
                     verdict.problems.append(f"inside the batch, at blocks {heights} (not provable on L1, which "
-                                            f"sees batch ends only): {_describe(pair)}")
+                                            f"sees batch ends only): {pair.describe()}")
 
     def _check_claims(self, verdict: BatchVerdict, chain_id: int, record: dict) -> bool:
         block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(record["lastBlock"]), False)
@@ -221,11 +221,6 @@ class Verifier:
                              f"block's) in {sent.tx_hash}: it and every later batch are void, the bond went to "
                              f"{challenger.account.address}")
         return True
-
-
-def _describe(pair) -> str:
-    return (f"{pair.kind} trees {pair.source}->{pair.destination} differ: {pair.source_root}/"
-            f"{pair.source_count} vs {pair.destination_root}/{pair.destination_count}")
 
 
 def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0) -> tuple[list[BatchVerdict], int]:

@@ -18,8 +18,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import requests
 from svs.errors import SvsError
+from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +99,12 @@ def _port_taken(port: int) -> bool:
 
 
 def rpc_call(url: str, method: str, params: list | None = None, timeout: float = 10.0):
-    """One JSON-RPC call; raises ChainError with the node's message on error."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    """One call through the package's JSON-RPC client (svs.node.rpc), for start-up and
+    bookkeeping: any failure becomes a ChainError with the node's message."""
     try:
-        reply = requests.post(url, json=body, timeout=timeout).json()
-    except (requests.RequestException, ValueError) as err:
-        raise ChainError(f"{url} did not answer {method}: {err}") from err
-    if "error" in reply:
-        raise ChainError(f"{url} {method} failed: {reply['error'].get('message', reply['error'])}")
-    return reply["result"]
+        return RpcClient(url, timeout).call(method, *(params or []))
+    except (RpcError, NodeUnavailable) as err:
+        raise ChainError(str(err)) from err
 
 
 def wait_ready(node: Node, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:

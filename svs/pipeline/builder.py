@@ -744,7 +744,7 @@ def roll_back_to(rpc: RpcClient, height: int) -> None:
 
 
 def _leg_entry(leg: Leg, counterpart: str) -> dict:
-    return {"kind": "transfer" if isinstance(leg, TransferLeg) else "call", "legHash": "0x" + leg.leg_hash().hex(),
+    return {"kind": leg.kind.value, "legHash": "0x" + leg.leg_hash().hex(),
             "source": leg.source, "destination": leg.destination, "nonce": leg.nonce, "counterpart": counterpart}
 
 

@@ -28,6 +28,8 @@ from typing import Any, Callable
 
 from eth_utils import to_checksum_address
 
+from svs.errors import SvsError
+from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 from svs.pipeline.admission import Rejected
 from svs.pipeline.limits import (
     CALL_GAS_CAP,
@@ -38,8 +40,6 @@ from svs.pipeline.limits import (
     MAX_LOG_BLOCK_RANGE,
     READ_QUEUE_SECONDS,
 )
-from svs.errors import SvsError
-from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from itertools import permutations
 
 from svs.codec.layout import tree_slots
+from svs.codec.legs import LegKind
 from svs.pipeline.builder import RollupChain
 
 
@@ -27,6 +28,12 @@ class PairRoots:
     def equal(self) -> bool:
         return (self.source_root, self.source_count) == (self.destination_root, self.destination_count)
 
+    def describe(self) -> str:
+        """How the two sides stand, for logs, halts and findings."""
+        state = "agree" if self.equal else "differ"
+        return (f"{self.kind} trees {self.source}->{self.destination} {state}: {self.source_root}/{self.source_count}"
+                f" vs {self.destination_root}/{self.destination_count}")
+
     def as_dict(self) -> dict:
         return {"source": self.source, "destination": self.destination, "kind": self.kind,
                 "sourceRoot": self.source_root, "sourceCount": self.source_count,
@@ -42,7 +49,7 @@ def read_pair_roots(chains: dict[int, RollupChain], heights: dict[int, int]) -> 
         for counterpart in chains:
             if counterpart == chain_id:
                 continue
-            for kind, contract in (("transfer", chain.mint_burn), ("call", chain.general)):
+            for kind, contract in ((LegKind.TRANSFER.value, chain.mint_burn), (LegKind.CALL.value, chain.general)):
                 for direction in ("outbound", "inbound"):
                     root_slot, count_slot = tree_slots(direction, counterpart)
                     block = hex(heights[chain_id])
@@ -54,7 +61,7 @@ def read_pair_roots(chains: dict[int, RollupChain], heights: dict[int, int]) -> 
             values[key] = ("0x" + results[2 * i][2:].rjust(64, "0"), int(results[2 * i + 1], 16))
     pairs = []
     for source, destination in permutations(chains, 2):
-        for kind in ("transfer", "call"):
+        for kind in (k.value for k in LegKind):
             src = values[(source, kind, "outbound", destination)]
             dst = values[(destination, kind, "inbound", source)]
             pairs.append(PairRoots(source, destination, kind, src[0], src[1], dst[0], dst[1]))

@@ -536,8 +536,7 @@ def _settled(plan: dict) -> list[str]:
 
 
 def _mismatches(roots: list[PairRoots]) -> str:
-    return "; ".join(f"{p.kind} {p.source}->{p.destination}: {p.source_root}/{p.source_count} vs "
-                     f"{p.destination_root}/{p.destination_count}" for p in roots if not p.equal)
+    return "; ".join(p.describe() for p in roots if not p.equal)
 
 
 def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:

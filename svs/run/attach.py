@@ -93,7 +93,7 @@ class Stuck:
     destination_count: int
 
     def line(self) -> str:
-        kind = "transfer" if isinstance(self.leg, TransferLeg) else "call"
+        kind = self.leg.kind.value
         return (f"{kind} pair {self.leg.source}->{self.leg.destination} stuck at nonce {self.leg.nonce}: {self.reason}; "
                 f"the trees diverge: {self.source_count} leaves at the source, {self.destination_count} at the "
                 "destination, and later legs of this pair wait")
@@ -181,7 +181,7 @@ class Relayer:
     def _simulate_destination(self, leg: Leg) -> str | None:
         """eth_call of the destination leg as the sequencer, as if it were the next one."""
         destination = self.rollups[leg.destination]
-        kind = "transfer" if isinstance(leg, TransferLeg) else "call"
+        kind = leg.kind.value
         nonce = self._inbound_count(destination, kind, leg.source, "latest")
         leg = type(leg)(**{**leg.__dict__, "nonce": nonce})
         to = destination.mint_burn if kind == "transfer" else destination.general
@@ -217,7 +217,7 @@ class Relayer:
 
     def _deliver(self, leg: Leg, report: RelayReport) -> bool:
         """Send one destination leg unless already there; False if it is not (yet) delivered."""
-        kind = "transfer" if isinstance(leg, TransferLeg) else "call"
+        kind = leg.kind.value
         pair = (leg.source, leg.destination, kind)
         destination = self.rollups.get(leg.destination)
         if destination is None:

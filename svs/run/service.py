@@ -32,6 +32,7 @@ from svs.l1.inbox import InboxClient
 from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
                              save_nodes, start_anvil, stop)
 from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
+from svs.node.rpc import RpcClient
 from svs.pipeline.ingress import Ingress, IngressServer
 from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
 
@@ -115,10 +116,11 @@ class Service:
             deployment = ChainDeployment(node.chain_id, node.rpc_url, node.role)
             w3 = Web3(Web3.HTTPProvider(node.rpc_url))
             if node.role == "rollup":
-                if not w3.provider.make_request("anvil_getAutomine", []).get("result", True):
-                    w3.provider.make_request("evm_setAutomine", [True])  # deploying needs blocks
+                rpc = RpcClient(node.rpc_url)
+                if not rpc.call("anvil_getAutomine"):
+                    rpc.call("evm_setAutomine", True)  # deploying needs blocks
                 deployment.contracts = deploy_rollup_suite(w3, accounts.owner(), config)
-                w3.provider.make_request("evm_setAutomine", [False])
+                rpc.call("evm_setAutomine", False)
             else:
                 deployment.contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
             chains.append(deployment)

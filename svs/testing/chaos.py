@@ -454,7 +454,7 @@ def _check_storage(deployment: dict, nodes: dict[int, RpcClient], first: int, he
         except RpcError:  # a node restarted from a checkpoint holds no state before it
             continue
         report.storage_heights += 1
-        report.problems += [f"height {height}: {p.as_dict()}" for p in pairs if not p.equal]
+        report.problems += [f"height {height}: {p.describe()}" for p in pairs if not p.equal]
         if supply != SUPPLY:
             report.problems.append(f"height {height}: total supply {supply}, expected {SUPPLY}")
     if report.storage_heights == 0:

@@ -19,9 +19,7 @@ TOTAL_SUPPLY = "0x" + keccak(text="totalSupply()")[:4].hex()
 
 def roots_agree(sequencer) -> list[str]:
     """1. Every pair's outbound root and count equal the counterpart's inbound ones."""
-    return [f"{p.kind} trees {p.source}->{p.destination} differ: {p.source_root}/{p.source_count} vs "
-            f"{p.destination_root}/{p.destination_count}"
-            for p in read_pair_roots(sequencer.chains, sequencer.committed) if not p.equal]
+    return [p.describe() for p in read_pair_roots(sequencer.chains, sequencer.committed) if not p.equal]
 
 
 def total_supply(sequencer, token: str) -> int:

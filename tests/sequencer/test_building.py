@@ -206,7 +206,7 @@ def test_self_check_halts_when_a_trigger_has_no_action(system, users, monkeypatc
     a, b = system.chain_ids
     _sign_no_legs_to(system, b, monkeypatch)
     system.trigger(a, b, users[0], 1)
-    with pytest.raises(Halted, match=f"roots disagree.*call {a}->{b}"):
+    with pytest.raises(Halted, match=f"roots disagree.*call trees {a}->{b} differ"):
         system.sequencer.tick()
     assert system.sequencer.halted
 
