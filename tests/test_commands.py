@@ -32,3 +32,19 @@ def test_inbox_gas_prints_every_row():
     for row in ("strict submit, 0 transfers each way", "strict submit, 1,000 transfers each way",
                 "optimistic submit", "challenge (burn without mint)"):
         assert row in out, out
+
+
+def test_gas_prints_the_leg_and_tree_tables():
+    out = _run("gas")
+    for row in ("`burn`", "`mint`", "`trigger`", "`action`", "`IncrementalMerkleTree insert`"):
+        assert re.search(rf"^\| {re.escape(row)} \| [\d,]+ \| [\d,]+ \|$", out, re.MULTILINE), out
+
+
+def test_chaos_kills_and_checks_on_a_small_schedule(tmp_path):
+    from svs.testing.ports import free_port_block
+
+    out = _run("chaos", "--kills", "1", "--node-kills", "1", "--state-dir", str(tmp_path / "chaos"),
+               "--port", str(free_port_block(3, offset=10_000)))
+    assert re.search(r"^kill -9 sequencer\s+1$", out, re.MULTILINE), out
+    assert re.search(r"^kill -9 rollup node \(sequencer running\)\s+1$", out, re.MULTILINE), out
+    assert re.search(r"^problems\s+0$", out, re.MULTILINE), out
