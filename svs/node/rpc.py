@@ -12,7 +12,12 @@ from typing import Any
 import requests
 
 from svs.errors import SvsError
-from svs.pipeline.limits import MAX_REQUEST_BYTES, SEND_CHUNK
+
+# Requests to a node: sequential chunks keep anvil's order (it runs the calls of one batch
+# concurrently: past ~64 transactions they reach its pool out of order), and stay well under
+# its ~2 MB body limit.
+SEND_CHUNK = 32
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 class RpcError(SvsError, RuntimeError):

@@ -60,12 +60,10 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import keccak as keccak_text
 
-from svs.codec.reverts import describe_revert
-from svs.testing.faults import Liar
 from svs.codec.legs import (
+    ALL_LEG_TOPICS,
     INBOUND_TOPICS,
     OUTBOUND_TOPICS,
-    ALL_LEG_TOPICS,
     Leg,
     TransferLeg,
     decode_outbound_log,
@@ -73,19 +71,20 @@ from svs.codec.legs import (
     destination_gas,
     inbound_leg_hash,
 )
+from svs.codec.reverts import describe_revert
+from svs.codec.signer import LegacySigner
+from svs.errors import SvsError
+from svs.node.rpc import SEND_CHUNK, RpcClient, RpcError
 from svs.pipeline.limits import (
     BLOCK_GAS_LIMIT,
     COLD_SLOAD_GAS,
     INTRINSIC_GAS,
-    SEND_CHUNK,
     WARM_READ_GAS,
     block_bytes_cap,
     next_base_fee,
 )
-from svs.codec.signer import LegacySigner
-from svs.errors import SvsError
-from svs.node.rpc import RpcClient, RpcError
 from svs.pipeline.mempool import PendingTx
+from svs.testing.faults import Liar
 
 log = logging.getLogger(__name__)
 

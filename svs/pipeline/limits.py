@@ -33,11 +33,8 @@ CALL_GAS_CAP = 50_000_000  # geth's RPCGasCap for eth_call / eth_estimateGas
 MAX_LOG_BLOCK_RANGE = 10_000  # eth_getLogs: blocks per query
 MAX_CONCURRENT_READS = 4  # proxied reads in flight per rollup node; the rest wait their turn
 READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as busy
-# Node requests: sequential chunks keep anvil's order (it runs the calls of one batch
-# concurrently: past ~64 transactions they reach its pool out of order), and stay well under
-# its ~2 MB body limit.
-SEND_CHUNK = 32
-MAX_REQUEST_BYTES = 1024 * 1024
+# Node requests: SEND_CHUNK and MAX_REQUEST_BYTES belong to the client that sends them
+# (svs.node.rpc), which owns the in-order sending rule.
 
 
 def block_bytes_cap(rollups: int) -> int:
