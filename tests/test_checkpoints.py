@@ -13,7 +13,7 @@ def test_a_slow_checkpoint_round_spaces_the_next_one_by_the_factor():
     checkpointer = Checkpointer(Path("/nonexistent"), [], interval=1.0)
     assert checkpointer.due()  # never taken
     checkpointer.take()  # no rollup nodes: nothing to dump, but the round is recorded
-    checkpointer.seconds[-1] = 0.5  # as if dumping the nodes had taken half a second
+    checkpointer.last_seconds = 0.5  # as if dumping the nodes had taken half a second
     checkpointer._last = time.monotonic() - (MIN_SPACING_FACTOR * 0.5 - 1)
     assert not checkpointer.due(), "the interval alone (1 s) has passed, the spacing (10 s) has not"
     checkpointer._last = time.monotonic() - (MIN_SPACING_FACTOR * 0.5 + 0.1)

@@ -17,14 +17,11 @@ between ticks only ever holds committed blocks, so catching up only ever moves f
 from __future__ import annotations
 
 import gzip
-import logging
 import os
 import time
 from pathlib import Path
 
 from svs.node.chains import ChainError, Node, rpc_call
-
-log = logging.getLogger(__name__)
 
 DIRECTORY = "checkpoints"
 # A round takes time linear in the chain's history (anvil serialises every block and transaction,
@@ -39,9 +36,8 @@ def checkpoint_path(state_dir: Path, chain_id: int) -> Path:
     return state_dir / DIRECTORY / f"{chain_id}.json"
 
 
-def save_checkpoint(node: Node, path: Path) -> int:
-    """Persist ``node``'s state to ``path`` atomically (a crash leaves the previous one);
-    return its size in bytes."""
+def save_checkpoint(node: Node, path: Path) -> None:
+    """Persist ``node``'s state to ``path`` atomically (a crash leaves the previous one)."""
     dump = rpc_call(node.rpc_url, "anvil_dumpState", timeout=120.0)
     try:
         data = gzip.decompress(bytes.fromhex(dump.removeprefix("0x")))
@@ -54,7 +50,6 @@ def save_checkpoint(node: Node, path: Path) -> int:
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, path)
-    return len(data)
 
 
 class Checkpointer:
@@ -63,8 +58,7 @@ class Checkpointer:
     def __init__(self, state_dir: Path, nodes: list[Node], interval: float):
         self.state_dir, self.nodes, self.interval = state_dir, nodes, interval
         self._last = float("-inf")
-        self.taken = 0
-        self.seconds: list[float] = []  # how long each round took (it delays the next tick)
+        self.last_seconds = 0.0  # how long the last round took (it delayed the next tick)
 
     def start(self) -> None:
         """At start: checkpoint now unless every rollup node has one already (a restart of the
@@ -75,7 +69,7 @@ class Checkpointer:
             self.take()
 
     def due(self) -> bool:
-        spacing = max(self.interval, MIN_SPACING_FACTOR * (self.seconds[-1] if self.seconds else 0.0))
+        spacing = max(self.interval, MIN_SPACING_FACTOR * self.last_seconds)
         return self.interval > 0 and time.monotonic() - self._last >= spacing
 
     def take(self) -> None:
@@ -85,5 +79,4 @@ class Checkpointer:
             if node.role == "rollup":
                 save_checkpoint(node, checkpoint_path(self.state_dir, node.chain_id))
         self._last = time.monotonic()
-        self.taken += 1
-        self.seconds.append(self._last - started)
+        self.last_seconds = self._last - started

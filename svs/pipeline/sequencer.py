@@ -52,7 +52,8 @@ CRASH_POINTS = ("planned", "between-chains", "sealed", "checked", "committed")
 
 
 class Halted(SvsError, RuntimeError):
-    """The sequencer stopped producing blocks (roots disagree, or a node is gone)."""
+    """The sequencer stopped producing blocks (roots disagree, a foreign block producer, or a
+    journal the chains cannot be reconciled with)."""
 
 
 class NodesUnavailable(SvsError, RuntimeError):

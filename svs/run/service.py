@@ -71,7 +71,6 @@ class Service:
         self.servers: list[IngressServer] = []
         self.deployment: dict = {}
         self.checkpointer: Checkpointer | None = None
-        self.revived = 0  # rollup nodes started again from their checkpoints
         self._stop = threading.Event()
         self.stop_requested = False
 
@@ -225,7 +224,6 @@ class Service:
             except ChainError as err:
                 log.error("restarting rollup node %d failed: %s", node.chain_id, err)
                 continue
-            self.revived += 1
             save_nodes(self.options.state_dir, self.nodes)
             if self.sequencer is not None and self.sequencer.batcher is not None:
                 self.sequencer.batcher.find_earliest_ends()  # the node has no state before its checkpoint
