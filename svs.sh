@@ -115,7 +115,7 @@ setup() {
 cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
-  run) setup; compile_contracts; exec ape run sequencer "$@" ;;
+  run) setup; compile_contracts; exec ape run sequencer local "$@" ;;
   test) setup; compile_contracts; exec ape test "$@" ;;
   mutate) setup; compile_contracts; exec python tools/mutate.py "$@" ;;
   slither) setup_node; setup_slither; exec "$SLITHER_VENV/bin/python" tools/static_analysis.py "$@" ;;

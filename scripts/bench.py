@@ -5,15 +5,17 @@ Prints a table of medians (and, with --sweep, draws throughput against block siz
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
+from ape.cli import ape_cli_context
 
 from svs.measure.bench import BenchConfig, measure, measure_paced_latency, measure_poison, plot_sweep
+from svs.run.logs import configure
 
 
 @click.command()
+@ape_cli_context(default_log_level="WARNING")
 @click.option("--transfers", default=10_000, show_default=True, type=click.IntRange(min=100),
               help="Transfers per run (half each way).")
 @click.option("--block-size", default=500, show_default=True, type=click.IntRange(min=1),
@@ -33,10 +35,10 @@ from svs.measure.bench import BenchConfig, measure, measure_paced_latency, measu
               help="Length of the paced latency run.")
 @click.option("--plot", "plot_path", default="docs/throughput.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
-def cli(transfers, block_size, senders, repeat, latency_rate, sweep, sweep_transfers, poison, poison_transfers,
+def cli(cli_ctx, transfers, block_size, senders, repeat, latency_rate, sweep, sweep_transfers, poison, poison_transfers,
         run_main, latency_seconds, plot_path):
     """Measure the sequencer against the raw anvil ceiling."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    configure(cli_ctx.logger.level, timestamps=False)
     config = BenchConfig(transfers=transfers, block_size=block_size, senders=senders, repeat=repeat,
                          latency_rate=latency_rate, latency_seconds=latency_seconds)
     progress = lambda msg: click.echo(f"  {msg}", err=True)  # noqa: E731

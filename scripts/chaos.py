@@ -8,11 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from ape.cli import ape_cli_context
 
 from svs.testing.chaos import ChaosOptions, run_chaos
+from svs.run.logs import configure
 
 
 @click.command()
+@ape_cli_context(default_log_level="WARNING")
 @click.option("--kills", default=100, show_default=True, type=click.IntRange(min=0),
               help="Times the sequencer is killed with SIGKILL and started again.")
 @click.option("--node-kills", default=6, show_default=True, type=click.IntRange(min=0),
@@ -22,8 +25,9 @@ from svs.testing.chaos import ChaosOptions, run_chaos
               help="First ingress port; L1 on port + 2, the nodes on port + 10000.")
 @click.option("--state-dir", default=".chaos", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="The sequencer's state directory for the run (emptied first).")
-def cli(kills, node_kills, seed, first_port, state_dir):
+def cli(cli_ctx, kills, node_kills, seed, first_port, state_dir):
     """Kill the sequencer and its nodes at random moments under load; check nothing was lost."""
+    configure(cli_ctx.logger.level, timestamps=False)
     import shutil
 
     shutil.rmtree(state_dir, ignore_errors=True)

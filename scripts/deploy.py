@@ -11,15 +11,15 @@ record (default deployments/testnets.json) is what `ape run sequencer --attach` 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 from web3 import Web3
 
 from svs.deploy.suite import DeploymentError, InboxConfig, SuiteConfig
 from svs.deploy.testnet import TESTNET_ROLLUPS, deploy_network
+from svs.run.logs import configure
 
 
 def _chain_ids(ctx, param, value: str) -> tuple[int, ...]:
@@ -39,6 +39,7 @@ def _address(ctx, param, value: str | None) -> str | None:
 
 
 @click.command(cls=ConnectedProviderCommand)
+@ape_cli_context()
 @account_option()
 @click.option("--record", default="deployments/testnets.json", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Deployment record to read and update.")
@@ -52,9 +53,9 @@ def _address(ctx, param, value: str | None) -> str | None:
               help="Optimistic mode: the sequencer's bond, in ether.")
 @click.option("--challenge-window", default=3600, show_default=True, type=click.IntRange(min=1),
               help="Optimistic mode: seconds during which a batch can be challenged.")
-def cli(provider, account, record, sequencer, rollups, supply, l1_mode, bond, challenge_window):
+def cli(cli_ctx, provider, account, record, sequencer, rollups, supply, l1_mode, bond, challenge_window):
     """Deploy (or find) the suite on the connected network and update the record."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    configure(cli_ctx.logger.level, timestamps=False)
     config = SuiteConfig(owner=account.address, sequencer=sequencer or account.address, token_holder=account.address,
                          rollup_chain_ids=rollups, initial_supply=supply)
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)

@@ -1,8 +1,9 @@
-"""`ape run sequencer`: the shared sequencer on local anvil chains, with a short demo.
+"""`ape run sequencer`: the shared sequencer.
 
-Starts L1 (chain 900, :8545) and rollups 901, 902, ... on anvil with automine off, deploys the
-suite, serves each rollup's JSON-RPC ingress on :9545, :9546, ..., runs the demo and keeps
-building blocks until Ctrl-C.
+``ape run sequencer local`` starts L1 (chain 900, :8545) and rollups 901, 902, ... on anvil with
+automine off, deploys the suite, serves each rollup's JSON-RPC ingress on :9545, :9546, ..., runs
+the demo and keeps building blocks until Ctrl-C. ``ape run sequencer attach RECORD`` relays for a
+deployment on public testnets (svs.run.attach). Both honour ape's ``-v/--verbosity``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import time
 from pathlib import Path
 
 import click
+from ape.cli import ape_cli_context
 
 from svs.deploy.suite import DeploymentError, InboxConfig
 from svs.node.chains import ChainError
 from svs.pipeline.recovery import RecoveryError
-from svs.pipeline.sequencer import CRASH_POINTS
+from svs.pipeline.hooks import CRASH_POINTS, NO_HOOKS
+from svs.run.logs import configure
 from svs.run.service import Service, ServiceOptions, install_signal_handlers
+from svs.testing.faults import KillAt
 
 
 def _urls(ctx, param, value: str | None) -> list[str]:
@@ -33,7 +37,13 @@ def _urls(ctx, param, value: str | None) -> list[str]:
     return urls
 
 
-@click.command()
+@click.group()
+def cli():
+    """The shared sequencer: `local` builds the blocks of local anvil rollups, `attach` relays for a
+    deployment on nodes it does not control."""
+
+
+@cli.command()
 @click.option("--rollups", default=2, show_default=True, type=click.IntRange(min=2, max=16),
               help="Number of rollups (chains 901, 902, ...); every pair is connected.")
 @click.option("--block-time", default=1.0, show_default=True, type=click.FloatRange(min=0),
@@ -45,11 +55,6 @@ def _urls(ctx, param, value: str | None) -> list[str]:
               help="Journal, deployment.json, nodes.json, node checkpoints and logs.")
 @click.option("--nodes", callback=_urls,
               help="Comma-separated anvil node URLs (L1 first) to build on instead of starting anvil.")
-@click.option("--attach", "attach_record", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Attach mode: relay for the deployment in this record (ape run deploy) on nodes this "
-                   "sequencer does not control; needs SVS_SEQUENCER_KEY. See README.")
-@click.option("--poll-interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Attach mode: seconds between scans of the rollups.")
 @click.option("--max-block-txs", default=1000, show_default=True, type=click.IntRange(min=1),
               help="User transactions per rollup per tick at most.")
 @click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
@@ -67,26 +72,22 @@ def _urls(ctx, param, value: str | None) -> list[str]:
 @click.option("--exit", "exit_after_demo", is_flag=True, help="Exit after the demo instead of serving until Ctrl-C.")
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
-def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_record, poll_interval, max_block_txs, batch_every, l1_mode, bond,
-        challenge_window, checkpoint_every, demo, exit_after_demo, crash_at):
-    """Run the shared sequencer on local anvil chains."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("urllib3", "web3", "ape"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if attach_record is not None:
-        return _attach(attach_record, first_port, poll_interval, batch_every)
-    attach = nodes
+@ape_cli_context()
+def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, max_block_txs, batch_every, l1_mode,
+          bond, challenge_window, checkpoint_every, demo, exit_after_demo, crash_at):
+    """Run the shared sequencer on local anvil chains (started here, or --nodes)."""
+    configure(cli_ctx.logger.level)
     ports = [first_port + i for i in range(rollups)]
     if l1_port in ports:
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
-    if attach and len(attach) != rollups + 1:
-        raise click.BadParameter(f"--nodes gave {len(attach) - 1} rollup URLs for --rollups {rollups}")
+    if nodes and len(nodes) != rollups + 1:
+        raise click.BadParameter(f"--nodes gave {len(nodes) - 1} rollup URLs for --rollups {rollups}")
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
              if l1_mode == "optimistic" else InboxConfig())
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
-                             state_dir=state_dir, attach=attach, max_block_txs=max_block_txs, demo=demo,
-                             exit_after_demo=exit_after_demo, crash_at=crash_at, batch_every=batch_every, inbox=inbox,
-                             checkpoint_every=checkpoint_every)
+                             state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
+                             exit_after_demo=exit_after_demo, batch_every=batch_every, inbox=inbox,
+                             checkpoint_every=checkpoint_every, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
     service = Service(options)
     install_signal_handlers(service)
     try:
@@ -105,6 +106,22 @@ def cli(rollups, block_time, l1_port, first_port, state_dir, nodes, attach_recor
         if not service.stop_requested and service.nodes:
             click.echo(f"sequencer stopped unexpectedly; the nodes keep running (see {state_dir / 'nodes.json'}); "
                        "start again with the same --state-dir to carry on", err=True)
+
+
+@cli.command()
+@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", "first_port", default=9545, show_default=True, type=click.IntRange(1, 55535),
+              help="Ingress port of the first rollup; rollup i on port + i.")
+@click.option("--poll-interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between scans of the rollups.")
+@click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
+              help="Post to the L1 inbox every this many polls (0: never).")
+@ape_cli_context()
+def attach(cli_ctx, record, first_port, poll_interval, batch_every):
+    """Relay for the deployment in RECORD (ape run deploy) on nodes this sequencer does not
+    control; needs SVS_SEQUENCER_KEY. See README."""
+    configure(cli_ctx.logger.level)
+    _attach(record, first_port, poll_interval, batch_every)
 
 
 def _attach(record_path: Path, first_port: int, interval: float, post_every: int) -> None:

@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 import click
+from ape.cli import ape_cli_context
 
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
-from svs.l1.batcher import RollupSource
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier, verify_all
-from svs.node.rpc import RpcClient
+from svs.node.rollup import Rollup
+from svs.run.logs import configure
 
 log = logging.getLogger("verify")
 
@@ -35,6 +36,7 @@ def _load(path: Path) -> dict:
 
 
 @click.command()
+@ape_cli_context(default_log_level="WARNING")
 @click.option("--deployment", default=".sequencer/deployment.json", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The sequencer's deployment record.")
 @click.option("--challenge/--no-challenge", default=True, show_default=True,
@@ -46,16 +48,15 @@ def _load(path: Path) -> dict:
               help="Seconds between polls with --follow.")
 @click.option("--attach", is_flag=True, help="The batches come from attach mode (a testnet record): the rollups' "
               "blocks do not advance together, so only batch ends are compared, not the blocks inside.")
-def cli(deployment, challenge, challenger, follow, interval, attach):
+def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach):
     """Verify the L1 batches of a deployment against the rollup nodes."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    configure(cli_ctx.logger.level)
     record = _load(deployment)
     deployed = Deployment(record)
     l1 = deployed.l1
     if l1 is None or "BatchInbox" not in l1.contracts:
         raise click.ClickException(f"{deployment} records no L1 BatchInbox")
-    sources = {c: RollupSource(c, RpcClient(r.rpc), r["MintBurnSystemContract"], r["GeneralSystemContract"])
-               for c, r in deployed.rollups.items()}
+    sources = {c: Rollup.of(r) for c, r in deployed.rollups.items()}
     inbox = InboxClient(l1.rpc, l1["BatchInbox"])
     verifier = Verifier(inbox, sources, lockstep=not attach)
     signer = InboxClient(l1.rpc, inbox.address, accounts.dev_account(challenger)) if challenge else None

@@ -66,7 +66,7 @@ def test_suite_lands_at_the_same_predicted_address_on_every_rollup_and_redeploy_
     (["--max-block-txs", "0"], "--max-block-txs"),
 ])
 def test_sequencer_cli_rejects_bad_options_with_a_clear_error(args, message, tmp_path):
-    result = subprocess.run(["ape", "run", "sequencer", "--state-dir", str(tmp_path), "--exit", *args],
+    result = subprocess.run(["ape", "run", "sequencer", "local", "--state-dir", str(tmp_path), "--exit", *args],
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode != 0
     assert message in result.stderr + result.stdout

@@ -8,10 +8,8 @@ must be and deploys nothing.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 from eth_abi import encode
@@ -72,13 +70,9 @@ class InboxConfig:
     def mode(self) -> str:
         return "optimistic" if self.optimistic else "strict"
 
-
-@dataclass
-class ChainDeployment:
-    chain_id: int
-    rpc_url: str
-    role: str
-    contracts: dict[str, str] = field(default_factory=dict)
+    def as_json(self) -> dict:
+        """The deployment record's ``inbox`` entry."""
+        return {"mode": self.mode, "bond": self.bond, "challengeWindow": self.challenge_window}
 
 
 def create2_address(init_code: bytes, salt: bytes = SALT, factory: str = CREATE2_FACTORY) -> str:
@@ -175,18 +169,3 @@ def deploy_inbox(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox:
     log.info("%s %s BatchInbox on chain %d at %s", "deployed" if fresh else "found", inbox.mode,
              w3.eth.chain_id, address)
     return address
-
-
-def write_record(path: Path, chains: list[ChainDeployment], config: SuiteConfig, inbox: InboxConfig) -> None:
-    """deployment.json: per chain id, its RPC URL, role and contract addresses by name."""
-    record = {
-        "sequencer": config.sequencer,
-        "owner": config.owner,
-        "rollups": list(config.rollup_chain_ids),
-        "inbox": {"mode": inbox.mode, "bond": inbox.bond, "challengeWindow": inbox.challenge_window},
-        "chains": {
-            str(c.chain_id): {"rpc": c.rpc_url, "role": c.role, "contracts": c.contracts} for c in chains
-        },
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")

@@ -4,19 +4,19 @@
 once per chain: the rollups first (each records the block it was deployed at, where its first L1
 batch starts), then L1, whose inbox needs those blocks. Every contract goes through CREATE2, so a
 re-run finds each one at its address, checks it is the one the record describes, and deploys
-nothing. The record has the format the sequencer reads (``svs.deploy.suite.write_record``) plus each
-rollup's ``firstBlock``.
+nothing. The record (``svs.deploy.record.Deployment``) has the format the sequencer reads, plus
+each rollup's ``firstBlock``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from web3 import Web3
 
+from svs.deploy.record import ChainEntry, Deployment, RecordError
 from svs.deploy.suite import (
     DeploymentError,
     InboxConfig,
@@ -50,54 +50,43 @@ class NetworkReport:
                 for name, address in self.contracts.items()]
 
 
-def load_record(path: Path) -> dict | None:
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise DeploymentError(f"{path} is not a deployment record ({err}); move it away or pick another --record")
-
-
 def deploy_network(w3: Web3, send: Send, rpc_url: str, record_path: Path, config: SuiteConfig,
                    inbox: InboxConfig) -> NetworkReport:
     """Deploy (or find and verify) what belongs on the chain ``w3`` talks to; update the record."""
     chain_id = w3.eth.chain_id
-    record = load_record(record_path) or _new_record(config, inbox)
-    _check_same_suite(record, config, inbox, record_path)
+    try:
+        record = Deployment.load(record_path) or _new_record(config, inbox)
+    except RecordError as err:
+        raise DeploymentError(f"{err} --record") from err
+    _check_same_suite(record.record, config, inbox, record_path)
     if chain_id in config.rollup_chain_ids:
-        report = _deploy_rollup(w3, send, config, record.get("chains", {}).get(str(chain_id)))
+        report = _deploy_rollup(w3, send, config, record.chains.get(chain_id))
     else:
         report = _deploy_l1(w3, send, config, inbox, record)
     _verify(w3, report, config)
-    entry = {"rpc": rpc_url, "role": report.role, "contracts": report.contracts}
-    if report.first_block is not None:
-        entry["firstBlock"] = report.first_block
-    record["chains"][str(chain_id)] = entry
-    record_path.parent.mkdir(parents=True, exist_ok=True)
-    record_path.write_text(json.dumps(record, indent=2) + "\n")
+    record.set_chain(ChainEntry(chain_id, rpc_url, report.role, report.contracts, report.first_block))
+    record.write(record_path)
     return report
 
 
-def _new_record(config: SuiteConfig, inbox: InboxConfig) -> dict:
-    return {"sequencer": config.sequencer, "owner": config.owner, "rollups": list(config.rollup_chain_ids),
-            "inbox": {"mode": inbox.mode, "bond": inbox.bond, "challengeWindow": inbox.challenge_window},
-            "chains": {}}
+def _new_record(config: SuiteConfig, inbox: InboxConfig) -> Deployment:
+    return Deployment.new(config.sequencer, config.owner, config.rollup_chain_ids, inbox.as_json())
 
 
 def _check_same_suite(record: dict, config: SuiteConfig, inbox: InboxConfig, path: Path) -> None:
     """One record describes one suite: the same owner, sequencer, rollups and inbox mode."""
-    wanted = _new_record(config, inbox)
+    wanted = _new_record(config, inbox).record
     for key in ("sequencer", "owner", "rollups", "inbox"):
         if record.get(key) != wanted[key]:
             raise DeploymentError(f"{path} records {key} = {record.get(key)!r}, this run asks for {wanted[key]!r}: "
                                   "the contracts would land at other addresses. Use the same options or another --record")
 
 
-def _deploy_rollup(w3: Web3, send: Send, config: SuiteConfig, previous: dict | None) -> NetworkReport:
+def _deploy_rollup(w3: Web3, send: Send, config: SuiteConfig, previous: ChainEntry | None) -> NetworkReport:
     report = NetworkReport(w3.eth.chain_id, "rollup")
     # The first L1 batch of this rollup starts at the block after the one that had no suite yet.
-    report.first_block = previous["firstBlock"] if previous and "firstBlock" in previous else w3.eth.block_number + 1
+    report.first_block = previous.first_block if previous and previous.first_block is not None \
+        else w3.eth.block_number + 1
     for name, code in rollup_init_codes(config).items():
         address, fresh = deploy_create2(w3, send, code)
         report.contracts[name] = address
@@ -106,12 +95,12 @@ def _deploy_rollup(w3: Web3, send: Send, config: SuiteConfig, previous: dict | N
     return report
 
 
-def _deploy_l1(w3: Web3, send: Send, config: SuiteConfig, inbox: InboxConfig, record: dict) -> NetworkReport:
-    missing = [c for c in config.rollup_chain_ids if "firstBlock" not in record["chains"].get(str(c), {})]
+def _deploy_l1(w3: Web3, send: Send, config: SuiteConfig, inbox: InboxConfig, record: Deployment) -> NetworkReport:
+    missing = [c for c in config.rollup_chain_ids if c not in record.chains or record.chains[c].first_block is None]
     if missing:
         raise DeploymentError(f"chain {w3.eth.chain_id} is the L1 here, and its inbox needs every rollup deployed "
                               f"first; deploy to chain(s) {', '.join(map(str, missing))} first")
-    first_blocks = tuple(record["chains"][str(c)]["firstBlock"] for c in config.rollup_chain_ids)
+    first_blocks = tuple(record.chains[c].first_block for c in config.rollup_chain_ids)
     inbox = InboxConfig(inbox.optimistic, inbox.bond, inbox.challenge_window, first_blocks)
     address, fresh = deploy_create2(w3, send, inbox_init_code(config, inbox))
     return NetworkReport(w3.eth.chain_id, "l1", {"BatchInbox": address}, ["BatchInbox"] if fresh else [])

@@ -17,30 +17,15 @@ from typing import Callable
 from svs.codec.batches import Batch, build_batch
 from svs.l1.inbox import InboxClient, InboxRejected
 from svs.l1.proofs import ContractProof, contract_proof
+from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient, RpcError
+from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.limits import MAX_POST_DATA_BYTES
-from svs.testing.faults import Liar
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RollupSource:
-    """Where to read one rollup: its node and its system contracts."""
-
-    chain_id: int
-    rpc: RpcClient
-    mint_burn: str
-    general: str
-
-
-def rollup_sources(chains: dict) -> dict[int, RollupSource]:
-    """Sources for rollups described by objects with ``rpc``, ``mint_burn`` and ``general``
-    (the sequencer's RollupChain, attach mode's Rollup)."""
-    return {c: RollupSource(c, chain.rpc, chain.mint_burn, chain.general) for c, chain in chains.items()}
-
-
-def rollup_proofs(sources: dict[int, RollupSource], rollups: list[int], heights: dict[int, int]
+def rollup_proofs(sources: dict[int, Rollup], rollups: list[int], heights: dict[int, int]
                   ) -> list[tuple[ContractProof, ContractProof]]:
     """Strict-mode proofs of both system contracts of every rollup at ``heights``, in the
     inbox's rollup order."""
@@ -48,7 +33,7 @@ def rollup_proofs(sources: dict[int, RollupSource], rollups: list[int], heights:
              contract_proof(sources[c].rpc, sources[c].general, c, rollups, heights[c])) for c in rollups]
 
 
-def collect(sources: dict[int, RollupSource], rollups: list[int], ranges: dict[int, tuple[int, int]],
+def collect(sources: dict[int, Rollup], rollups: list[int], ranges: dict[int, tuple[int, int]],
             with_proofs: bool) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
     """Batches (in the inbox's rollup order) for ``ranges`` and, if asked, their proofs at each
     range's last block."""
@@ -94,13 +79,13 @@ class Batcher:
     tick, until it has caught up (anvil refuses requests of a few MB, and L1 gas grows with the
     data)."""
 
-    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], every: int,
-                 max_data_bytes: int = MAX_DATA_BYTES, liar: Liar | None = None):
+    def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], every: int,
+                 max_data_bytes: int = MAX_DATA_BYTES, hooks: TickHooks = NO_HOOKS):
         if every < 1:
             raise ValueError("the batch interval must be at least 1 tick")
         self.inbox, self.sources, self.every = inbox, sources, every
         self.max_data_bytes = max_data_bytes
-        self.liar = liar  # fault injection: may change the claims of a post
+        self.hooks = hooks  # fault injection (svs.pipeline.hooks): may change the claims of a post
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
         self._ticks = 0
@@ -136,8 +121,7 @@ class Batcher:
             self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
             proofs = None if self.optimistic else rollup_proofs(
                 self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
-            if self.liar is not None:
-                batches = self.liar.tamper(batches)
+            batches = self.hooks.post(batches)
             index = self.inbox.batch_count()
             sent = self.inbox.submit(batches, proofs)
         except InboxRejected as err:

@@ -33,9 +33,9 @@ from eth_abi.exceptions import DecodingError
 from svs.codec.batches import block_contents, decode_contents
 from svs.codec.hashing import keccak
 from svs.codec.headers import HeaderError, header_rlp
-from svs.l1.batcher import RollupSource
 from svs.l1.inbox import InboxClient, InboxRejected
 from svs.l1.proofs import tree_proof
+from svs.node.rollup import Rollup
 from svs.pipeline.selfcheck import read_pair_roots
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class BatchVerdict:
 
 
 class Verifier:
-    def __init__(self, inbox: InboxClient, sources: dict[int, RollupSource], lockstep: bool = True):
+    def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], lockstep: bool = True):
         """``lockstep``: the rollups' blocks advance together, a block each per tick (local
         mode), so the blocks inside a batch are compared pair by pair too. Attach mode's
         rollups produce their own blocks: only batch ends are consistent cuts there."""

@@ -54,7 +54,6 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Callable
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -72,9 +71,10 @@ from svs.codec.legs import (
     inbound_leg_hash,
 )
 from svs.codec.reverts import describe_revert
-from svs.codec.signer import LegacySigner
 from svs.errors import SvsError
+from svs.node.rollup import Rollup
 from svs.node.rpc import SEND_CHUNK, RpcClient, RpcError
+from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.limits import (
     BLOCK_GAS_LIMIT,
     COLD_SLOAD_GAS,
@@ -84,7 +84,6 @@ from svs.pipeline.limits import (
     next_base_fee,
 )
 from svs.pipeline.mempool import PendingTx
-from svs.testing.faults import Liar
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +98,6 @@ LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 
 class BuildError(SvsError, RuntimeError):
     """The tick could not be built (a node misbehaved or the sequencer has a bug)."""
-
-
-@dataclass
-class RollupChain:
-    """A rollup the sequencer builds blocks for."""
-
-    chain_id: int
-    rpc: RpcClient
-    mint_burn: str
-    general: str
-    signer: LegacySigner
 
 
 @dataclass
@@ -183,13 +171,13 @@ class _Selection:
 
 
 class Builder:
-    def __init__(self, chains: list[RollupChain], sequencer_address: str,
-                 crash_point: Callable[[str], None] = lambda name: None, liar: "Liar | None" = None,
+    def __init__(self, chains: list[Rollup], sequencer_address: str, hooks: TickHooks = NO_HOOKS,
                  block_gas_limit: int = BLOCK_GAS_LIMIT):
+        """``hooks``: fault injection (svs.pipeline.hooks): ``at("between-chains")``, and the legs
+        to sign instead of those the sources ask for."""
         self.chains = {c.chain_id: c for c in chains}
         self.sequencer_address = sequencer_address
-        self._crash_point = crash_point
-        self.liar = liar  # fault injection (svs.testing.faults): signs other legs than the sources ask for
+        self.hooks = hooks
         self.block_gas_limit = block_gas_limit
         self.block_bytes = block_bytes_cap(len(chains))
         # Each rollup is its own node process: talk to them at the same time.
@@ -307,7 +295,7 @@ class Builder:
         """The legs the user transactions ask for and the gas they use, from eth_simulateV1 on
         each rollup's base state; None if a node cannot simulate them."""
 
-        def simulate(chain_id: int, chain: RollupChain) -> list | None:
+        def simulate(chain_id: int, chain: Rollup) -> list | None:
             txs = selected[chain_id]
             if not txs:
                 return []
@@ -346,7 +334,7 @@ class Builder:
         whether the later legs of its stream succeed. Being its own transaction, each leg pays its
         own cold accesses and storage writes, as in the block; see ``_leg_transaction_gas``."""
 
-        def simulate(chain_id: int, chain: RollupChain) -> list[tuple[bool, int]] | None:
+        def simulate(chain_id: int, chain: Rollup) -> list[tuple[bool, int]] | None:
             legs = [leg for _, leg in wanted[chain_id]]
             if not legs:
                 return []
@@ -376,7 +364,7 @@ class Builder:
         return None if any(r is None for r in results.values()) else results
 
     @staticmethod
-    def _system(chain: RollupChain, leg: Leg) -> str:
+    def _system(chain: Rollup, leg: Leg) -> str:
         """The system contract a destination leg calls."""
         return chain.mint_burn if isinstance(leg, TransferLeg) else chain.general
 
@@ -504,7 +492,7 @@ class Builder:
     def _send(self, selected: dict[int, list[PendingTx]], dests: dict[int, list[DestinationLeg]]) -> dict[str, str]:
         """Send every transaction of the attempt; return {user tx hash: node's error}."""
 
-        def send(chain_id: int, chain: RollupChain) -> dict[str, str]:
+        def send(chain_id: int, chain: Rollup) -> dict[str, str]:
             raws = [t.raw for t in selected[chain_id]] + [d.raw for d in dests[chain_id]]
             results = chain.rpc.send_in_order(raws)
             users = len(selected[chain_id])
@@ -524,14 +512,14 @@ class Builder:
         first, *rest = self.chains.values()
         mine_block(first.rpc, env.timestamp, env.base_fees[first.chain_id])
         if crash_between and rest:
-            self._crash_point("between-chains")
+            self.hooks.at("between-chains")
         futures = [self._pool.submit(mine_block, chain.rpc, env.timestamp, env.base_fees[chain.chain_id])
                    for chain in rest]
         for future in futures:
             future.result()
 
     def _read(self, bases: dict[int, int], dests: dict[int, list[DestinationLeg]]) -> _Attempt:
-        def fetch(chain_id: int, chain: RollupChain) -> tuple[dict, list]:
+        def fetch(chain_id: int, chain: Rollup) -> tuple[dict, list]:
             number = hex(bases[chain_id] + 1)
             block, logs, _ = chain.rpc.batch_strict([
                 ("eth_getBlockByNumber", [number, False]),
@@ -631,7 +619,7 @@ class Builder:
     def _wanted_legs(self, selected, seen: _Attempt | None, bases: dict[int, int],
                      honest: bool = False) -> dict[int, list[tuple[str, Leg]]]:
         """Destination legs the surviving sources ask for, per destination, in block order (a
-        liar's instead, under fault injection, unless ``honest``)."""
+        hooks' instead, under fault injection, unless ``honest``)."""
         wanted: dict[int, list[tuple[str, Leg]]] = {chain_id: [] for chain_id in self.chains}
         if seen is None:
             return wanted
@@ -640,7 +628,7 @@ class Builder:
             for leg in seen.legs.get(tx.hash, []):
                 if leg.destination in wanted:  # others are judged (and their source excluded) after execution
                     wanted[leg.destination].append((tx.hash, leg))
-        return self.liar.rewrite(wanted, bases) if self.liar and not honest else wanted
+        return wanted if honest else self.hooks.legs(wanted, bases)
 
     @staticmethod
     def _same_legs(wanted, dests) -> bool:

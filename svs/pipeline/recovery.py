@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 
 from svs.errors import SvsError
-from svs.pipeline.builder import RollupChain, mine_block, roll_back_to
+from svs.node.rollup import Rollup
+from svs.pipeline.builder import mine_block, roll_back_to
 from svs.pipeline.journal import COMMITTED, PLANNED, ROLLED_BACK, SEALED, Journal
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def committed_heights(journal: Journal) -> dict[int, int] | None:
     return dict(last.base_heights)
 
 
-def recover(journal: Journal, chains: dict[int, RollupChain]) -> str:
+def recover(journal: Journal, chains: dict[int, Rollup]) -> str:
     """Bring the chains to the journal's last consistent state; say what was done."""
     last = journal.last_tick()
     if last is None:
@@ -68,7 +69,7 @@ def recover(journal: Journal, chains: dict[int, RollupChain]) -> str:
     return "; ".join(notes)
 
 
-def catch_up(journal: Journal, chain: RollupChain, height: int, keep_sealed: bool = False) -> str | None:
+def catch_up(journal: Journal, chain: Rollup, height: int, keep_sealed: bool = False) -> str | None:
     """Bring ``chain`` to the committed ``height``: replay the committed blocks it lacks, roll
     back blocks past it (all but one if ``keep_sealed``: the sealed block is checked after)."""
     current = int(chain.rpc.call("eth_blockNumber"), 16)
@@ -99,7 +100,7 @@ def catch_up(journal: Journal, chain: RollupChain, height: int, keep_sealed: boo
     return f"replayed blocks {current + 1}-{height} on chain {chain.chain_id}"
 
 
-def replay_block(journal: Journal, chain: RollupChain, plan: dict) -> None:
+def replay_block(journal: Journal, chain: Rollup, plan: dict) -> None:
     """Mine a tick's block again from the journal: its transactions in order, its timestamp and
     base fee; the block must come out with the hash recorded when the tick was sealed."""
     block_plan = plan["blocks"][str(chain.chain_id)]
@@ -124,7 +125,7 @@ def replay_block(journal: Journal, chain: RollupChain, plan: dict) -> None:
     _expect_block(chain, plan, "replayed block")
 
 
-def _expect_block(chain: RollupChain, plan: dict, what: str) -> None:
+def _expect_block(chain: Rollup, plan: dict, what: str) -> None:
     block_plan = plan["blocks"][str(chain.chain_id)]
     block = chain.rpc.call("eth_getBlockByNumber", hex(block_plan["number"]), False)
     wanted = [entry["hash"] for entry in block_plan["txs"]]
@@ -136,7 +137,7 @@ def _expect_block(chain: RollupChain, plan: dict, what: str) -> None:
                             f"the journal sealed {block_plan['hash']}")
 
 
-def _complete_sealed(journal: Journal, chain: RollupChain, plan: dict) -> bool:
+def _complete_sealed(journal: Journal, chain: Rollup, plan: dict) -> bool:
     """Make sure ``chain`` holds the sealed block; replay it if not. True if replayed."""
     number = plan["blocks"][str(chain.chain_id)]["number"]
     if int(chain.rpc.call("eth_blockNumber"), 16) == number:

@@ -11,7 +11,7 @@ from itertools import permutations
 
 from svs.codec.layout import tree_slots
 from svs.codec.legs import LegKind
-from svs.pipeline.builder import RollupChain
+from svs.node.rollup import Rollup
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class PairRoots:
                 "equal": self.equal}
 
 
-def read_pair_roots(chains: dict[int, RollupChain], heights: dict[int, int]) -> list[PairRoots]:
+def read_pair_roots(chains: dict[int, Rollup], heights: dict[int, int]) -> list[PairRoots]:
     """Roots and counts of every tree at the given heights, paired up."""
     values: dict[tuple[int, str, str, int], tuple[str, int]] = {}
     for chain_id, chain in chains.items():

@@ -23,8 +23,6 @@ is then excluded with the error as its reason. Honest suspects are delayed, neve
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,23 +30,22 @@ from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
-from svs.codec.signer import LegacySigner
 from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 from svs.errors import SvsError
 from svs.l1.batcher import Batcher, BatchReport
-from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
+from svs.deploy.record import ChainEntry
+from svs.node.rollup import Rollup
+from svs.node.rpc import NodeUnavailable, RpcError
 from svs.pipeline.admission import Rejected, SenderState, admit
-from svs.pipeline.builder import Builder, RollupChain, roll_back_to
+from svs.pipeline.builder import Builder, roll_back_to
+from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.journal import PLANNED, SEALED, Journal
 from svs.pipeline.limits import BLOCK_GAS_LIMIT, max_tx_bytes, next_base_fee
 from svs.pipeline.mempool import Mempool, PendingTx
 from svs.pipeline.recovery import RecoveryError, committed_heights, recover
 from svs.pipeline.selfcheck import PairRoots, read_pair_roots
-from svs.testing.faults import Liar, Lie
 
 log = logging.getLogger(__name__)
-
-CRASH_POINTS = ("planned", "between-chains", "sealed", "checked", "committed")
 
 
 class Halted(SvsError, RuntimeError):
@@ -152,30 +149,20 @@ class TickReport:
 class SequencerConfig:
     state_dir: Path
     max_block_txs: int = 1000
-    crash_at: str | None = None  # fault injection: SIGKILL this process at that phase
-    rollups: dict[int, dict] = field(default_factory=dict)  # chain id -> {"rpc", "contracts"}
-    lie: str | None = None  # fault injection: tell this lie (svs.testing.faults.Lie) once, self-check off
+    rollups: dict[int, ChainEntry] = field(default_factory=dict)  # the deployment record's rollups
     block_gas_limit: int = BLOCK_GAS_LIMIT
 
 
 class Sequencer:
-    def __init__(self, config: SequencerConfig, sequencer_key: LocalAccount):
-        if config.crash_at is not None and config.crash_at not in CRASH_POINTS:
-            raise ValueError(f"unknown crash point {config.crash_at!r}; choose from {', '.join(CRASH_POINTS)}")
+    def __init__(self, config: SequencerConfig, sequencer_key: LocalAccount, hooks: TickHooks = NO_HOOKS):
+        """``hooks``: where a test steps into the ticks (svs.pipeline.hooks); production passes none."""
         self.config = config
         self.address = sequencer_key.address
         self.journal = Journal(config.state_dir / "journal.sqlite")
         self.mempool = Mempool()
-        self.chains: dict[int, RollupChain] = {}
-        for chain_id, entry in sorted(config.rollups.items()):
-            contracts = entry["contracts"]
-            self.chains[chain_id] = RollupChain(
-                chain_id, RpcClient(entry["rpc"]), contracts["MintBurnSystemContract"],
-                contracts["GeneralSystemContract"], LegacySigner(bytes(sequencer_key.key), chain_id),
-            )
-        self.liar = _liar(config, self.chains, self.address)
-        self.builder = Builder(list(self.chains.values()), self.address, self._crash_point, self.liar,
-                               config.block_gas_limit)
+        self.chains = {c: Rollup.of(entry, bytes(sequencer_key.key)) for c, entry in sorted(config.rollups.items())}
+        self.hooks = hooks
+        self.builder = Builder(list(self.chains.values()), self.address, hooks, config.block_gas_limit)
         self.committed: dict[int, int] = {}
         self.halted: str | None = None
         self.waiting_for: str | None = None  # why no blocks are built until the nodes answer again
@@ -190,6 +177,7 @@ class Sequencer:
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
         self._suspects = _Suspects()
         self._saved_suspects: list[list[str]] = []
+        hooks.bind(self)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -217,7 +205,7 @@ class Sequencer:
             self.mempool = mempool
             self._refresh_base_fees()
         self.last_roots = read_pair_roots(self.chains, self.committed)
-        if not all(p.equal for p in self.last_roots) and self.liar is None:
+        if not all(p.equal for p in self.last_roots) and self.hooks.checks_roots:
             self._halt("roots disagree after recovery: " + _mismatches(self.last_roots))
         return outcome
 
@@ -419,16 +407,16 @@ class Sequencer:
         bases = dict(self.committed)
         self._check_heights(bases)
         self.journal.plan_tick(number, bases)
-        self._crash_point("planned")
+        self._hook_at("planned")
 
         plan = self.builder.build(bases, candidates)
         self.journal.seal_tick(number, plan)
-        self._crash_point("sealed")
+        self._hook_at("sealed")
 
         heights = {c: h + 1 for c, h in bases.items()}
         roots = read_pair_roots(self.chains, heights)
-        self._crash_point("checked")
-        if not all(p.equal for p in roots) and self.liar is not None:
+        self._hook_at("checked")
+        if not all(p.equal for p in roots) and not self.hooks.checks_roots:
             log.warning("fault injection: self-check skipped although roots disagree: %s", _mismatches(roots))
         elif not all(p.equal for p in roots):
             # Sealed but not committed: the blocks stay on the chains for inspection and nothing
@@ -444,14 +432,13 @@ class Sequencer:
             self.mempool.remove(_settled(plan))
             self._refresh_base_fees()
         self.last_roots = roots
-        if self.liar is not None:
-            self.liar.commit(number)
+        self.hooks.committed(number)
         for listener in self.commit_listeners:
             try:
                 listener(number, plan)
             except Exception:  # a listener (status, tests) must not fail a committed tick
                 log.exception("commit listener failed")
-        self._crash_point("committed")
+        self._hook_at("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
         report.l1_batch = self._post_to_l1(heights)
         self.last_report = report
@@ -482,13 +469,11 @@ class Sequencer:
         self.halted = reason
         log.critical("SEQUENCER HALTED, no more blocks: %s", reason)
 
-    def _crash_point(self, name: str) -> None:
-        """Fault injection: only ticks that carry transactions crash, so the test has something
-        to lose."""
-        if self.config.crash_at == name and self._tick_has_work:
-            log.warning("fault injection: killing the sequencer at %s", name)
-            logging.shutdown()
-            os.kill(os.getpid(), signal.SIGKILL)
+    def _hook_at(self, point: str) -> None:
+        """Fault injection steps in only on ticks that carry transactions, so a crash there has
+        something to lose."""
+        if self._tick_has_work:
+            self.hooks.at(point)
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -516,14 +501,6 @@ class Sequencer:
             "lastL1Batch": self.last_batch,
             "transactions": self.journal.counts(),
         }
-
-
-def _liar(config: SequencerConfig, chains: dict[int, RollupChain], address: str) -> Liar | None:
-    if config.lie is None:
-        return None
-    token = next(iter(config.rollups.values()))["contracts"]["BridgeableToken"]
-    log.warning("FAULT INJECTION: this sequencer will lie (%s) and skips its self-check", config.lie)
-    return Liar(Lie(config.lie), token, address, {c: (chain.rpc, chain.mint_burn) for c, chain in chains.items()})
 
 
 def _pending(record) -> PendingTx:

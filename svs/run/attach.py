@@ -50,13 +50,13 @@ from svs.codec.legs import (
     destination_gas,
 )
 from svs.codec.reverts import describe_revert
-from svs.codec.signer import LegacySigner
 from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 from svs.deploy.record import Deployment
 from svs.errors import SvsError
-from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport, rollup_sources
+from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport
 from svs.l1.inbox import InboxClient
-from svs.node.rpc import RpcClient, RpcError
+from svs.node.rollup import Rollup
+from svs.node.rpc import RpcError
 from svs.pipeline.ingress import IngressServer, RpcFailure, _error
 from svs.pipeline.selfcheck import read_pair_roots
 
@@ -73,16 +73,6 @@ OUTBOUND_COUNT = {"transfer": "0x" + keccak(text="burnCount(uint256)")[:4].hex()
 
 class AttachError(SvsError, RuntimeError):
     """The record or the key does not fit attach mode."""
-
-
-@dataclass
-class Rollup:
-    chain_id: int
-    rpc: RpcClient
-    mint_burn: str
-    general: str
-    signer: LegacySigner
-    scanned: int  # last block scanned for outbound legs
 
 
 @dataclass
@@ -121,14 +111,14 @@ class Relayer:
                               f"{record['sequencer']}: only the sequencer may mint and act")
         self.address = key.address
         self.rollups: dict[int, Rollup] = {}
+        self.scanned: Heights = {}  # per rollup, the last block scanned for outbound legs
         deployed = Deployment(record)
         for chain_id in record["rollups"]:
             entry = deployed.rollups.get(chain_id)
             if entry is None:
                 raise AttachError(f"rollup {chain_id} is not in the record: deploy to it first")
-            self.rollups[chain_id] = Rollup(chain_id, RpcClient(entry.rpc), entry["MintBurnSystemContract"],
-                                            entry["GeneralSystemContract"], LegacySigner(bytes(key.key), chain_id),
-                                            (entry.first_block or 1) - 1)
+            self.rollups[chain_id] = Rollup.of(entry, bytes(key.key))
+            self.scanned[chain_id] = (entry.first_block or 1) - 1
         l1 = deployed.l1
         self.inbox = InboxClient(l1.rpc, l1["BatchInbox"], key) if l1 else None
         self.attempts: dict[bytes, int] = {}
@@ -202,15 +192,15 @@ class Relayer:
             report = RelayReport()
             for rollup in self.rollups.values():
                 head = int(rollup.rpc.call("eth_blockNumber"), 16)
-                if head <= rollup.scanned:
+                if head <= self.scanned[rollup.chain_id]:
                     continue
-                logs = rollup.rpc.call("eth_getLogs", {"fromBlock": hex(rollup.scanned + 1), "toBlock": hex(head),
+                logs = rollup.rpc.call("eth_getLogs", {"fromBlock": hex(self.scanned[rollup.chain_id] + 1), "toBlock": hex(head),
                                                        "address": [rollup.mint_burn, rollup.general],
                                                        "topics": [list(OUTBOUND_TOPICS)]})
                 legs = [decode_outbound_log(entry, rollup.chain_id) for entry in logs]
                 delivered = [self._deliver(leg, report) for leg in legs]  # pairs are independent: try all
                 if all(delivered):
-                    rollup.scanned = head  # else rescan from here next time (idempotent)
+                    self.scanned[rollup.chain_id] = head  # else rescan from here next time (idempotent)
             self._find_cut(self._heads())
             self.last_report = report
             return report
@@ -298,7 +288,7 @@ class Relayer:
                 report.l1_batch = BatchReport(False, None, {}, error=failed)
                 return report
             if self._batcher is None:
-                self._batcher = Batcher(self.inbox, rollup_sources(self.rollups), every=1,
+                self._batcher = Batcher(self.inbox, self.rollups, every=1,
                                         max_data_bytes=self.max_data_bytes)
             report.l1_batch = self._batcher.post(heads, shrink=self._earlier_cut)
             if report.l1_batch is not None and report.l1_batch.ok:
@@ -363,7 +353,7 @@ class Relayer:
     def status(self) -> dict:
         report = self.last_report
         return {"sequencer": self.address, "mode": "attach",
-                "scanned": {str(c): r.scanned for c, r in self.rollups.items()},
+                "scanned": {str(c): h for c, h in self.scanned.items()},
                 "stuck": [s.line() for s in self.stuck.values()],
                 "lastPoll": None if report is None else {"delivered": report.delivered, "skipped": report.skipped,
                                                          "failures": report.failures, "noCut": report.no_cut,

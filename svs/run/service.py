@@ -13,7 +13,6 @@ start of the service.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -25,14 +24,15 @@ from web3 import Web3
 
 from svs.deploy import accounts
 from svs.deploy.localnet import rollup_chain_ids, suite_config
-from svs.deploy.record import Deployment
-from svs.deploy.suite import ChainDeployment, InboxConfig, deploy_inbox, deploy_rollup_suite, write_record
-from svs.l1.batcher import Batcher, rollup_sources
+from svs.deploy.record import ChainEntry, Deployment
+from svs.deploy.suite import InboxConfig, deploy_inbox, deploy_rollup_suite
+from svs.l1.batcher import Batcher
 from svs.l1.inbox import InboxClient
 from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
                              save_nodes, start_anvil, stop)
 from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
 from svs.node.rpc import RpcClient
+from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.ingress import Ingress, IngressServer
 from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
 
@@ -48,15 +48,14 @@ class ServiceOptions:
     l1_port: int = 8545
     first_port: int = 9545
     state_dir: Path = Path(".sequencer")
-    attach: list[str] = field(default_factory=list)
+    nodes: list[str] = field(default_factory=list)  # --nodes: build on these (L1 first) instead of starting anvil
     max_block_txs: int = 1000
     demo: bool = True
     exit_after_demo: bool = False
-    crash_at: str | None = None
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
-    lie: str | None = None  # fault injection (svs.testing.faults.Lie): the sequencer lies once
     checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
+    hooks: TickHooks = NO_HOOKS  # fault injection (svs.pipeline.hooks, svs.testing.faults); production: none
 
     @property
     def ports(self) -> list[int]:
@@ -87,8 +86,8 @@ class Service:
     def bring_up_nodes(self) -> None:
         opts = self.options
         opts.state_dir.mkdir(parents=True, exist_ok=True)
-        if opts.attach:
-            self.nodes = [_attach(url, i) for i, url in enumerate(opts.attach)]
+        if opts.nodes:
+            self.nodes = [_given_node(url, i) for i, url in enumerate(opts.nodes)]
         elif (recorded := load_nodes(opts.state_dir)) and any(_answers(n) for n in recorded):
             self.nodes = recorded
             self.revive_nodes()
@@ -112,29 +111,30 @@ class Service:
         config = suite_config(self.options.rollups)
         chains = []
         for node in self.nodes:
-            deployment = ChainDeployment(node.chain_id, node.rpc_url, node.role)
+            contracts = {}
             w3 = Web3(Web3.HTTPProvider(node.rpc_url))
             if node.role == "rollup":
                 rpc = RpcClient(node.rpc_url)
                 if not rpc.call("anvil_getAutomine"):
                     rpc.call("evm_setAutomine", True)  # deploying needs blocks
-                deployment.contracts = deploy_rollup_suite(w3, accounts.owner(), config)
+                contracts = deploy_rollup_suite(w3, accounts.owner(), config)
                 rpc.call("evm_setAutomine", False)
             else:
-                deployment.contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
-            chains.append(deployment)
-        path = self.options.state_dir / "deployment.json"
-        write_record(path, chains, config, self.options.inbox)
-        self.deployment = json.loads(path.read_text())
+                contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
+            chains.append(ChainEntry(node.chain_id, node.rpc_url, node.role, contracts))
+        record = Deployment.new(config.sequencer, config.owner, config.rollup_chain_ids, self.options.inbox.as_json())
+        for entry in chains:
+            record.set_chain(entry)
+        record.write(self.options.state_dir / "deployment.json")
+        self.deployment = record.record
         return self.deployment
 
     def start_sequencer(self) -> Sequencer:
-        rollups = {c: {"rpc": r.rpc, "contracts": r.contracts} for c, r in Deployment(self.deployment).rollups.items()}
         config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
-                                 crash_at=self.options.crash_at, rollups=rollups, lie=self.options.lie)
-        self.sequencer = Sequencer(config, accounts.sequencer())
+                                 rollups=Deployment(self.deployment).rollups)
+        self.sequencer = Sequencer(config, accounts.sequencer(), self.options.hooks)
         self.sequencer.start()
-        if not self.options.attach:
+        if not self.options.nodes:
             self.checkpointer = Checkpointer(self.options.state_dir, self.nodes, self.options.checkpoint_every)
             self.checkpointer.start()
         if self.options.batch_every > 0:
@@ -148,10 +148,9 @@ class Service:
         if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
             inbox.post_bond(self.options.inbox.bond - inbox.bond())
             log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)
-        sources = rollup_sources(self.sequencer.chains)
         log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
                  "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
-        return Batcher(inbox, sources, self.options.batch_every, liar=self.sequencer.liar)
+        return Batcher(inbox, self.sequencer.chains, self.options.batch_every, hooks=self.sequencer.hooks)
 
     def start_ingress(self) -> None:
         for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):
@@ -239,7 +238,7 @@ class Service:
             server.stop()
         if self.sequencer is not None:
             self.sequencer.close()
-        if stop_nodes and not self.options.attach:
+        if stop_nodes and not self.options.nodes:
             for node in self.nodes:
                 stop(node)
             (self.options.state_dir / "nodes.json").unlink(missing_ok=True)
@@ -267,7 +266,7 @@ def _set_aside_journal(state_dir: Path) -> None:
         checkpoints.rename(state_dir / f"{CHECKPOINTS}-{int(time.time())}")
 
 
-def _attach(url: str, index: int) -> Node:
+def _given_node(url: str, index: int) -> Node:
     chain_id = int(rpc_call(url, "eth_chainId"), 16)
     role = "l1" if chain_id == L1_CHAIN_ID or index == 0 else "rollup"
     return Node(chain_id, url, role)

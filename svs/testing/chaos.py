@@ -48,7 +48,7 @@ from svs.deploy.artifacts import load_artifact
 from svs.deploy.record import Deployment
 from svs.errors import SvsError
 from svs.node.rpc import RpcClient, RpcError
-from svs.pipeline.builder import RollupChain
+from svs.node.rollup import Rollup
 from svs.pipeline.ingress import NODE_DOWN
 from svs.pipeline.journal import Journal
 from svs.pipeline.selfcheck import read_pair_roots
@@ -127,7 +127,7 @@ class SequencerProcess:
 
     def start(self) -> None:
         o = self.options
-        args = ["ape", "run", "sequencer", "--state-dir", str(o.state_dir), "--port", str(o.first_port),
+        args = ["ape", "run", "sequencer", "local", "--state-dir", str(o.state_dir), "--port", str(o.first_port),
                 "--l1-port", str(o.first_port + 2), "--no-demo", "--block-time", str(o.block_time),
                 "--checkpoint-every", str(o.checkpoint_every)]
         o.state_dir.mkdir(parents=True, exist_ok=True)
@@ -443,8 +443,7 @@ def _check_blocks_against_journal(state_dir: Path, nodes: dict[int, RpcClient], 
 def _check_storage(deployment: dict, nodes: dict[int, RpcClient], first: int, heights: dict[int, int], report) -> None:
     """Pair roots and supply at every height from ``first`` on that both nodes hold state for."""
     rollups = Deployment(deployment).rollups
-    chains = {c: RollupChain(c, nodes[c], rollups[c]["MintBurnSystemContract"], rollups[c]["GeneralSystemContract"], None)
-              for c in CHAINS}
+    chains = {c: Rollup.of(rollups[c]) for c in CHAINS}
     tokens = {c: rollups[c]["BridgeableToken"] for c in CHAINS}
     for height in range(first, min(heights.values()) + 1):
         try:

@@ -23,10 +23,11 @@ from svs.codec.signer import LegacySigner
 from svs.deploy import accounts
 from svs.deploy.localnet import rollup_chain_ids, suite_config
 from svs.deploy.suite import InboxConfig, deploy_inbox, deploy_rollup_suite
-from svs.l1.batcher import RollupSource, collect
+from svs.l1.batcher import collect
 from svs.l1.inbox import InboxClient, Sent
 from svs.l1.proofs import ContractProof
 from svs.node.chains import L1_CHAIN_ID, Node, start_anvil, stop
+from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient
 from svs.testing.ports import free_port_block
 
@@ -158,8 +159,8 @@ class DevNet:
 
     # --- batches ---------------------------------------------------------------------------
 
-    def sources(self) -> dict[int, RollupSource]:
-        return {c: RollupSource(c, rpc, self.contracts["MintBurnSystemContract"], self.contracts["GeneralSystemContract"])
+    def sources(self) -> dict[int, Rollup]:
+        return {c: Rollup(c, rpc, self.contracts["MintBurnSystemContract"], self.contracts["GeneralSystemContract"])
                 for c, rpc in self.rpc.items()}
 
     def heads(self) -> dict[int, int]:

@@ -6,14 +6,20 @@ challenge must win the bond. Every lie needs the self-check off (an honest self-
 sequencer before anything reaches L1), so a liar always skips it; ``SKIP_SELFCHECK`` alone
 changes nothing else, for the test where the chains themselves go wrong.
 
-Leg lies rewrite the destination legs the builder signs (``rewrite``), on the first tick that
-has a leg to lie about; the builder executes the rewritten legs for real, so the chains hold the
-lie. ``WRONG_STATE_ROOT`` changes the claim in the next L1 post instead (``tamper``).
+Both injectors here are ``TickHooks`` (svs.pipeline.hooks), the one protocol the sequencer offers
+a test: ``Liar`` and ``KillAt``. The sequencer is given them when it is made and never imports
+this module.
+
+Leg lies rewrite the destination legs the builder signs (``legs``), on the first tick that has a
+leg to lie about; the builder executes the rewritten legs for real, so the chains hold the lie.
+``WRONG_STATE_ROOT`` changes the claim in the next L1 post instead (``post``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import replace
 from enum import Enum
 
@@ -21,7 +27,7 @@ from eth_utils import keccak
 
 from svs.codec.batches import Batch
 from svs.codec.legs import Leg, TransferLeg
-from svs.node.rpc import RpcClient
+from svs.pipeline.hooks import CRASH_POINTS, TickHooks, Wanted
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +48,50 @@ class Lie(str, Enum):
 
 LEG_LIES = (Lie.DROP_MINT, Lie.UNBACKED_MINT, Lie.DOUBLE_MINT, Lie.WRONG_AMOUNT, Lie.WRONG_RECIPIENT,
             Lie.SPLIT_TICKS)
-Wanted = dict[int, list[tuple[str, Leg]]]  # destination -> [(source tx hash, leg)] in block order
 
 
-class Liar:
-    """Tells ``lie`` once. ``rewrite`` may run several times per tick (the builder's attempts)
-    and must give the same answer each time; ``commit`` marks the tick's lie as told."""
+class KillAt(TickHooks):
+    """The process SIGKILLs itself when a tick with transactions reaches ``point`` (the hidden
+    ``--crash-at`` option of ``ape run sequencer``, for the kill -9 tests)."""
 
-    def __init__(self, lie: Lie, token: str, thief: str, mint_burn: dict[int, tuple[RpcClient, str]]):
-        """``mint_burn``: per rollup, its node and MintBurn address (to read inbound nonces)."""
-        self.lie, self.token, self.thief, self.mint_burn = Lie(lie), token, thief, mint_burn
+    def __init__(self, point: str):
+        if point not in CRASH_POINTS:
+            raise ValueError(f"unknown crash point {point!r}; choose from {', '.join(CRASH_POINTS)}")
+        self.point = point
+
+    def at(self, point: str) -> None:
+        if point == self.point:
+            log.warning("fault injection: killing the sequencer at %s", point)
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Liar(TickHooks):
+    """Tells ``lie`` once, with the self-check off. ``legs`` may run several times per tick (the
+    builder's attempts) and gives the same answer each time; ``committed`` marks the tick's lie
+    as told. ``bind`` takes the sequencer's chains, address (the thief) and token."""
+
+    checks_roots = False
+
+    def __init__(self, lie: Lie):
+        self.lie = Lie(lie)
+        self.token = self.thief = ""
+        self.mint_burn: dict = {}  # per rollup, (its node, its MintBurn address): inbound nonces
         self.armed = True  # tests disarm it for honest ticks before the lie
         self.told = False  # the lie is on the chains (or in a post)
         self._this_tick = False
         self._carried: tuple[int, str, Leg] | None = None  # SPLIT_TICKS: (destination, source tx, leg)
         self._carry_next: tuple[int, str, Leg] | None = None
 
+    def bind(self, sequencer) -> None:
+        self.token = next(iter(sequencer.config.rollups.values()))["BridgeableToken"]
+        self.thief = sequencer.address
+        self.mint_burn = {c: (chain.rpc, chain.mint_burn) for c, chain in sequencer.chains.items()}
+        log.warning("FAULT INJECTION: this sequencer will lie (%s) and skips its self-check", self.lie.value)
+
     # --- legs ------------------------------------------------------------------------------
 
-    def rewrite(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:
+    def legs(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:
         """The legs the liar signs instead of ``wanted``."""
         self._this_tick, self._carry_next = False, None
         if self.lie not in LEG_LIES or not self.armed or (self.told and self._carried is None):
@@ -106,8 +137,8 @@ class Liar:
         self._this_tick = True
         return out
 
-    def commit(self, tick: int) -> None:
-        """The tick was committed: whatever ``rewrite`` last did is now on the chains."""
+    def committed(self, tick: int) -> None:
+        """The tick was committed: whatever ``legs`` last did is now on the chains."""
         if not self._this_tick:
             return
         if self._carried is not None:
@@ -119,7 +150,7 @@ class Liar:
 
     # --- L1 posts --------------------------------------------------------------------------
 
-    def tamper(self, batches: list[Batch]) -> list[Batch]:
+    def post(self, batches: list[Batch]) -> list[Batch]:
         """WRONG_STATE_ROOT: the first post after the liar is made claims a state root that is
         not the block's (the block hash stays the node's)."""
         if self.lie is not Lie.WRONG_STATE_ROOT or self.told or not self.armed:

@@ -5,8 +5,8 @@ ones get a clear status, and every node stays up."""
 from __future__ import annotations
 
 from svs.pipeline.builder import MAX_EXECUTIONS, Builder
-from tests.adversarial.conftest import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
-from tests.sequencer.conftest import TOKEN
+from tests.support.hostile import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
+from tests.support.system import TOKEN
 
 
 def test_forty_failing_triggers_in_one_tick_are_excluded_and_the_honest_legs_between_them_kept(system, users):

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from svs.pipeline.builder import MAX_EXECUTIONS, MAX_SIMULATIONS
-from tests.adversarial.conftest import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
-from tests.sequencer.conftest import TOKEN
+from tests.support.hostile import assert_nodes_alive, deploy, fund_new_accounts, hostile_sources
+from tests.support.system import TOKEN
 
 # kind -> what its status must be once built: "included", "excluded" or None (either, by design)
 EXPECTED = {

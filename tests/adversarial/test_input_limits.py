@@ -10,8 +10,8 @@ from web3 import Web3
 
 from svs.pipeline import ingress as ingress_module
 from svs.pipeline.limits import CALL_GAS_CAP, MAX_BATCH_REQUESTS, MAX_BODY_BYTES, MIN_BASE_FEE, block_bytes_cap
-from tests.adversarial.conftest import assert_nodes_alive, fund_new_accounts, hostile_sources
-from tests.sequencer.conftest import GAS_PRICE, TOKEN
+from tests.support.hostile import assert_nodes_alive, fund_new_accounts, hostile_sources
+from tests.support.system import GAS_PRICE, TOKEN
 
 
 def _noise(size: int, seed: int) -> bytes:

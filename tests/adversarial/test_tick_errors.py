@@ -8,8 +8,8 @@ import pytest
 
 from svs.pipeline.builder import Builder
 from svs.pipeline.sequencer import TickAbandoned
-from tests.adversarial.conftest import assert_nodes_alive
-from tests.sequencer.conftest import TOKEN
+from tests.support.hostile import assert_nodes_alive
+from tests.support.system import TOKEN
 
 
 def test_a_transaction_that_makes_ticks_fail_is_isolated_and_excluded(system, users, monkeypatch):

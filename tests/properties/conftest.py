@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..sequencer.conftest import start_system
+from tests.support.system import start_system
 
 
 @pytest.fixture

@@ -1,285 +1,39 @@
-"""The atomicity invariants of DESIGN.md under random use, crashes and lies (hypothesis
-``RuleBasedStateMachine`` driving the real sequencer on anvil rollups, N = 2 and N = 3).
-
-Rules: cross-chain transfers in every direction (valid, over balance, zero amount, zero
-recipient), plain token transfers, triggers whose action succeeds, reverts, runs out of its gas
-limit or re-enters, ticks, L1 posts, a crash at a random phase of a tick followed by a restart,
-and (once per example, at random) a lie of a random kind (svs.testing.faults).
-
-After every step, until a lie has been told: the invariants of svs.testing.invariants (pair roots and
-counts equal, legs pair up in the journal, heights equal), legs matched block by block from the
-chains' own logs, total supply constant, the model's balances, counters and tree sizes equal the
-chains', every transaction's sequencer_getTransactionStatus agrees with the chain and with the
-model, and L1 accepted every post. Once a lie has been told: every batch left standing on L1 is
-true at its end (strict: the lie was rejected; optimistic: the verifier's challenge voided it).
+"""The atomicity state machines (tests/properties/honest.py, crashing.py, lying.py) on the real
+sequencer: N = 2 with the strict inbox and N = 3 with the optimistic one. Each runs the lying
+machine, which extends the crashing one, which extends the honest one, so every rule and every
+invariant of the three runs in both.
 
 A failure prints the steps that lead to it and a ``@reproduce_failure`` blob; in CI the examples
-are derandomized, so a rerun gives the same ones.
+are derandomized, so a rerun gives the same ones. ``--hypothesis-show-statistics`` shows how
+often each rule ran and what the examples did (the ``event`` lines).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
 
-from hypothesis import event as hypothesis_event
-from hypothesis import note, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
-
-from eth_utils import keccak
-
-from svs.deploy import accounts
 from svs.deploy.suite import InboxConfig
-from svs.l1.batcher import rollup_sources
-from svs.l1.inbox import InboxClient
-from svs.l1.verifier import Verifier, verify_all
-from svs.pipeline.selfcheck import read_pair_roots
-from svs.pipeline.sequencer import CRASH_POINTS
-from svs.testing.faults import Liar, Lie
-from svs.testing.invariants import check_all, legs_match_on_chain, total_supply
+from tests.support.harness import Harness
 
 from ..conftest import PROFILE
-from .harness import Harness, SimulatedCrash
-from .model import EXCLUDED, INCLUDED, REVERTED, ZERO, Model, Tx
+from .honest import CONTRACTS, SEEN
+from .lying import LyingAtomicity
 
-USERS = [accounts.user(i) for i in range(4)]
-CHALLENGER = 6
 NEVER = 10**9  # the batcher's interval: posts happen only when the machine asks
 # (examples, steps per example) by hypothesis profile; the suite's CI budget sets "ci"
 BUDGET = {"ci": (24, 30), "dev": (20, 30), "thorough": (500, 60)}
-# Weighted toward what succeeds, so that successful legs are the common case.
-ACTIONS = ("ok", "ok", "ok", "revert", "out-of-gas", "reenter")
-AMOUNTS = ("valid", "valid", "valid", "over-balance", "zero", "zero-recipient")
-TRIGGER_GAS_LIMIT = 100_000
 
 
-BALANCE_OF = "0x" + keccak(text="balanceOf(address)")[:4].hex()
-COUNT = "0x" + keccak(text="count()")[:4].hex()
-CONTRACTS: dict = {}  # web3 contract objects by (chain, name, address): building one takes ~0.1 s
-SEEN: Counter = Counter()  # what the examples did, printed after the run
-
-
-def event(name: str) -> None:
-    SEEN[name] += 1
-    hypothesis_event(name)
-
-
-class Atomicity(RuleBasedStateMachine):
-    harness: Harness  # set by the test function
-
-    def __init__(self):
-        super().__init__()
-        self.sequencer = self.harness.fresh()
-        self.system = self.harness.system
-        self.chains = self.system.chain_ids
-        self.token = self.system.token
-        self.model = Model(self.chains)
-        self.checked_height = self.sequencer.committed[self.chains[0]]
-        self.dirty = True
-        self.liar: Liar | None = None
-        self.played: list[Tx] = []
-        self.serial = 0  # makes every transaction unique (an excluded one may be sent again)
-
-    # --- setup -----------------------------------------------------------------------------
-
-    @initialize()
-    def read_starting_balances(self):
-        for chain_id in self.chains:
-            balances, counter = self._read_chain(chain_id)
-            for user, balance in zip(USERS, balances):
-                self.model.balances[(chain_id, user.address)] = balance
-            self.model.counters[chain_id] = counter
-
-    # --- user transactions -----------------------------------------------------------------
-
-    @rule(source=st.integers(0, 2), offset=st.integers(1, 2), sender=st.integers(0, 3), recipient=st.integers(0, 3),
-          kind=st.sampled_from(AMOUNTS), share=st.floats(0.01, 1.0))
-    def cross_chain_transfer(self, source, offset, sender, recipient, kind, share):
-        src = self.chains[source % len(self.chains)]
-        dst = self.chains[(source + offset) % len(self.chains)]
-        if src == dst:
-            dst = self.chains[(source + 1) % len(self.chains)]
-        user = USERS[sender]
-        to = ZERO if kind == "zero-recipient" else USERS[recipient].address
-        available = self.model.projected_balance(src, user.address)
-        amount = {"valid": max(1, int(available * share)), "over-balance": available + 1,
-                  "zero": 0, "zero-recipient": max(1, int(available * share))}[kind]
-        mint_burn = self._contract(src, "MintBurnSystemContract")
-        tx_hash = self._send(src, user, mint_burn.functions.burn(dst, to, self.token, amount))
-        self.model.submit(Tx(tx_hash, src, user.address, "burn", destination=dst, recipient=to, amount=amount))
-        event(f"transfer: {kind}")
-
-    @rule(chain=st.integers(0, 2), sender=st.integers(0, 3), recipient=st.integers(0, 3), over=st.booleans(),
-          share=st.floats(0.0, 1.0))
-    def plain_transfer(self, chain, sender, recipient, over, share):
-        chain_id = self.chains[chain % len(self.chains)]
-        user, to = USERS[sender], USERS[recipient].address
-        available = self.model.projected_balance(chain_id, user.address)
-        amount = available + 1 if over else int(available * share)
-        token = self._contract(chain_id, "BridgeableToken")
-        tx_hash = self._send(chain_id, user, token.functions.transfer(to, amount))
-        self.model.submit(Tx(tx_hash, chain_id, user.address, "transfer", recipient=to, amount=amount))
-
-    @rule(source=st.integers(0, 2), offset=st.integers(1, 2), sender=st.integers(0, 3),
-          action=st.sampled_from(ACTIONS), by=st.integers(1, 1000))
-    def trigger(self, source, offset, sender, action, by):
-        src = self.chains[source % len(self.chains)]
-        dst = self.chains[(source + offset) % len(self.chains)]
-        if src == dst:
-            dst = self.chains[(source + 1) % len(self.chains)]
-        counter = self._contract(dst, "CrossChainCounter")
-        target, data, gas_limit = counter.address, counter.encode_abi("increment", [by]), TRIGGER_GAS_LIMIT
-        if action == "revert":
-            data = counter.encode_abi("increment", [0])
-        elif action == "out-of-gas":
-            gas_limit = 2_000  # increment writes storage: 20k gas at least
-        elif action == "reenter":
-            probes = self._contract(dst, "ActionProbes", self.harness.probes)
-            target, data = probes.address, probes.encode_abi("reenterAction", [self.system.addresses[dst]
-                                                                                ["GeneralSystemContract"]])
-        general = self._contract(src, "GeneralSystemContract")
-        tx_hash = self._send(src, USERS[sender], general.functions.trigger(dst, target, data, gas_limit))
-        self.model.submit(Tx(tx_hash, src, USERS[sender].address, "trigger", destination=dst,
-                             action_ok=action == "ok", by=by))
-        event(f"trigger: {action}")
-
-    def _send(self, chain_id: int, user, call) -> str:
-        self.serial += 1
-        return self.system.send(chain_id, user, call, gas=300_000 + self.serial)
-
-    # --- the sequencer ---------------------------------------------------------------------
-
-    @rule()
-    def tick(self):
-        report = self.sequencer.tick()
-        note(report.line())
-        self._played(self.model.tick())
-
-    @precondition(lambda self: self.liar is None and self.model.pending)
-    @rule(phase=st.sampled_from(CRASH_POINTS))
-    def crash_and_restart(self, phase):
-        """Die at ``phase`` of a tick that carries transactions, restart, tick again: whatever
-        the recovery did (roll back or complete), every pending transaction is played once."""
-        self.harness.crash_at(phase)
-        try:
-            self.sequencer.tick()
-            event("crash point not reached (no legs for between-chains)")
-        except SimulatedCrash:
-            event(f"crashed at {phase}")
-        self.sequencer = self.harness.restart()
-        report = self.sequencer.tick()
-        note(f"crashed at {phase}, restarted: {report.line()}")
-        self._played(self.model.tick())
-
-    @rule()
-    def post_to_l1(self):
-        report = self.sequencer.batcher.post(self.sequencer.committed)
-        if report is not None:
-            note(report.line())
-            event("post accepted" if report.ok else "post refused")
-        if self.liar is None or not self.liar.told:
-            assert report is None or report.ok, f"an honest batch was refused: {report.line()}"
-        else:
-            event(f"lie told: {self.liar.lie.value}")
-            self._no_lie_stands()
-
-    @precondition(lambda self: self.liar is None)
-    @rule(lie=st.sampled_from(list(Lie)))
-    def start_lying(self, lie):
-        self.liar = Liar(lie, self.token, self.sequencer.address,
-                         {c: (chain.rpc, chain.mint_burn) for c, chain in self.sequencer.chains.items()})
-        self.sequencer.liar = self.sequencer.builder.liar = self.sequencer.batcher.liar = self.liar
-        event(f"lie: {lie.value}")
-
-    def _played(self, txs: list[Tx]) -> None:
-        self.played += txs
-        self.dirty = True
-
-    # --- invariants ------------------------------------------------------------------------
-
-    @invariant()
-    def invariants_hold(self):
-        if not self.dirty or (self.liar is not None and self.liar.told):
-            return
-        self.dirty = False
-        sequencer = self.sequencer
-        violations = check_all(sequencer)
-        height = sequencer.committed[self.chains[0]]
-        violations += legs_match_on_chain(sequencer, self.checked_height + 1, height) if height > self.checked_height else []
-        assert not violations, "\n".join(violations)
-        assert total_supply(sequencer, self.token) == self.system.initial_supply, "token supply changed"
-        for chain_id in self.chains:
-            balances, counter = self._read_chain(chain_id)
-            for i, (user, balance) in enumerate(zip(USERS, balances)):
-                assert balance == self.model.balances[(chain_id, user.address)], f"balance of user {i} on {chain_id}"
-            assert counter == self.model.counters[chain_id], f"counter on {chain_id}"
-        for pair in read_pair_roots(sequencer.chains, sequencer.committed):
-            assert pair.source_count == self.model.leaves[(pair.source, pair.destination, pair.kind)], \
-                f"{pair.kind} tree {pair.source}->{pair.destination} has {pair.source_count} leaves"
-        self._statuses_agree()
-        self.checked_height = height
-
-    def _statuses_agree(self) -> None:
-        """sequencer_getTransactionStatus, the chain and the model agree on every transaction
-        played since the last check."""
-        for tx in self.played:
-            expected = self.model.outcomes[tx.hash]
-            status = self.system.status(tx.chain, tx.hash)
-            node = self.sequencer.chains[tx.chain].rpc
-            receipt = node.call("eth_getTransactionReceipt", tx.hash)
-            if expected == EXCLUDED:
-                assert status["status"] == "excluded" and receipt is None, (tx, status)
-                continue
-            assert status["status"] == "included" and receipt is not None, (tx, status, expected)
-            assert int(receipt["blockNumber"], 16) == status["block"], (tx, status)
-            assert int(receipt["status"], 16) == (1 if expected == INCLUDED else 0), (tx, expected, receipt["status"])
-            if expected == REVERTED:  # a reverted source has no leaf: it emitted nothing
-                assert receipt["logs"] == [], (tx, receipt["logs"])
-        self.played = []
-
-    def _no_lie_stands(self) -> None:
-        """After a lie: in optimistic mode the verifier challenges; then every batch still
-        standing must be true at its end (a split pair inside a batch is the documented limit)."""
-        inbox = self.sequencer.batcher.inbox
-        verifier = Verifier(inbox, rollup_sources(self.sequencer.chains))
-        if verifier.optimistic:
-            challenger = InboxClient(inbox.w3.provider.endpoint_uri, inbox.address, accounts.user(CHALLENGER))
-            verdicts, _ = verify_all(verifier, challenger)
-            for verdict in verdicts:
-                if verdict.challenge:
-                    note(verdict.challenge)
-                    event("challenge won" if verdict.challenge.startswith("challenged") else "challenge failed")
-        standing, _ = verify_all(verifier, None)
-        for verdict in standing:
-            at_end = [p for p in verdict.problems if not p.startswith("inside the batch")]
-            assert not at_end, f"lie {self.liar.lie.value} stands on L1: {verdict.line()}"
-            assert verdict.ok or self.liar.lie is Lie.SPLIT_TICKS, verdict.line()
-
-    def _read_chain(self, chain_id: int) -> tuple[list[int], int]:
-        """The users' token balances and the counter, from the node at the committed height."""
-        block = hex(self.sequencer.committed[chain_id])
-        calls = [("eth_call", [{"to": self.token, "data": BALANCE_OF + "00" * 12 + user.address[2:]}, block])
-                 for user in USERS]
-        calls.append(("eth_call", [{"to": self.system.addresses[chain_id]["CrossChainCounter"], "data": COUNT}, block]))
-        values = [int(v, 16) for v in self.sequencer.chains[chain_id].rpc.batch_strict(calls)]
-        return values[:-1], values[-1]
-
-    def _contract(self, chain_id: int, name: str, address: str | None = None):
-        key = (chain_id, name, address)
-        if key not in CONTRACTS:
-            CONTRACTS[key] = self.system.contract(chain_id, name, address)
-        return CONTRACTS[key]
-
-
-def _run(make, tmp_path, rollups: int, inbox: InboxConfig):
+def _run(make, tmp_path, rollups: int, inbox: InboxConfig, machine=LyingAtomicity):
     system = make(rollups, batch_every=NEVER, inbox=inbox)
     examples, steps = BUDGET.get(PROFILE, BUDGET["dev"])
-    Atomicity.harness = Harness(system, tmp_path / "examples")
+    machine.harness = Harness(system, tmp_path / "examples")
     SEEN.clear()
     CONTRACTS.clear()
-    run_state_machine_as_test(Atomicity, settings=settings(settings.default, max_examples=examples,
-                                                           stateful_step_count=steps))
-    print(f"\n{Atomicity.harness.examples} examples: " + ", ".join(f"{k} x{v}" for k, v in sorted(SEEN.items())))
+    run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=examples,
+                                                         stateful_step_count=steps))
+    print(f"\n{machine.harness.examples} examples: " + ", ".join(f"{k} x{v}" for k, v in sorted(SEEN.items())))
 
 
 def test_two_rollups_with_the_strict_inbox(make_system, tmp_path):

@@ -10,7 +10,7 @@ from svs.l1.batcher import MAX_DATA_BYTES
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import verify_all
 
-from .conftest import TOKEN
+from tests.support.system import TOKEN
 
 MODES = {"strict": InboxConfig(), "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600)}
 

@@ -7,7 +7,7 @@ import pytest
 from svs.pipeline.ingress import NODE_DOWN
 from svs.pipeline.sequencer import Halted, NodesUnavailable
 
-from .conftest import TOKEN
+from tests.support.system import TOKEN
 
 
 def test_transfer_lands_burn_and_mint_at_the_same_height(system, users):

@@ -19,10 +19,10 @@ from web3 import Web3
 
 from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
-from svs.pipeline.sequencer import CRASH_POINTS
+from svs.pipeline.hooks import CRASH_POINTS
 from svs.testing.ports import free_port_block
 
-from .conftest import GAS_PRICE, TOKEN
+from tests.support.system import GAS_PRICE, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 INITIAL_SUPPLY_PER_ROLLUP = 10**27
@@ -36,7 +36,7 @@ class Cli:
         self.log = state_dir.parent / "sequencer.log"
 
     def start(self, *extra: str) -> None:
-        args = ["ape", "run", "sequencer", "--state-dir", str(self.state_dir), "--port", str(self.base),
+        args = ["ape", "run", "sequencer", "local", "--state-dir", str(self.state_dir), "--port", str(self.base),
                 "--l1-port", str(self.base + 2), "--no-demo", *(extra or ("--block-time", "0.3"))]
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120

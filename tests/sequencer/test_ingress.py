@@ -8,7 +8,7 @@ import requests
 
 from svs.deploy import accounts
 
-from .conftest import GAS_PRICE, TOKEN
+from tests.support.system import GAS_PRICE, TOKEN
 
 
 def rpc(system, chain_id, method, *params):

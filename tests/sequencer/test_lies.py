@@ -16,9 +16,9 @@ from svs.deploy import accounts
 from svs.deploy.suite import InboxConfig
 from svs.l1.verifier import verify_all
 from svs.pipeline.builder import Builder
-from svs.testing.faults import UNBACKED_AMOUNT, Lie
+from svs.testing.faults import UNBACKED_AMOUNT, Liar, Lie
 
-from .conftest import TOKEN
+from tests.support.system import TOKEN
 
 MODES = {"strict": InboxConfig(), "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600)}
 
@@ -52,7 +52,7 @@ def _drop_mints_bug(monkeypatch) -> None:
 def _lying_tick(system, users, lie: Lie, monkeypatch):
     """An honest tick (batch 0), then the tick that carries the lie; returns its report."""
     a, b = system.chain_ids
-    liar = system.sequencer.liar
+    liar = system.sequencer.hooks
     liar.armed = False
     honest = system.sequencer.tick()
     assert honest.l1_batch.ok and honest.l1_batch.batch_index == 0, honest.line()
@@ -65,13 +65,13 @@ def _lying_tick(system, users, lie: Lie, monkeypatch):
 
 @pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
 def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, users, lie, monkeypatch):
-    system = make_system(batch_every=1, lie=lie.value)
+    system = make_system(batch_every=1, hooks=Liar(lie))
     a, b = system.chain_ids
     sequencer = accounts.sequencer().address
     before = (system.balance(b, users[1].address), system.balance(b, sequencer))
     report = _lying_tick(system, users, lie, monkeypatch)
     recipient_gain, sequencer_gain, reason = EFFECTS[lie]
-    assert system.sequencer.liar.told or lie is Lie.SKIP_SELFCHECK
+    assert system.sequencer.hooks.told or lie is Lie.SKIP_SELFCHECK
     assert (system.balance(b, users[1].address) - before[0], system.balance(b, sequencer) - before[1]) == \
         (recipient_gain, sequencer_gain), "the lie is not on the chain"
     assert report.roots_agree == (lie is Lie.WRONG_STATE_ROOT), report.line()
@@ -81,7 +81,7 @@ def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, us
 
 @pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
 def test_the_optimistic_inbox_accepts_the_lie_and_a_challenge_voids_it(make_system, users, lie, monkeypatch):
-    system = make_system(batch_every=1, lie=lie.value, inbox=MODES["optimistic"])
+    system = make_system(batch_every=1, hooks=Liar(lie), inbox=MODES["optimistic"])
     report = _lying_tick(system, users, lie, monkeypatch)
     assert report.l1_batch.ok and report.l1_batch.batch_index == 1, report.line()
     challenger = system.inbox(accounts.user(6))
@@ -98,7 +98,7 @@ def test_a_split_pair_inside_one_batch_is_invisible_to_the_strict_inbox_but_not_
     """The documented limit: the inbox sees batch ends only. The batch ending between the two
     legs is rejected; the next one, ending after the late mint, is accepted; the verifier, which
     checks every block, reports the split."""
-    system = make_system(batch_every=1, lie=Lie.SPLIT_TICKS.value)
+    system = make_system(batch_every=1, hooks=Liar(Lie.SPLIT_TICKS))
     a, b = system.chain_ids
     report = _lying_tick(system, users, Lie.SPLIT_TICKS, monkeypatch)
     assert not report.l1_batch.ok

@@ -31,7 +31,7 @@ def foreign_nodes(tmp_path):
 def test_nodes_option_builds_on_nodes_it_did_not_start_and_leaves_them_running(tmp_path, foreign_nodes):
     base, nodes = foreign_nodes
     options = ServiceOptions(first_port=base, l1_port=base + 2, state_dir=tmp_path / "state", demo=False,
-                             attach=[n.rpc_url for n in nodes])
+                             nodes=[n.rpc_url for n in nodes])
     service = Service(options)
     try:
         sequencer = service.start()
@@ -56,6 +56,6 @@ def test_nodes_option_builds_on_nodes_it_did_not_start_and_leaves_them_running(t
 
 def test_attach_refuses_a_wrong_number_of_rollups(tmp_path, foreign_nodes):
     base, nodes = foreign_nodes
-    service = Service(ServiceOptions(rollups=3, state_dir=tmp_path / "s", demo=False, attach=[n.rpc_url for n in nodes]))
+    service = Service(ServiceOptions(rollups=3, state_dir=tmp_path / "s", demo=False, nodes=[n.rpc_url for n in nodes]))
     with pytest.raises(Exception, match="expected 3 rollups, found 2"):
         service.bring_up_nodes()

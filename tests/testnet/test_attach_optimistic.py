@@ -17,7 +17,6 @@ from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
 from svs.deploy.suite import InboxConfig, SuiteConfig, local_sender
 from svs.deploy.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA, deploy_network
-from svs.l1.batcher import rollup_sources
 from svs.l1.verifier import Verifier, verify_all
 from svs.node.chains import start_anvil, stop
 from svs.pipeline.selfcheck import read_pair_roots
@@ -84,7 +83,7 @@ def _heads(relayer: Relayer) -> dict[int, int]:
 
 def _assert_every_batch_is_a_consistent_cut(relayer: Relayer) -> None:
     inbox = relayer.inbox
-    sources = rollup_sources(relayer.rollups)
+    sources = relayer.rollups
     for index in range(inbox.batch_count()):
         lasts = {c: inbox.record(index, c)["lastBlock"] for c in relayer.rollups}
         unequal = [p for p in read_pair_roots(sources, lasts) if not p.equal]

@@ -162,12 +162,12 @@ def test_attach_refuses_a_key_that_is_not_the_sequencer(record):
 def test_the_sequencer_cli_runs_attach_mode_from_the_record(record, tmp_path):
     path = tmp_path / "record.json"
     path.write_text(json.dumps(record))
-    no_key = subprocess.run(["ape", "run", "sequencer", "--attach", str(path)], capture_output=True, text=True,
+    no_key = subprocess.run(["ape", "run", "sequencer", "attach", str(path)], capture_output=True, text=True,
                             timeout=300, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "SVS_SEQUENCER_KEY"})
     assert no_key.returncode != 0 and "set SVS_SEQUENCER_KEY" in no_key.stderr
     port = free_port_block(2)
     env = {**os.environ, "SVS_SEQUENCER_KEY": accounts.sequencer().key.hex()}
-    process = subprocess.Popen(["ape", "run", "sequencer", "--attach", str(path), "--port", str(port),
+    process = subprocess.Popen(["ape", "run", "sequencer", "attach", str(path), "--port", str(port),
                                 "--poll-interval", "0.3", "--batch-every", "1"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -4,9 +4,11 @@ Starting anvil nodes and deploying takes seconds, so a system is started once pe
 example begins from the same chain state: ``evm_revert`` on L1 and every rollup, then a new
 sequencer with an empty journal in a new state directory, behind the same ingress.
 
-A crash abandons the sequencer object in the middle of a tick (``SimulatedCrash`` raised at the
-phase's crash point, where the CLI would SIGKILL itself) and starts a new one on the same state
-directory, which recovers from the journal. Nothing of the old object is used again, so what the
+The machine steps into the sequencer through ``MachineHooks``, the hooks (svs.pipeline.hooks)
+every sequencer of the harness is made with: a crash at a named phase, and a liar once the
+machine starts lying. A crash abandons the sequencer object in the middle of a tick
+(``SimulatedCrash`` raised at the phase's crash point, where the CLI's ``KillAt`` would SIGKILL
+itself) and starts a new one on the same state directory, which recovers from the journal. Nothing of the old object is used again, so what the
 new one can see is what a restarted process would see: the journal (sqlite, committed at each
 phase) and the chains. tests/sequencer/test_crash.py kills the real CLI process at each phase.
 """
@@ -21,13 +23,42 @@ from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
 from svs.deploy.suite import CREATE2_FACTORY, SALT, create2_address
 from svs.node.chains import rpc_call
+from svs.pipeline.hooks import TickHooks, Wanted
 from svs.pipeline.sequencer import Sequencer
+from svs.testing.faults import Liar
 
-from ..sequencer.conftest import GAS_PRICE, System
+from .system import GAS_PRICE, System
 
 
 class SimulatedCrash(BaseException):
     """The sequencer process died here (BaseException: nothing in the sequencer catches it)."""
+
+
+class MachineHooks(TickHooks):
+    """A crash at ``crash_point`` (once), and ``liar``'s lie once it is set."""
+
+    def __init__(self):
+        self.crash_point: str | None = None
+        self.liar: Liar | None = None
+
+    @property
+    def checks_roots(self) -> bool:
+        return self.liar is None
+
+    def at(self, point: str) -> None:
+        if point == self.crash_point:
+            self.crash_point = None
+            raise SimulatedCrash(point)
+
+    def legs(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:
+        return self.liar.legs(wanted, bases) if self.liar else wanted
+
+    def committed(self, tick: int) -> None:
+        if self.liar:
+            self.liar.committed(tick)
+
+    def post(self, batches):
+        return self.liar.post(batches) if self.liar else batches
 
 
 class Harness:
@@ -35,6 +66,7 @@ class Harness:
         self.system = system
         self.service = system.service
         self.state_root = state_root
+        self.hooks = MachineHooks()
         self.examples = 0
         self.probes = self._deploy_probes()
         self._fund_users()
@@ -77,25 +109,26 @@ class Harness:
             self._snapshots[i] = rpc_call(url, "evm_snapshot")
         self.examples += 1
         self.service.options.state_dir = self.state_root / f"example{self.examples}"
+        self.hooks = MachineHooks()
         return self._start()
 
     def crash_at(self, phase: str) -> None:
         """Make the next tick that carries transactions die at ``phase``."""
-        sequencer = self.sequencer
+        self.hooks.crash_point = phase
 
-        def crash(name: str) -> None:
-            if name == phase and sequencer._tick_has_work:
-                raise SimulatedCrash(name)
-
-        sequencer._crash_point = crash
-        sequencer.builder._crash_point = crash
+    def lie(self, liar: Liar) -> None:
+        """From the next tick on, the sequencer tells ``liar``'s lie (self-check off)."""
+        liar.bind(self.sequencer)
+        self.hooks.liar = liar
 
     def restart(self) -> Sequencer:
         """A new sequencer process on the same state directory (recovery from the journal)."""
         self.sequencer.builder.close()  # the dead process's threads; its journal is left as it was
+        self.hooks.crash_point = None  # a crash point the tick never reached dies with the process
         return self._start()
 
     def _start(self) -> Sequencer:
+        self.service.options.hooks = self.hooks
         sequencer = self.service.start_sequencer()
         for server in self.service.servers:
             server.ingress.sequencer = sequencer
