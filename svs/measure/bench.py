@@ -32,6 +32,7 @@ from svs.codec.signer import LegacySigner
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
 from svs.pipeline.limits import BLOCK_GAS_LIMIT
+from svs.pipeline.plan import TickPlan
 from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
 from svs.testing.ports import free_port_block
 
@@ -258,16 +259,15 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
     done = threading.Event()
     poison_session, poison_fed, poison_due = requests.Session(), [0], threading.Event()
 
-    def on_commit(tick: int, plan: dict) -> None:
+    def on_commit(tick: int, plan: TickPlan) -> None:
         now = time.perf_counter()
-        for block in plan["blocks"].values():
-            for entry in block["txs"]:
-                if entry["hash"] in honest:
-                    committed[entry["hash"]] = now
-                elif entry["hash"] in poison_hashes:
-                    included_poison.append(entry["hash"])
+        for tx_hash in plan.included_user_txs():
+            if tx_hash in honest:
+                committed[tx_hash] = now
+            elif tx_hash in poison_hashes:
+                included_poison.append(tx_hash)
         if poison is not None:
-            excluded_per_tick.append(len(poison_hashes.intersection(plan["excluded"])))
+            excluded_per_tick.append(len(poison_hashes.intersection(plan.excluded)))
         if len(committed) >= expected:
             done.set()
         elif poison is not None and poison.per_tick:

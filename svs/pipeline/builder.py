@@ -84,6 +84,7 @@ from svs.pipeline.limits import (
     next_base_fee,
 )
 from svs.pipeline.mempool import PendingTx
+from svs.pipeline.plan import SEQUENCER, USER, BlockPlan, PlannedLeg, PlannedTx, TickPlan
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class Builder:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> dict:
+    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> TickPlan:
         """Build and mine one tick; return its plan (what each new block holds, its block
         environment, and why each candidate left out was excluded or deferred)."""
         selection = _Selection({chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains})
@@ -227,7 +228,7 @@ class Builder:
         return self._settle_without_legs(bases, selection, env, seen, simulations)
 
     def _settle_without_legs(self, bases, selection: _Selection, env: BlockEnv, seen: _Attempt,
-                             simulations: int) -> dict:
+                             simulations: int) -> TickPlan:
         """The fallback (see module notes): defer every source, then, if need be, everything."""
         reason = f"the tick did not settle within {MAX_EXECUTIONS} executions; sources wait for the next tick"
         selection.defer_unsettled({h for h, legs in seen.legs.items() if legs}, reason)
@@ -649,30 +650,27 @@ class Builder:
         return dests
 
     def _plan(self, bases, env: BlockEnv, selection: _Selection, dests, seen: _Attempt, executions: int,
-              simulations: int) -> dict:
+              simulations: int) -> TickPlan:
         """The sealed record of the tick: every block's transactions in order, with legs."""
-        dest_by_hash = {d.hash: (chain_id, d) for chain_id, ds in dests.items() for d in ds}
-        user_legs: dict[str, list[dict]] = defaultdict(list)
-        for chain_id, ds in dests.items():
+        dest_by_hash = {d.hash: d for ds in dests.values() for d in ds}
+        user_legs: dict[str, list[PlannedLeg]] = defaultdict(list)
+        for ds in dests.values():
             for d in ds:
-                user_legs[d.source_hash].append(_leg_entry(d.leg, counterpart=d.hash))
+                user_legs[d.source_hash].append(PlannedLeg.of(d.leg, counterpart=d.hash))
         blocks = {}
         for chain_id in self.chains:
-            entries = []
+            txs = []
             for tx_hash in seen.mined[chain_id]:
-                if tx_hash in dest_by_hash:
-                    _, d = dest_by_hash[tx_hash]
-                    entries.append({"hash": tx_hash, "origin": "sequencer", "raw": "0x" + d.raw.hex(),
-                                    "sender": self.sequencer_address, "nonce": d.nonce,
-                                    "legs": [_leg_entry(d.leg, counterpart=d.source_hash)]})
+                d = dest_by_hash.get(tx_hash)
+                if d is not None:
+                    txs.append(PlannedTx(tx_hash, SEQUENCER, (PlannedLeg.of(d.leg, counterpart=d.source_hash),),
+                                         d.raw, self.sequencer_address, d.nonce))
                 else:
-                    entries.append({"hash": tx_hash, "origin": "user", "legs": user_legs.get(tx_hash, [])})
-            block = seen.blocks[chain_id]
-            blocks[str(chain_id)] = {"number": bases[chain_id] + 1, "hash": block["hash"], "txs": entries}
-        return {"timestamp": env.timestamp, "baseFees": {str(c): f for c, f in env.base_fees.items()},
-                "blocks": blocks, "excluded": selection.excluded, "deferred": selection.deferred,
-                "unsettled": sorted(selection.unsettled), "attempts": executions, "simulations": simulations,
-                "pairs": sum(len(ds) for ds in dests.values())}
+                    txs.append(PlannedTx(tx_hash, USER, tuple(user_legs.get(tx_hash, []))))
+            blocks[chain_id] = BlockPlan(bases[chain_id] + 1, seen.blocks[chain_id]["hash"], tuple(txs))
+        return TickPlan(env.timestamp, dict(env.base_fees), blocks, selection.excluded, selection.deferred,
+                        tuple(sorted(selection.unsettled)), executions, simulations,
+                        sum(len(ds) for ds in dests.values()))
 
 
 def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] | None:
@@ -728,11 +726,6 @@ def roll_back_to(rpc: RpcClient, height: int) -> None:
     after = int(rpc.call("eth_blockNumber"), 16)
     if after != height:
         raise BuildError(f"{rpc.url} is at block {after} after rolling back to {height}")
-
-
-def _leg_entry(leg: Leg, counterpart: str) -> dict:
-    return {"kind": leg.kind.value, "legHash": "0x" + leg.leg_hash().hex(),
-            "source": leg.source, "destination": leg.destination, "nonce": leg.nonce, "counterpart": counterpart}
 
 
 def _describe(leg: Leg) -> str:

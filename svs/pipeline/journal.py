@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from svs.pipeline.plan import USER, TickPlan
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS txs (
     seq INTEGER PRIMARY KEY,
@@ -79,7 +81,7 @@ class TickRecord:
     tick: int
     phase: str
     base_heights: dict[int, int]
-    plan: dict | None
+    plan: TickPlan | None
 
 
 class Journal:
@@ -189,8 +191,7 @@ class Journal:
             row = self._db.execute("SELECT tick, phase, base_heights, plan FROM ticks ORDER BY tick DESC LIMIT 1").fetchone()
         if row is None:
             return None
-        return TickRecord(row[0], row[1], {int(k): v for k, v in json.loads(row[2]).items()},
-                          json.loads(row[3]) if row[3] else None)
+        return _tick_record(row)
 
     def committed_ticks(self, chain_id: int, from_height: int, to_height: int) -> list[TickRecord]:
         """The committed ticks whose block on ``chain_id`` lies in [from_height, to_height], in
@@ -200,7 +201,7 @@ class Journal:
                 "SELECT tick, phase, base_heights, plan FROM ticks WHERE phase = ?"
                 " AND json_extract(base_heights, ?) + 1 BETWEEN ? AND ? ORDER BY tick",
                 (COMMITTED, f'$."{chain_id}"', from_height, to_height)).fetchall()
-        return [TickRecord(r[0], r[1], {int(k): v for k, v in json.loads(r[2]).items()}, json.loads(r[3])) for r in rows]
+        return [_tick_record(r) for r in rows]
 
     def first_tick_base(self, chain_id: int) -> int | None:
         """The height ``chain_id`` stood at before the first tick: blocks up to it are not in
@@ -215,28 +216,28 @@ class Journal:
         self._write([("INSERT INTO ticks (tick, phase, base_heights, updated_at) VALUES (?, ?, ?, ?)",
                       (tick, PLANNED, json.dumps(base_heights), time.time()))])
 
-    def seal_tick(self, tick: int, plan: dict) -> None:
+    def seal_tick(self, tick: int, plan: TickPlan) -> None:
         """The final blocks are on every chain; record exactly what they hold."""
         self._write([("UPDATE ticks SET phase = ?, plan = ?, updated_at = ? WHERE tick = ?",
-                      (SEALED, json.dumps(plan), time.time(), tick))])
+                      (SEALED, json.dumps(plan.as_json()), time.time(), tick))])
 
     def roll_back_tick(self, tick: int) -> None:
         self._write([("UPDATE ticks SET phase = ?, updated_at = ? WHERE tick = ?", (ROLLED_BACK, time.time(), tick))])
 
-    def commit_tick(self, tick: int, plan: dict) -> None:
+    def commit_tick(self, tick: int, plan: TickPlan) -> None:
         """Apply a sealed plan: statuses of its user transactions, rows for the sequencer's legs,
         and the tick's phase, all in one transaction."""
         now = time.time()
         included, sequencer_rows = [], []
-        for chain_id, block in plan["blocks"].items():
-            for index, entry in enumerate(block["txs"]):
-                legs = json.dumps(entry.get("legs", []))
-                if entry["origin"] == "user":
-                    included.append((tick, block["number"], index, legs, entry["hash"]))
+        for chain_id, block in plan.blocks.items():
+            for index, tx in enumerate(block.txs):
+                legs = json.dumps([leg.as_json() for leg in tx.legs])
+                if tx.origin == USER:
+                    included.append((tick, block.number, index, legs, tx.hash))
                 else:
-                    sequencer_rows.append((entry["hash"], int(chain_id), entry["sender"], entry["nonce"],
-                                           bytes.fromhex(entry["raw"][2:]), tick, block["number"], index, legs, now))
-        excluded = [(reason, tick, tx_hash) for tx_hash, reason in plan["excluded"].items()]
+                    sequencer_rows.append((tx.hash, chain_id, tx.sender, tx.nonce, tx.raw, tick, block.number, index,
+                                           legs, now))
+        excluded = [(reason, tick, tx_hash) for tx_hash, reason in plan.excluded.items()]
         self._write([
             ("UPDATE txs SET status = 'included', tick = ?, block = ?, tx_index = ?, legs = ? WHERE hash = ?", included),
             ("INSERT OR IGNORE INTO txs (hash, chain_id, sender, nonce, raw, origin, status, tick, block, tx_index, legs,"
@@ -244,6 +245,12 @@ class Journal:
             ("UPDATE txs SET status = 'excluded', reason = ?, tick = ? WHERE hash = ?", excluded),
             ("UPDATE ticks SET phase = ?, updated_at = ? WHERE tick = ?", (COMMITTED, now, tick)),
         ])
+
+
+def _tick_record(row: tuple) -> TickRecord:
+    tick, phase, base_heights, plan = row
+    return TickRecord(tick, phase, {int(k): v for k, v in json.loads(base_heights).items()},
+                      TickPlan.from_json(json.loads(plan)) if plan else None)
 
 
 def _tx_record(row: tuple) -> TxRecord:

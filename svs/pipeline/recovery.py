@@ -26,6 +26,7 @@ from svs.errors import SvsError
 from svs.node.rollup import Rollup
 from svs.pipeline.builder import mine_block, roll_back_to
 from svs.pipeline.journal import COMMITTED, PLANNED, ROLLED_BACK, SEALED, Journal
+from svs.pipeline.plan import SEQUENCER, TickPlan
 
 log = logging.getLogger(__name__)
 
@@ -100,46 +101,45 @@ def catch_up(journal: Journal, chain: Rollup, height: int, keep_sealed: bool = F
     return f"replayed blocks {current + 1}-{height} on chain {chain.chain_id}"
 
 
-def replay_block(journal: Journal, chain: Rollup, plan: dict) -> None:
+def replay_block(journal: Journal, chain: Rollup, plan: TickPlan) -> None:
     """Mine a tick's block again from the journal: its transactions in order, its timestamp and
     base fee; the block must come out with the hash recorded when the tick was sealed."""
-    block_plan = plan["blocks"][str(chain.chain_id)]
+    block_plan = plan.blocks[chain.chain_id]
     raws = []
-    for entry in block_plan["txs"]:
-        if entry["origin"] == "sequencer":
-            raws.append(bytes.fromhex(entry["raw"][2:]))
+    for tx in block_plan.txs:
+        if tx.origin == SEQUENCER:
+            raws.append(tx.raw)
             continue
-        record = journal.get(entry["hash"])
+        record = journal.get(tx.hash)
         if record is None:
-            raise RecoveryError(f"transaction {entry['hash']} of block {block_plan['number']} is missing from the journal")
+            raise RecoveryError(f"transaction {tx.hash} of block {block_plan.number} is missing from the journal")
         raws.append(record.raw)
     for result in chain.rpc.send_in_order(raws):
         if isinstance(result, Exception):
-            raise RecoveryError(f"replaying block {block_plan['number']} on chain {chain.chain_id}: the node refused "
+            raise RecoveryError(f"replaying block {block_plan.number} on chain {chain.chain_id}: the node refused "
                                 f"a transaction: {result}")
     # A node started from a checkpoint refuses timestamps below its start time ("lower than
     # previous block's timestamp"); put its clock back to the parent's.
-    parent = chain.rpc.call("eth_getBlockByNumber", hex(block_plan["number"] - 1), False)
+    parent = chain.rpc.call("eth_getBlockByNumber", hex(block_plan.number - 1), False)
     chain.rpc.call("evm_setTime", int(parent["timestamp"], 16))
-    mine_block(chain.rpc, plan["timestamp"], plan.get("baseFees", {}).get(str(chain.chain_id)))
+    mine_block(chain.rpc, plan.timestamp, plan.base_fees.get(chain.chain_id))
     _expect_block(chain, plan, "replayed block")
 
 
-def _expect_block(chain: Rollup, plan: dict, what: str) -> None:
-    block_plan = plan["blocks"][str(chain.chain_id)]
-    block = chain.rpc.call("eth_getBlockByNumber", hex(block_plan["number"]), False)
-    wanted = [entry["hash"] for entry in block_plan["txs"]]
-    if block is None or [h.lower() for h in block["transactions"]] != wanted:
-        raise RecoveryError(f"{what} {block_plan['number']} on chain {chain.chain_id} holds other transactions "
+def _expect_block(chain: Rollup, plan: TickPlan, what: str) -> None:
+    block_plan = plan.blocks[chain.chain_id]
+    block = chain.rpc.call("eth_getBlockByNumber", hex(block_plan.number), False)
+    if block is None or [h.lower() for h in block["transactions"]] != block_plan.hashes:
+        raise RecoveryError(f"{what} {block_plan.number} on chain {chain.chain_id} holds other transactions "
                             "than the journal's")
-    if "hash" in block_plan and block["hash"] != block_plan["hash"]:
-        raise RecoveryError(f"{what} {block_plan['number']} on chain {chain.chain_id} has hash {block['hash']}, "
-                            f"the journal sealed {block_plan['hash']}")
+    if block_plan.hash is not None and block["hash"] != block_plan.hash:
+        raise RecoveryError(f"{what} {block_plan.number} on chain {chain.chain_id} has hash {block['hash']}, "
+                            f"the journal sealed {block_plan.hash}")
 
 
-def _complete_sealed(journal: Journal, chain: Rollup, plan: dict) -> bool:
+def _complete_sealed(journal: Journal, chain: Rollup, plan: TickPlan) -> bool:
     """Make sure ``chain`` holds the sealed block; replay it if not. True if replayed."""
-    number = plan["blocks"][str(chain.chain_id)]["number"]
+    number = plan.blocks[chain.chain_id].number
     if int(chain.rpc.call("eth_blockNumber"), 16) == number:
         try:
             _expect_block(chain, plan, "sealed block")

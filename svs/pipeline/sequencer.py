@@ -42,6 +42,7 @@ from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.journal import PLANNED, SEALED, Journal
 from svs.pipeline.limits import BLOCK_GAS_LIMIT, max_tx_bytes, next_base_fee
 from svs.pipeline.mempool import Mempool, PendingTx
+from svs.pipeline.plan import SEQUENCER, USER, TickPlan
 from svs.pipeline.recovery import RecoveryError, committed_heights, recover
 from svs.pipeline.selfcheck import PairRoots, read_pair_roots
 
@@ -429,7 +430,7 @@ class Sequencer:
         with self._admit_lock:
             self.journal.commit_tick(number, plan)
             self.committed = heights
-            self.mempool.remove(_settled(plan))
+            self.mempool.remove(plan.settled())
             self._refresh_base_fees()
         self.last_roots = roots
         self.hooks.committed(number)
@@ -507,27 +508,21 @@ def _pending(record) -> PendingTx:
     return PendingTx(record.seq, record.chain_id, decode_raw_transaction(record.raw), record.accepted_at)
 
 
-def _settled(plan: dict) -> list[str]:
-    """User transactions a committed tick settled (included or excluded); deferred ones stay."""
-    included = [e["hash"] for block in plan["blocks"].values() for e in block["txs"] if e["origin"] == "user"]
-    return included + list(plan["excluded"])
-
-
 def _mismatches(roots: list[PairRoots]) -> str:
     return "; ".join(p.describe() for p in roots if not p.equal)
 
 
-def _report(number, heights, plan, candidates, roots, seconds) -> TickReport:
+def _report(number, heights, plan: TickPlan, candidates, roots, seconds) -> TickReport:
     included, legs = {}, {}
     for chain_id in heights:
-        entries = plan["blocks"][str(chain_id)]["txs"]
-        included[chain_id] = sum(1 for e in entries if e["origin"] == "user")
-        legs[chain_id] = sum(1 for e in entries if e["origin"] == "sequencer")
+        txs = plan.blocks[chain_id].txs
+        included[chain_id] = sum(1 for tx in txs if tx.origin == USER)
+        legs[chain_id] = sum(1 for tx in txs if tx.origin == SEQUENCER)
     chain_of = {t.hash: c for c, txs in candidates.items() for t in txs}
     excluded_by_chain: dict[int, int] = {}
-    for tx_hash in plan["excluded"]:
+    for tx_hash in plan.excluded:
         chain_id = chain_of.get(tx_hash)
         excluded_by_chain[chain_id] = excluded_by_chain.get(chain_id, 0) + 1
-    return TickReport(number, heights, included, legs, plan["excluded"], excluded_by_chain, plan["deferred"],
-                      plan["unsettled"], plan["pairs"], plan["attempts"], all(p.equal for p in roots), seconds,
-                      simulations=plan.get("simulations", 0))
+    return TickReport(number, heights, included, legs, plan.excluded, excluded_by_chain, plan.deferred,
+                      list(plan.unsettled), plan.pairs, plan.attempts, all(p.equal for p in roots), seconds,
+                      simulations=plan.simulations)

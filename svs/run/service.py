@@ -20,18 +20,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from web3 import Web3
-
 from svs.deploy import accounts
-from svs.deploy.localnet import rollup_chain_ids, suite_config
-from svs.deploy.record import ChainEntry, Deployment
-from svs.deploy.suite import InboxConfig, deploy_inbox, deploy_rollup_suite
+from svs.deploy.localnet import deploy_suite, start_nodes
+from svs.deploy.record import Deployment
+from svs.deploy.suite import InboxConfig
 from svs.l1.batcher import Batcher
 from svs.l1.inbox import InboxClient
 from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
-                             save_nodes, start_anvil, stop)
+                             save_nodes, stop)
 from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
-from svs.node.rpc import RpcClient
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.ingress import Ingress, IngressServer
 from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
@@ -95,11 +92,10 @@ class Service:
             log.info("re-attached to %d nodes from %s", len(self.nodes), opts.state_dir / "nodes.json")
         else:
             _set_aside_journal(opts.state_dir)
-            logs = opts.state_dir / "logs"
-            self.nodes.append(start_anvil(L1_CHAIN_ID, opts.l1_port, "l1", logs, automine=True))
-            for chain_id, port in zip(rollup_chain_ids(opts.rollups), opts.ports):
-                self.nodes.append(start_anvil(chain_id, port + NODE_PORT_OFFSET, "rollup", logs, automine=True))
-                save_nodes(opts.state_dir, self.nodes)
+            try:
+                start_nodes(opts.state_dir / "logs", opts.l1_port, [p + NODE_PORT_OFFSET for p in opts.ports], self.nodes)
+            finally:
+                save_nodes(opts.state_dir, self.nodes)  # those that started, for a restart or a stop
         rollups = [n for n in self.nodes if n.role == "rollup"]
         if len(rollups) != opts.rollups:
             raise ChainError(f"expected {opts.rollups} rollups, found {len(rollups)} "
@@ -108,23 +104,7 @@ class Service:
     def deploy(self) -> dict:
         """Deploy (or find) the suite on every rollup, then make the sequencer the only block
         producer (automine off)."""
-        config = suite_config(self.options.rollups)
-        chains = []
-        for node in self.nodes:
-            contracts = {}
-            w3 = Web3(Web3.HTTPProvider(node.rpc_url))
-            if node.role == "rollup":
-                rpc = RpcClient(node.rpc_url)
-                if not rpc.call("anvil_getAutomine"):
-                    rpc.call("evm_setAutomine", True)  # deploying needs blocks
-                contracts = deploy_rollup_suite(w3, accounts.owner(), config)
-                rpc.call("evm_setAutomine", False)
-            else:
-                contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, self.options.inbox)}
-            chains.append(ChainEntry(node.chain_id, node.rpc_url, node.role, contracts))
-        record = Deployment.new(config.sequencer, config.owner, config.rollup_chain_ids, self.options.inbox.as_json())
-        for entry in chains:
-            record.set_chain(entry)
+        record = deploy_suite(self.nodes, self.options.inbox)
         record.write(self.options.state_dir / "deployment.json")
         self.deployment = record.record
         return self.deployment

@@ -427,7 +427,7 @@ def _check_blocks_against_journal(state_dir: Path, nodes: dict[int, RpcClient], 
                 blocks = rpc.batch_strict([("eth_getBlockByNumber", [hex(t.base_heights[chain_id] + 1), False])
                                            for t in chunk])
                 for tick, block in zip(chunk, blocks):
-                    sealed = tick.plan["blocks"][str(chain_id)]["hash"]
+                    sealed = tick.plan.blocks[chain_id].hash
                     if block["hash"] != sealed:
                         report.problems.append(f"chain {chain_id} block {int(block['number'], 16)} is {block['hash']}, "
                                                f"the journal committed {sealed}")

@@ -21,12 +21,12 @@ from svs.codec.layout import Direction, tree_slots
 from svs.codec.legs import BURN_SELECTOR, TRIGGER_SELECTOR, CallLeg, TransferLeg, destination_calldata, destination_gas
 from svs.codec.signer import LegacySigner
 from svs.deploy import accounts
-from svs.deploy.localnet import rollup_chain_ids, suite_config
-from svs.deploy.suite import InboxConfig, deploy_inbox, deploy_rollup_suite
+from svs.deploy.localnet import deploy_suite, start_nodes, suite_config
+from svs.deploy.suite import InboxConfig, deploy_inbox
 from svs.l1.batcher import collect
 from svs.l1.inbox import InboxClient, Sent
 from svs.l1.proofs import ContractProof
-from svs.node.chains import L1_CHAIN_ID, Node, start_anvil, stop
+from svs.node.chains import Node, stop
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient
 from svs.testing.ports import free_port_block
@@ -49,19 +49,14 @@ class DevNet:
 
     def start(self) -> "DevNet":
         base = free_port_block(self.rollups + 1)
-        logs = self.state_dir / "logs"
-        self.nodes.append(start_anvil(L1_CHAIN_ID, base, "l1", logs, automine=True))
-        config = suite_config(self.rollups)
-        for i, chain_id in enumerate(rollup_chain_ids(self.rollups)):
-            node = start_anvil(chain_id, base + 1 + i, "rollup", logs, automine=True)
-            self.nodes.append(node)
-            self.contracts = deploy_rollup_suite(Web3(Web3.HTTPProvider(node.rpc_url)), accounts.owner(), config)
-            self.rpc[chain_id] = RpcClient(node.rpc_url)
-            self.rpc[chain_id].call("evm_setAutomine", False)
-        l1 = Web3(Web3.HTTPProvider(self.l1_url))
-        for name, inbox in (("strict", InboxConfig()), ("optimistic", OPTIMISTIC)):
-            address = deploy_inbox(l1, accounts.owner(), config, inbox)
-            self.inboxes[name] = InboxClient(self.l1_url, address, accounts.sequencer())
+        start_nodes(self.state_dir / "logs", base, [base + 1 + i for i in range(self.rollups)], self.nodes)
+        deployment = deploy_suite(self.nodes, InboxConfig())
+        self.contracts = dict(next(iter(deployment.rollups.values())).contracts)
+        self.rpc = {c: RpcClient(r.rpc) for c, r in deployment.rollups.items()}
+        self.inboxes["strict"] = InboxClient(self.l1_url, deployment.l1["BatchInbox"], accounts.sequencer())
+        optimistic = deploy_inbox(Web3(Web3.HTTPProvider(self.l1_url)), accounts.owner(), suite_config(self.rollups),
+                                  OPTIMISTIC)
+        self.inboxes["optimistic"] = InboxClient(self.l1_url, optimistic, accounts.sequencer())
         self.inboxes["optimistic"].post_bond(OPTIMISTIC.bond)
         return self
 
