@@ -1,2 +1,2 @@
 """Putting the contract suite on chains: dev accounts, compiled artifacts, CREATE2 deployment and its
-record, local and testnet networks."""
+record, the local network's bring-up, testnet deployment."""

@@ -1,2 +1,2 @@
-"""The sequencer proper: ingress, admission, mempool, builder, self-check, journal, recovery, and the
-Sequencer object that runs ticks."""
+"""The sequencer proper: ingress, admission, mempool, builder, the tick plan, self-check, journal,
+recovery, the fault-injection hooks, and the Sequencer object that runs ticks."""

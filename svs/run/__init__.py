@@ -1,2 +1,2 @@
-"""The running service (ape run sequencer): nodes, ingress servers, the tick clock, attach mode, and
-the demo."""
+"""The running service (ape run sequencer local / attach): nodes, ingress servers, the tick clock,
+attach mode, the demo, and the scripts' logging."""
