@@ -67,7 +67,46 @@ class RpcFailure(SvsError):
         self.code, self.message, self.data = code, message, data
 
 
-class Ingress:
+class JsonRpcEndpoint:
+    """The JSON-RPC envelope of an ingress: a batch (bounded by MAX_BATCH_REQUESTS), request
+    objects, params, and every failure as a JSON-RPC error. Both the sequencer's ingress and
+    attach mode's (svs.run.attach) are one; a subclass answers one call (``call``)."""
+
+    def handle(self, request: Any) -> dict | list | None:
+        if isinstance(request, list):
+            if not request:
+                return _error(None, RpcFailure(-32600, "invalid request: empty batch"))
+            if len(request) > MAX_BATCH_REQUESTS:
+                return _error(None, RpcFailure(LIMIT_EXCEEDED, f"batch of {len(request)} requests exceeds the limit "
+                                                               f"of {MAX_BATCH_REQUESTS}"))
+            return self._handle_batch(request)
+        return self._handle_one(request)
+
+    def _handle_batch(self, requests: list) -> list:
+        return [self._handle_one(request) for request in requests]
+
+    def _handle_one(self, request: Any) -> dict:
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+            return _error(request.get("id") if isinstance(request, dict) else None,
+                          RpcFailure(-32600, "invalid request: expected an object with a method"))
+        request_id, params = request.get("id"), request.get("params", [])
+        if not isinstance(params, list):
+            return _error(request_id, RpcFailure(-32602, "invalid params: expected a list"))
+        try:
+            return {"jsonrpc": "2.0", "id": request_id, "result": self.call(request["method"], params)}
+        except RpcFailure as failure:
+            return _error(request_id, failure)
+        except RpcError as err:
+            return _error(request_id, RpcFailure(err.code or -32603, err.message, err.data))
+        except NodeUnavailable as err:
+            return _error(request_id, RpcFailure(-32603, f"rollup node unavailable: {err}"))
+
+    def call(self, method: str, params: list) -> Any:
+        """The result of ``method``; raises RpcFailure (or the node's RpcError) to answer an error."""
+        raise NotImplementedError
+
+
+class Ingress(JsonRpcEndpoint):
     """The JSON-RPC methods of one rollup's endpoint."""
 
     def __init__(self, sequencer, chain_id: int, deployment: dict):
@@ -89,16 +128,6 @@ class Ingress:
 
     # --- dispatch --------------------------------------------------------------------------
 
-    def handle(self, request: Any) -> dict | list | None:
-        if isinstance(request, list):
-            if not request:
-                return _error(None, RpcFailure(-32600, "invalid request: empty batch"))
-            if len(request) > MAX_BATCH_REQUESTS:
-                return _error(None, RpcFailure(LIMIT_EXCEEDED, f"batch of {len(request)} requests exceeds the limit "
-                                                               f"of {MAX_BATCH_REQUESTS}"))
-            return self._handle_batch(request)
-        return self._handle_one(request)
-
     def _handle_batch(self, requests: list) -> list:
         # All raw transactions of a batch are admitted together (one journal write).
         raw_slots = [i for i, r in enumerate(requests)
@@ -113,22 +142,9 @@ class Ingress:
         return replies
 
     def _handle_one(self, request: Any) -> dict:
-        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
-            return _error(request.get("id") if isinstance(request, dict) else None,
-                          RpcFailure(-32600, "invalid request: expected an object with a method"))
-        if request["method"] == "eth_sendRawTransaction":
+        if isinstance(request, dict) and request.get("method") == "eth_sendRawTransaction":
             return self._send_raw([request])[0]
-        request_id, params = request.get("id"), request.get("params", [])
-        if not isinstance(params, list):
-            return _error(request_id, RpcFailure(-32602, "invalid params: expected a list"))
-        try:
-            return {"jsonrpc": "2.0", "id": request_id, "result": self.call(request["method"], params)}
-        except RpcFailure as failure:
-            return _error(request_id, failure)
-        except RpcError as err:
-            return _error(request_id, RpcFailure(err.code or -32603, err.message, err.data))
-        except NodeUnavailable as err:
-            return _error(request_id, RpcFailure(-32603, f"rollup node unavailable: {err}"))
+        return super()._handle_one(request)
 
     def call(self, method: str, params: list) -> Any:
         handler: Callable[[list], Any] | None = getattr(self, "rpc_" + method, None)

@@ -57,7 +57,7 @@ from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport
 from svs.l1.inbox import InboxClient
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcError
-from svs.pipeline.ingress import IngressServer, RpcFailure, _error
+from svs.pipeline.ingress import IngressServer, JsonRpcEndpoint, RpcFailure
 from svs.pipeline.selfcheck import read_pair_roots
 
 log = logging.getLogger(__name__)
@@ -360,35 +360,26 @@ class Relayer:
                                                          "l1Batch": report.l1_batch.as_dict() if report.l1_batch else None}}
 
 
-class AttachIngress:
-    """Forwards JSON-RPC to one rollup's node; burns and triggers pass the guard first."""
+class AttachIngress(JsonRpcEndpoint):
+    """Forwards JSON-RPC to one rollup's node; burns and triggers pass the guard first. The
+    envelope (batch limit, malformed requests, errors) is the sequencer ingress's."""
 
     def __init__(self, relayer: Relayer, chain_id: int):
         self.relayer, self.chain_id = relayer, chain_id
         self.upstream = relayer.rollups[chain_id].rpc
 
-    def handle(self, request):
-        if isinstance(request, list):
-            return [self._one(r) for r in request] if request else _error(None, RpcFailure(-32600, "empty batch"))
-        return self._one(request)
-
-    def _one(self, request) -> dict:
-        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
-            return _error(None, RpcFailure(-32600, "invalid request: expected an object with a method"))
-        request_id, method, params = request.get("id"), request["method"], request.get("params", [])
-        try:
-            if method == "sequencer_status":
-                return {"jsonrpc": "2.0", "id": request_id, "result": self.relayer.status()}
-            if method == "eth_sendRawTransaction":
+    def call(self, method: str, params: list):
+        if method == "sequencer_status":
+            return self.relayer.status()
+        if method == "eth_sendRawTransaction":
+            try:
                 raw = bytes.fromhex(str(params[0]).removeprefix("0x"))
-                reason = self.relayer.refusal(self.chain_id, raw)
-                if reason is not None:
-                    return _error(request_id, RpcFailure(-32000, f"refused by the sequencer: {reason}"))
-            return {"jsonrpc": "2.0", "id": request_id, "result": self.upstream.call(method, *params)}
-        except RpcError as err:
-            return _error(request_id, RpcFailure(err.code or -32603, err.message, err.data))
-        except (ValueError, IndexError, TypeError) as err:
-            return _error(request_id, RpcFailure(-32602, f"invalid params: {err}"))
+            except (ValueError, IndexError) as err:
+                raise RpcFailure(-32602, f"invalid params: {err}") from err
+            reason = self.relayer.refusal(self.chain_id, raw)
+            if reason is not None:
+                raise RpcFailure(-32000, f"refused by the sequencer: {reason}")
+        return self.upstream.call(method, *params)
 
 
 def serve(relayer: Relayer, first_port: int, interval: float, post_every: int, stop: threading.Event) -> None:

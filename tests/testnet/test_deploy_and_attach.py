@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from web3 import Web3
 
 from svs.deploy import accounts
@@ -22,7 +23,8 @@ from svs.deploy.artifacts import load_artifact
 from svs.deploy.suite import CREATE2_FACTORY, SALT, create2_address
 from svs.deploy.testnet import BASE_SEPOLIA, OP_SEPOLIA, SEPOLIA
 from svs.node.chains import start_anvil, stop
-from svs.pipeline.ingress import IngressServer
+from svs.pipeline.ingress import LIMIT_EXCEEDED, IngressServer
+from svs.pipeline.limits import MAX_BATCH_REQUESTS
 from svs.run.attach import MAX_ATTEMPTS, AttachIngress, Relayer
 from svs.testing.ports import free_port_block
 
@@ -189,3 +191,19 @@ def test_the_sequencer_cli_runs_attach_mode_from_the_record(record, tmp_path):
         output = process.communicate(timeout=60)[0]
     assert process.returncode == 0, output
     assert "attach mode: relaying for 2 rollups" in output and "relayed 1 leg(s)" in output
+
+
+def test_the_attach_ingress_bounds_batches_and_answers_malformed_requests_as_the_sequencer_ingress_does(attached):
+    """Attach mode's endpoint shares the sequencer ingress's envelope (JsonRpcEndpoint): a batch
+    over the limit is refused whole, never forwarded to the node request by request."""
+    relayer, w3 = attached
+    provider = w3[OP_SEPOLIA].provider
+    too_many = [{"jsonrpc": "2.0", "id": i, "method": "eth_chainId", "params": []} for i in range(MAX_BATCH_REQUESTS + 1)]
+    reply = requests.post(provider.endpoint_uri, json=too_many, timeout=30).json()
+    assert reply["error"]["code"] == LIMIT_EXCEEDED and str(MAX_BATCH_REQUESTS) in reply["error"]["message"]
+    bad_params = requests.post(provider.endpoint_uri, json={"jsonrpc": "2.0", "id": 7, "method": "eth_chainId",
+                                                           "params": "0x1"}, timeout=30).json()
+    assert bad_params["id"] == 7 and bad_params["error"]["code"] == -32602
+    not_hex = provider.make_request("eth_sendRawTransaction", ["0xzz"])
+    assert not_hex["error"]["code"] == -32602
+    assert int(provider.make_request("eth_chainId", [])["result"], 16) == OP_SEPOLIA
