@@ -8,6 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
+from svs.run.service import NODE_PORT_OFFSET
+from svs.testing.ports import free_port_block
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -48,3 +51,19 @@ def test_chaos_kills_and_checks_on_a_small_schedule(tmp_path):
     assert re.search(r"^kill -9 sequencer\s+1$", out, re.MULTILINE), out
     assert re.search(r"^kill -9 rollup node \(sequencer running\)\s+1$", out, re.MULTILINE), out
     assert re.search(r"^problems\s+0$", out, re.MULTILINE), out
+
+
+def test_the_sequencer_honours_apes_verbosity(tmp_path):
+    """`ape run sequencer local -v WARNING` runs the demo without a line of INFO logging; the
+    default (INFO) logs every tick."""
+    base = free_port_block(3, offset=NODE_PORT_OFFSET)
+    args = ["sequencer", "local", "--rollups", "2", "--port", str(base), "--l1-port", str(base + 2), "--exit",
+            "--block-time", "0.5"]
+    quiet = subprocess.run(["ape", "run", *args, "--state-dir", str(tmp_path / "quiet"), "-v", "WARNING"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert "=== demo summary ===" in quiet.stdout
+    assert " INFO " not in quiet.stdout + quiet.stderr, (quiet.stdout + quiet.stderr)[-3000:]
+    loud = subprocess.run(["ape", "run", *args, "--state-dir", str(tmp_path / "loud")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert loud.returncode == 0 and re.search(r" INFO tick \d+ height", loud.stdout + loud.stderr), loud.stderr[-3000:]
