@@ -31,9 +31,9 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
+from svs.deploy.record import ChainEntry
 from svs.errors import SvsError
 from svs.l1.batcher import Batcher, BatchReport
-from svs.deploy.record import ChainEntry
 from svs.node.rollup import Rollup
 from svs.node.rpc import NodeUnavailable, RpcError
 from svs.pipeline.admission import Rejected, SenderState, admit
