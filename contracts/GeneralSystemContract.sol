@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IGeneralSystemContract} from "./interfaces/IGeneralSystemContract.sol";
-import {IncrementalMerkleTree} from "./libraries/IncrementalMerkleTree.sol";
 import {CounterpartTrees} from "./CounterpartTrees.sol";
 
 /// @title GeneralSystemContract
@@ -14,7 +13,6 @@ import {CounterpartTrees} from "./CounterpartTrees.sol";
 ///      The running action's sender and source live in transient storage, so they are visible
 ///      only while `action` runs and cost no storage writes.
 contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IGeneralSystemContract {
-    using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
     /// @dev Largest gas limit a trigger may ask for: a destination block must always fit one.
     uint256 private constant _MAX_GAS_LIMIT = 10_000_000;
@@ -36,9 +34,14 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
     /// @param sequencer_      The sequencer, sole caller of `action`.
     /// @param mintBurn_       The MintBurn system contract on this rollup, which actions may not call.
     /// @param rollupChainIds_ Every rollup of the shared sequencer (see CounterpartTrees).
-    constructor(address owner_, address sequencer_, address mintBurn_, uint256[] memory rollupChainIds_)
-        CounterpartTrees(owner_, sequencer_, rollupChainIds_)
-    {
+    /// @param synchronous_    Bind leg hashes to block heights (see CounterpartTrees).
+    constructor(
+        address owner_,
+        address sequencer_,
+        address mintBurn_,
+        uint256[] memory rollupChainIds_,
+        bool synchronous_
+    ) CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_) {
         // slither-disable-next-line missing-zero-check -- svs/deploy.py passes the MintBurn it deploys
         _MINT_BURN = mintBurn_;
     }
@@ -51,11 +54,9 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
     {
         _validateCall(destinationChainId, target, gasLimit);
 
-        IncrementalMerkleTree.Tree storage tree = _outboundTrees[destinationChainId];
-        uint256 nonce = tree.count;
-        legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, target, gasLimit, data);
-        // slither-disable-next-line unused-return -- the index is the nonce read above; the root stays in the tree
-        tree.insert(legHash_);
+        uint256 nonce = _outboundTrees[destinationChainId].count;
+        legHash_ = _legHash(block.chainid, destinationChainId, nonce, _legHeight(), msg.sender, target, gasLimit, data);
+        _append(true, destinationChainId, legHash_);
 
         emit TriggerLeg(destinationChainId, nonce, msg.sender, target, gasLimit, data, legHash_);
     }
@@ -70,8 +71,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         uint256 gasLimit
     ) external onlySequencer nonReentrant returns (bytes32 legHash_) {
         _validateCall(sourceChainId, target, gasLimit);
-        IncrementalMerkleTree.Tree storage tree = _inboundTrees[sourceChainId];
-        uint256 expected = tree.count;
+        uint256 expected = _inboundTrees[sourceChainId].count;
         if (nonce != expected) revert GeneralUnexpectedNonce(sourceChainId, expected, nonce);
         // EIP-150 forwards at most 63/64 of what is left: demand enough that the target gets
         // all of gasLimit, so the sequencer cannot make a call fail by starving it.
@@ -88,9 +88,8 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         // slither-disable-end write-after-write,missing-zero-check
         if (!success) revert GeneralActionFailed(target, _boundedReturnData());
 
-        legHash_ = _legHash(sourceChainId, block.chainid, nonce, sender, target, gasLimit, data);
-        // slither-disable-next-line unused-return -- the index is the nonce read above; the root stays in the tree
-        tree.insert(legHash_);
+        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(), sender, target, gasLimit, data);
+        _append(false, sourceChainId, legHash_);
 
         emit ActionLeg(sourceChainId, nonce, sender, target, gasLimit, data, legHash_);
     }
@@ -142,12 +141,13 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address target,
         uint256 gasLimit,
         bytes calldata data
     ) external pure returns (bytes32 legHash_) {
-        legHash_ = _legHash(sourceChainId, destinationChainId, nonce, sender, target, gasLimit, data);
+        legHash_ = _legHash(sourceChainId, destinationChainId, nonce, height, sender, target, gasLimit, data);
     }
 
     /// @dev Checks shared by both legs: counterpart chain, target and gas limit.
@@ -192,16 +192,17 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         }
     }
 
-    /// @dev keccak256(abi.encode(...)) of the seven leg fields; see IGeneralSystemContract.
+    /// @dev keccak256(abi.encode(...)) of the eight leg fields; see IGeneralSystemContract.
     function _legHash(
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address target,
         uint256 gasLimit,
         bytes calldata data
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(sourceChainId, destinationChainId, nonce, sender, target, gasLimit, data));
+        return keccak256(abi.encode(sourceChainId, destinationChainId, nonce, height, sender, target, gasLimit, data));
     }
 }

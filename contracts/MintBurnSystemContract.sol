@@ -5,23 +5,22 @@ import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IMintBurnSystemContract} from "./interfaces/IMintBurnSystemContract.sol";
-import {IncrementalMerkleTree} from "./libraries/IncrementalMerkleTree.sol";
 import {CounterpartTrees} from "./CounterpartTrees.sol";
 
 /// @title MintBurnSystemContract
 /// @notice See IMintBurnSystemContract. One copy per rollup, at the same address on each.
 /// @dev Burn trees are the outbound trees of CounterpartTrees (slot 2, keyed by destination),
-///      mint trees the inbound ones (slot 3, keyed by source); each tree's root is at
-///      keccak256(chainId . slot) and its count one slot after. The nonce of a leg is its tree's
-///      count, so no nonce is stored; leaf 0 is the genesis leaf, so nonces start at 1.
+///      mint trees the inbound ones (slot 3, keyed by source); the roots commitment is slot 4.
+///      The nonce of a leg is its tree's count, so no nonce is stored; leaf 0 is the genesis
+///      leaf, so nonces start at 1.
 contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, IMintBurnSystemContract {
-    using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
     /// @param owner_          Account allowed to rotate the sequencer.
     /// @param sequencer_      The sequencer, sole caller of `mint`.
     /// @param rollupChainIds_ Every rollup of the shared sequencer (see CounterpartTrees).
-    constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_)
-        CounterpartTrees(owner_, sequencer_, rollupChainIds_)
+    /// @param synchronous_    Bind leg hashes to block heights (see CounterpartTrees).
+    constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_, bool synchronous_)
+        CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_)
     {}
 
     /// @inheritdoc IMintBurnSystemContract
@@ -35,15 +34,15 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
             revert MintBurnUnsupportedToken(token);
         }
 
-        IncrementalMerkleTree.Tree storage tree = _outboundTrees[destinationChainId];
-        uint256 nonce = tree.count;
-        legHash_ = _legHash(block.chainid, destinationChainId, nonce, msg.sender, recipient, token, amount);
+        uint256 nonce = _outboundTrees[destinationChainId].count;
+        legHash_ =
+            _legHash(block.chainid, destinationChainId, nonce, _legHeight(), msg.sender, recipient, token, amount);
 
-        // slither-disable-start reentrancy-events,unused-return -- the event's values are fixed before the
-        // call; nonReentrant: the token cannot burn again in between, so the index is the nonce read above
+        // slither-disable-start reentrancy-events -- the event's values are fixed before the call;
+        // nonReentrant: the token cannot burn again in between, so the index is the nonce read above
         IERC7802(token).crosschainBurn(msg.sender, amount);
-        tree.insert(legHash_);
-        // slither-disable-end reentrancy-events,unused-return
+        _append(true, destinationChainId, legHash_);
+        // slither-disable-end reentrancy-events
 
         emit BurnLeg(destinationChainId, nonce, msg.sender, recipient, token, amount, legHash_);
     }
@@ -58,17 +57,14 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
         uint256 amount
     ) external onlySequencer returns (bytes32 legHash_) {
         _validateTransfer(sourceChainId, recipient, amount);
-        IncrementalMerkleTree.Tree storage tree = _inboundTrees[sourceChainId];
-        uint256 expected = tree.count;
+        uint256 expected = _inboundTrees[sourceChainId].count;
         if (nonce != expected) revert MintBurnUnexpectedNonce(sourceChainId, expected, nonce);
 
-        legHash_ = _legHash(sourceChainId, block.chainid, nonce, sender, recipient, token, amount);
+        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(), sender, recipient, token, amount);
 
-        // slither-disable-start reentrancy-events,unused-return -- onlySequencer: a token cannot re-enter mint;
-        // insert's index is the nonce read above; the root stays in the tree
+        // slither-disable-next-line reentrancy-events -- onlySequencer: a token cannot re-enter mint
         IERC7802(token).crosschainMint(recipient, amount);
-        tree.insert(legHash_);
-        // slither-disable-end reentrancy-events,unused-return
+        _append(false, sourceChainId, legHash_);
 
         emit MintLeg(sourceChainId, nonce, recipient, sender, token, amount, legHash_);
     }
@@ -98,12 +94,13 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address recipient,
         address token,
         uint256 amount
     ) external pure returns (bytes32 legHash_) {
-        legHash_ = _legHash(sourceChainId, destinationChainId, nonce, sender, recipient, token, amount);
+        legHash_ = _legHash(sourceChainId, destinationChainId, nonce, height, sender, recipient, token, amount);
     }
 
     /// @dev Checks shared by both legs: counterpart chain, recipient and amount.
@@ -116,16 +113,17 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
         if (amount == 0) revert MintBurnZeroAmount();
     }
 
-    /// @dev keccak256(abi.encode(...)) of the seven leg fields; see IMintBurnSystemContract.
+    /// @dev keccak256(abi.encode(...)) of the eight leg fields; see IMintBurnSystemContract.
     function _legHash(
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address recipient,
         address token,
         uint256 amount
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(sourceChainId, destinationChainId, nonce, sender, recipient, token, amount));
+        return keccak256(abi.encode(sourceChainId, destinationChainId, nonce, height, sender, recipient, token, amount));
     }
 }

@@ -17,8 +17,8 @@ def cli(rounds: int) -> None:
     """Print gas per leg transaction (first leg of a pair, and steady state)."""
     owner, sequencer, user, recipient = (accounts.test_accounts[i] for i in range(4))
     rollups = [chain.chain_id, 901]  # this chain and one counterpart
-    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups)
-    general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, rollups)
+    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True)
+    general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, rollups, True)
     token = owner.deploy(project.BridgeableToken, "Shared", "SHR", mint_burn, user, 10**24)
     counter = owner.deploy(project.CrossChainCounter, general)
     report = measure_leg_gas(mint_burn, general, token, counter, sequencer, user, recipient, 901, rounds)

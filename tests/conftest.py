@@ -69,12 +69,12 @@ def bob(accounts):
 
 @pytest.fixture(scope="session")
 def mint_burn(project, owner, sequencer):
-    return owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS)
+    return owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS, True)
 
 
 @pytest.fixture(scope="session")
 def general(project, owner, sequencer, mint_burn):
-    return owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, ROLLUPS)
+    return owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, ROLLUPS, True)
 
 
 @pytest.fixture(scope="session")

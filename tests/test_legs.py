@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import given
@@ -21,14 +23,16 @@ from svs.codec.legs import (
 uint = st.integers(0, 2**256 - 1)
 address = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 
-transfer = st.builds(TransferLeg, uint, uint, uint, address, address, address, uint)
-call = st.builds(CallLeg, uint, uint, uint, address, address, uint, st.binary(max_size=300))
+height = st.integers(0, 2**64 - 1)
+transfer = st.builds(TransferLeg, uint, uint, uint, address, address, address, uint, height)
+call = st.builds(CallLeg, uint, uint, uint, address, address, uint, st.binary(max_size=300), height)
 
 
 @given(transfer)
 def test_transfer_leg_encoding_equals_eth_abi(leg):
-    expected = encode(["uint256", "uint256", "uint256", "address", "address", "address", "uint256"],
-                      [leg.source, leg.destination, leg.nonce, leg.sender, leg.recipient, leg.token, leg.amount])
+    expected = encode(["uint256", "uint256", "uint256", "uint256", "address", "address", "address", "uint256"],
+                      [leg.source, leg.destination, leg.nonce, leg.height, leg.sender, leg.recipient, leg.token,
+                       leg.amount])
     assert leg.encode() == expected and leg.leg_hash() == keccak(expected)
     assert destination_calldata(leg) == MINT_SELECTOR + encode(
         ["uint256", "uint256", "address", "address", "address", "uint256"],
@@ -37,8 +41,9 @@ def test_transfer_leg_encoding_equals_eth_abi(leg):
 
 @given(call)
 def test_call_leg_encoding_equals_eth_abi(leg):
-    expected = encode(["uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"],
-                      [leg.source, leg.destination, leg.nonce, leg.sender, leg.target, leg.gas_limit, leg.data])
+    expected = encode(["uint256", "uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"],
+                      [leg.source, leg.destination, leg.nonce, leg.height, leg.sender, leg.target, leg.gas_limit,
+                       leg.data])
     assert leg.encode() == expected and leg.leg_hash() == keccak(expected)
     assert destination_calldata(leg) == ACTION_SELECTOR + encode(
         ["uint256", "uint256", "address", "address", "bytes", "uint256"],
@@ -53,14 +58,14 @@ def _topics(leg) -> list[str]:
 @given(transfer)
 def test_burn_log_decodes_to_its_leg(leg):
     data = encode(["address", "address", "uint256", "bytes32"], [leg.recipient, leg.token, leg.amount, leg.leg_hash()])
-    log = {"topics": [BURN_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex()}
+    log = {"topics": [BURN_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex(), "blockNumber": hex(leg.height)}
     assert decode_outbound_log(log, leg.source) == leg
 
 
 @given(call)
 def test_trigger_log_decodes_to_its_leg(leg):
     data = encode(["address", "uint256", "bytes", "bytes32"], [leg.target, leg.gas_limit, leg.data, leg.leg_hash()])
-    log = {"topics": [TRIGGER_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex()}
+    log = {"topics": [TRIGGER_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex(), "blockNumber": hex(leg.height)}
     assert decode_outbound_log(log, leg.source) == leg
 
 
@@ -71,3 +76,21 @@ def test_log_whose_leg_hash_disagrees_with_its_fields_is_refused():
 
     with pytest.raises(ValueError, match="differs"):
         decode_outbound_log({"topics": [BURN_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex()}, 1)
+
+
+def test_a_leg_is_bound_to_its_logs_block_or_to_height_zero_and_nothing_else():
+    """Synchronous deployments hash the block number, asynchronous ones 0; a hash bound to any
+    other height is not the leg the log's fields describe."""
+    import pytest
+
+    leg = TransferLeg(1, 2, 3, "0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20, 5)
+
+    def log(bound: int, block: int) -> dict:
+        data = encode(["address", "address", "uint256", "bytes32"],
+                      [leg.recipient, leg.token, leg.amount, replace(leg, height=bound).leg_hash()])
+        return {"topics": [BURN_LEG_TOPIC, *_topics(leg)], "data": "0x" + data.hex(), "blockNumber": hex(block)}
+
+    assert decode_outbound_log(log(7, 7), 1).height == 7
+    assert decode_outbound_log(log(0, 7), 1).height == 0
+    with pytest.raises(ValueError, match="differs"):
+        decode_outbound_log(log(6, 7), 1)

@@ -8,19 +8,17 @@ import {StateProofs} from "./StateProofs.sol";
 
 /// @title BatchInbox
 /// @notice See IBatchInbox. Deployed once on L1 for a fixed set of rollups.
-/// @dev Both system contracts sit at the same address on every rollup and keep, for each
-///      counterpart c, the outbound tree in mapping slot 2 and the inbound tree in mapping slot 3:
-///      root at keccak256(abi.encode(c, slot)), count one slot after. The inbox derives every
-///      trie key itself from those facts, so a proof for any other account or slot fails.
+/// @dev Both system contracts sit at the same address on every rollup and keep, in slot 4, a
+///      commitment to all of their pair roots: keccak256 over (outbound root, inbound root) of
+///      every counterpart in rollup order (CounterpartTrees). The inbox takes the roots from
+///      calldata, hashes them and compares the hash with the slot it proves, so a rollup costs
+///      one account and one storage proof per contract whatever the number of rollups, and the
+///      pair comparison is done on calldata. The inbox derives the account and slot keys itself,
+///      so a proof for any other account or slot fails. The system contracts must have been
+///      deployed with this inbox's rollup list, in this order.
 contract BatchInbox is IBatchInbox {
-    /// @dev Mapping slot of the outbound (burn/trigger) trees in both system contracts.
-    uint256 private constant _OUTBOUND_SLOT = 2;
-
-    /// @dev Mapping slot of the inbound (mint/action) trees in both system contracts.
-    uint256 private constant _INBOUND_SLOT = 3;
-
-    /// @dev Storage proofs per counterpart in a ContractProof: root and count, out and in.
-    uint256 private constant _PROOFS_PER_COUNTERPART = 4;
+    /// @dev Storage slot of the roots commitment in both system contracts.
+    bytes32 private constant _COMMITMENT_SLOT = bytes32(uint256(4));
 
     /// @notice MintBurnSystemContract, at this address on every rollup.
     address public immutable MINT_BURN;
@@ -36,6 +34,10 @@ contract BatchInbox is IBatchInbox {
 
     /// @notice Optimistic mode: seconds after acceptance during which a batch can be challenged.
     uint256 public immutable CHALLENGE_WINDOW;
+
+    /// @notice Whether the rollups advance together (local deployments): then one submission is
+    ///         one cut (every batch covers the same heights) and leg hashes carry the height.
+    bool public immutable SYNCHRONOUS;
 
     // slither-disable-start immutable-states -- gas only (read on rotation); keeps the storage layout
     /// @notice May rotate the sequencer.
@@ -63,6 +65,7 @@ contract BatchInbox is IBatchInbox {
     /// @param optimistic_      Optimistic mode instead of strict.
     /// @param bondAmount_      Optimistic mode: required bond (non-zero); strict mode: 0.
     /// @param challengeWindow_ Optimistic mode: window in seconds (non-zero); strict mode: 0.
+    /// @param synchronous_     The rollups advance together (then every first block is equal).
     constructor(
         address owner_,
         address sequencer_,
@@ -72,7 +75,8 @@ contract BatchInbox is IBatchInbox {
         address general_,
         bool optimistic_,
         uint256 bondAmount_,
-        uint256 challengeWindow_
+        uint256 challengeWindow_,
+        bool synchronous_
     ) {
         if (owner_ == address(0) || sequencer_ == address(0) || mintBurn_ == address(0) || general_ == address(0)) {
             revert InboxInvalidConfig();
@@ -81,6 +85,7 @@ contract BatchInbox is IBatchInbox {
         if (optimistic_ != (bondAmount_ != 0) || optimistic_ != (challengeWindow_ != 0)) revert InboxInvalidConfig();
         for (uint256 i; i < rollups_.length; ++i) {
             if (rollups_[i] == 0 || _isRollup(rollups_[i])) revert InboxInvalidConfig();
+            if (synchronous_ && firstBlocks_[i] != firstBlocks_[0]) revert InboxInvalidConfig();
             _rollups.push(rollups_[i]);
             _nextBlock[rollups_[i]] = firstBlocks_[i];
         }
@@ -91,6 +96,7 @@ contract BatchInbox is IBatchInbox {
         OPTIMISTIC = optimistic_;
         BOND_AMOUNT = bondAmount_;
         CHALLENGE_WINDOW = challengeWindow_;
+        SYNCHRONOUS = synchronous_;
         emit SequencerChanged(address(0), sequencer_);
     }
 
@@ -111,6 +117,7 @@ contract BatchInbox is IBatchInbox {
         if (OPTIMISTIC && bond < BOND_AMOUNT) revert InboxBondTooLow(BOND_AMOUNT, bond);
         for (uint256 i; i < n; ++i) {
             _validateRange(i, batches[i]);
+            if (SYNCHRONOUS) _validateCut(batches[0], batches[i]);
         }
         if (!OPTIMISTIC) _verifyAllPairs(batches, proofs);
 
@@ -131,6 +138,22 @@ contract BatchInbox is IBatchInbox {
         if (batch.lastBlock < batch.firstBlock) {
             revert InboxEmptyRange(batch.chainId, batch.firstBlock, batch.lastBlock);
         }
+        uint256 blocks = uint256(batch.lastBlock) - batch.firstBlock + 1;
+        uint256 claimed = batch.blockHashes.length;
+        if (claimed != blocks || batch.blockHashes[claimed - 1] != batch.blockHash) {
+            revert InboxWrongBlockHashes(batch.chainId, blocks, claimed);
+        }
+    }
+
+    /// @dev Synchronous mode: `batch` covers the same heights as `first`.
+    /// @param first The submission's first batch.
+    /// @param batch Another batch of the submission.
+    function _validateCut(Batch calldata first, Batch calldata batch) private pure {
+        if (batch.firstBlock != first.firstBlock || batch.lastBlock != first.lastBlock) {
+            revert InboxCutMismatch(
+                first.chainId, first.firstBlock, first.lastBlock, batch.chainId, batch.firstBlock, batch.lastBlock
+            );
+        }
     }
 
     /// @dev Store what is kept of one rollup's batch and advance its next block.
@@ -138,11 +161,19 @@ contract BatchInbox is IBatchInbox {
     /// @param batch      The rollup's part of it.
     function _record(uint256 batchIndex, Batch calldata batch) private {
         bytes32 dataHash = keccak256(batch.data);
+        bytes32 blocksRoot = IncrementalMerkleTree.rootOf(batch.blockHashes);
         _records[batchIndex][batch.chainId] =
-            RollupRecord(batch.stateRoot, batch.blockHash, dataHash, batch.firstBlock, batch.lastBlock);
+            RollupRecord(batch.stateRoot, batch.blockHash, blocksRoot, dataHash, batch.firstBlock, batch.lastBlock);
         _nextBlock[batch.chainId] = batch.lastBlock + 1;
         emit BatchAccepted(
-            batchIndex, batch.chainId, batch.firstBlock, batch.lastBlock, batch.stateRoot, batch.blockHash, dataHash
+            batchIndex,
+            batch.chainId,
+            batch.firstBlock,
+            batch.lastBlock,
+            batch.stateRoot,
+            batch.blockHash,
+            blocksRoot,
+            dataHash
         );
     }
 
@@ -150,66 +181,55 @@ contract BatchInbox is IBatchInbox {
     // Strict mode: proving every pair
     // ---------------------------------------------------------------------------------------
 
-    /// @dev Read every tree of every rollup from the proofs, then compare each ordered pair.
-    ///      values[((r * 2 + tree) * n + c) * 4 + k] is rollup r's tree (Transfer or Call) for
-    ///      counterpart c, k in (outbound root, outbound count, inbound root, inbound count).
+    /// @dev Check every rollup's revealed roots against its proven commitments, then compare
+    ///      every ordered pair on the revealed roots. Linear in the number of rollups in proofs
+    ///      (2 account + 2 storage proofs each); the comparisons are calldata reads.
     /// @param batches The batches (for the state roots).
     /// @param proofs  The proofs, one per batch.
     function _verifyAllPairs(Batch[] calldata batches, RollupProof[] calldata proofs) private view {
         uint256 n = batches.length;
-        uint256[] memory values = new uint256[](n * 2 * n * _PROOFS_PER_COUNTERPART);
         for (uint256 r; r < n; ++r) {
-            _readContract(values, r, Tree.Transfer, batches[r].stateRoot, proofs[r].mintBurn);
-            _readContract(values, r, Tree.Call, batches[r].stateRoot, proofs[r].general);
+            _checkCommitment(r, Tree.Transfer, batches[r].stateRoot, proofs[r].mintBurn);
+            _checkCommitment(r, Tree.Call, batches[r].stateRoot, proofs[r].general);
         }
         for (uint256 s; s < n; ++s) {
             for (uint256 d; d < n; ++d) {
                 if (s == d) continue;
-                _comparePair(values, n, s, d, Tree.Transfer);
-                _comparePair(values, n, s, d, Tree.Call);
+                _comparePair(s, d, Tree.Transfer, proofs[s].mintBurn.roots, proofs[d].mintBurn.roots);
+                _comparePair(s, d, Tree.Call, proofs[s].general.roots, proofs[d].general.roots);
             }
         }
     }
 
-    /// @dev Prove one system contract's tree slots on rollup r into `values`.
-    /// @param values    See _verifyAllPairs.
+    /// @dev Revert unless `proof.roots` are what rollup `r`'s `tree` contract commits to under
+    ///      `stateRoot`.
     /// @param r         Rollup position.
     /// @param tree      Which contract (Transfer: MintBurn, Call: General).
     /// @param stateRoot The rollup's claimed state root.
-    /// @param proof     The contract's proofs.
-    function _readContract(uint256[] memory values, uint256 r, Tree tree, bytes32 stateRoot, ContractProof calldata proof)
+    /// @param proof     The commitment's proofs and the revealed roots.
+    function _checkCommitment(uint256 r, Tree tree, bytes32 stateRoot, CommitmentProof calldata proof) private view {
+        uint256 expected = 2 * (_rollups.length - 1);
+        if (proof.roots.length != expected) revert InboxWrongRootCount(_rollups[r], expected, proof.roots.length);
+        bytes32 storageRoot = StateProofs.storageRoot(stateRoot, _contractOf(tree), proof.accountProof);
+        bytes32 committed = bytes32(StateProofs.slotValue(storageRoot, _COMMITMENT_SLOT, proof.commitmentProof));
+        bytes32 revealed = keccak256(abi.encodePacked(proof.roots));
+        if (revealed != committed) revert InboxRootsMismatch(_rollups[r], tree, committed, revealed);
+    }
+
+    /// @dev Revert with InboxPairMismatch unless s's outbound root for d equals d's inbound root
+    ///      for s, both read from commitment-checked roots.
+    /// @param s           Source position.
+    /// @param d           Destination position.
+    /// @param tree        Which pair of trees.
+    /// @param sourceRoots The source's revealed roots.
+    /// @param destRoots   The destination's revealed roots.
+    function _comparePair(uint256 s, uint256 d, Tree tree, bytes32[] calldata sourceRoots, bytes32[] calldata destRoots)
         private
         view
     {
-        uint256 n = _rollups.length;
-        uint256 expected = (n - 1) * _PROOFS_PER_COUNTERPART;
-        if (proof.storageProofs.length != expected) {
-            revert InboxWrongStorageProofCount(_rollups[r], expected, proof.storageProofs.length);
-        }
-        bytes32 storageRoot = StateProofs.storageRoot(stateRoot, _contractOf(tree), proof.accountProof);
-        uint256 p = 0;
-        for (uint256 c; c < n; ++c) {
-            if (c == r) continue;
-            uint256 base = ((r * 2 + uint256(tree)) * n + c) * _PROOFS_PER_COUNTERPART;
-            (bytes32 outRoot, bytes32 inRoot) = (_treeSlot(_rollups[c], _OUTBOUND_SLOT), _treeSlot(_rollups[c], _INBOUND_SLOT));
-            values[base] = StateProofs.slotValue(storageRoot, outRoot, proof.storageProofs[p]);
-            values[base + 1] = StateProofs.slotValue(storageRoot, bytes32(uint256(outRoot) + 1), proof.storageProofs[p + 1]);
-            values[base + 2] = StateProofs.slotValue(storageRoot, inRoot, proof.storageProofs[p + 2]);
-            values[base + 3] = StateProofs.slotValue(storageRoot, bytes32(uint256(inRoot) + 1), proof.storageProofs[p + 3]);
-            p += _PROOFS_PER_COUNTERPART;
-        }
-    }
-
-    /// @dev Revert with InboxPairMismatch unless s's outbound tree for d equals d's inbound
-    ///      tree for s.
-    function _comparePair(uint256[] memory values, uint256 n, uint256 s, uint256 d, Tree tree) private view {
-        uint256 out = ((s * 2 + uint256(tree)) * n + d) * _PROOFS_PER_COUNTERPART;
-        uint256 inb = ((d * 2 + uint256(tree)) * n + s) * _PROOFS_PER_COUNTERPART + 2;
-        if (values[out] != values[inb] || values[out + 1] != values[inb + 1]) {
-            revert InboxPairMismatch(
-                _rollups[s], _rollups[d], tree, bytes32(values[out]), bytes32(values[inb]), values[out + 1], values[inb + 1]
-            );
-        }
+        bytes32 outbound = sourceRoots[2 * _slotOf(s, d)];
+        bytes32 inbound = destRoots[2 * _slotOf(d, s) + 1];
+        if (outbound != inbound) revert InboxPairMismatch(_rollups[s], _rollups[d], tree, outbound, inbound);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -229,18 +249,16 @@ contract BatchInbox is IBatchInbox {
         uint256 source,
         uint256 destination,
         Tree tree,
-        TreeProof calldata sourceProof,
-        TreeProof calldata destinationProof
+        CommitmentProof calldata sourceProof,
+        CommitmentProof calldata destinationProof
     ) external {
         _requireChallengeable(batchIndex);
-        if (source == destination || !_isRollup(source) || !_isRollup(destination)) {
-            revert InboxInvalidPair(source, destination);
-        }
-        (bytes32 sourceRoot, uint256 sourceCount) =
-            _provenTree(_records[batchIndex][source].stateRoot, tree, _OUTBOUND_SLOT, destination, sourceProof);
-        (bytes32 destinationRoot, uint256 destinationCount) =
-            _provenTree(_records[batchIndex][destination].stateRoot, tree, _INBOUND_SLOT, source, destinationProof);
-        if (sourceRoot == destinationRoot && sourceCount == destinationCount) {
+        (bool sourceKnown, uint256 s) = _positionOf(source);
+        (bool destinationKnown, uint256 d) = _positionOf(destination);
+        if (source == destination || !sourceKnown || !destinationKnown) revert InboxInvalidPair(source, destination);
+        _checkCommitment(s, tree, _records[batchIndex][source].stateRoot, sourceProof);
+        _checkCommitment(d, tree, _records[batchIndex][destination].stateRoot, destinationProof);
+        if (sourceProof.roots[2 * _slotOf(s, d)] == destinationProof.roots[2 * _slotOf(d, s) + 1]) {
             revert InboxChallengeFailed(batchIndex, source, destination, tree);
         }
 
@@ -248,6 +266,56 @@ contract BatchInbox is IBatchInbox {
         uint256 payout = _takeBond();
         emit BatchesInvalidated(batchIndex, source, destination, tree, msg.sender, payout);
         _pay(msg.sender, payout);
+    }
+
+    /// @inheritdoc IBatchInbox
+    function challengeBlocks(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 link,
+        bytes calldata header,
+        bytes32[32] calldata path,
+        bytes32 previous,
+        bytes32[32] calldata previousPath
+    ) external {
+        _requireChallengeable(batchIndex);
+        if (!_isRollup(chainId)) revert InboxUnknownRollup(chainId);
+        RollupRecord storage record = _records[batchIndex][chainId];
+        uint256 blocks = uint256(record.lastBlock) - record.firstBlock + 1;
+        if (link > blocks) revert InboxInvalidLink(batchIndex, chainId, link);
+        if (link > 0) _requireLeaf(batchIndex, chainId, record.blocksRoot, previous, link - 1, previousPath);
+
+        bool holds;
+        if (link == blocks) {
+            holds = previous == record.blockHash;
+        } else {
+            _requireLeaf(batchIndex, chainId, record.blocksRoot, keccak256(header), link, path);
+            if (link == 0) {
+                if (batchIndex == 0) revert InboxBlocksChallengeFailed(batchIndex, chainId, link);
+                previous = _records[batchIndex - 1][chainId].blockHash;
+            }
+            holds = StateProofs.headerParentHash(header) == previous;
+        }
+        if (holds) revert InboxBlocksChallengeFailed(batchIndex, chainId, link);
+
+        _invalidateFrom(batchIndex);
+        uint256 payout = _takeBond();
+        emit BatchBlocksDisproved(batchIndex, chainId, msg.sender, payout);
+        _pay(msg.sender, payout);
+    }
+
+    /// @dev Revert unless `path` leads from `leaf` at `position` to `blocksRoot`.
+    function _requireLeaf(
+        uint256 batchIndex,
+        uint256 chainId,
+        bytes32 blocksRoot,
+        bytes32 leaf,
+        uint256 position,
+        bytes32[32] calldata path
+    ) private pure {
+        if (IncrementalMerkleTree.rootFromProof(leaf, position, path) != blocksRoot) {
+            revert InboxBlockPathInvalid(batchIndex, chainId, position);
+        }
     }
 
     /// @inheritdoc IBatchInbox
@@ -321,16 +389,12 @@ contract BatchInbox is IBatchInbox {
         bytes32 leaf,
         uint256 leafIndex,
         bytes32[32] calldata path,
-        TreeProof calldata proof
+        CommitmentProof calldata proof
     ) external view returns (bool included_) {
         if (!isFinal(batchIndex)) revert InboxBatchNotFinal(batchIndex);
-        if (chainId == counterpart || !_isRollup(chainId) || !_isRollup(counterpart)) {
-            revert InboxInvalidPair(chainId, counterpart);
-        }
-        (bytes32 root, uint256 count) = _provenTree(
-            _records[batchIndex][chainId].stateRoot, tree, outbound ? _OUTBOUND_SLOT : _INBOUND_SLOT, counterpart, proof
-        );
-        included_ = leafIndex < count && IncrementalMerkleTree.rootFromProof(leaf, leafIndex, path) == root;
+        bytes32 root = _provenRoot(batchIndex, chainId, counterpart, tree, outbound, proof);
+        included_ = leafIndex < IncrementalMerkleTree.CAPACITY
+            && IncrementalMerkleTree.rootFromProof(leaf, leafIndex, path) == root;
     }
 
     /// @inheritdoc IBatchInbox
@@ -378,21 +442,21 @@ contract BatchInbox is IBatchInbox {
     // Internals
     // ---------------------------------------------------------------------------------------
 
-    /// @dev Root and count of one tree, proven under `stateRoot`.
-    /// @param stateRoot    The rollup's state root in an accepted batch.
-    /// @param tree         Transfer or Call (which contract).
-    /// @param mappingSlot  _OUTBOUND_SLOT or _INBOUND_SLOT.
-    /// @param counterpart  The tree's key.
-    /// @param proof        Account, root and count proofs.
-    function _provenTree(bytes32 stateRoot, Tree tree, uint256 mappingSlot, uint256 counterpart, TreeProof calldata proof)
-        private
-        view
-        returns (bytes32 root_, uint256 count_)
-    {
-        bytes32 storageRoot = StateProofs.storageRoot(stateRoot, _contractOf(tree), proof.accountProof);
-        bytes32 rootSlot = _treeSlot(counterpart, mappingSlot);
-        root_ = bytes32(StateProofs.slotValue(storageRoot, rootSlot, proof.rootProof));
-        count_ = StateProofs.slotValue(storageRoot, bytes32(uint256(rootSlot) + 1), proof.countProof);
+    /// @dev The root of `chainId`'s outbound or inbound `tree` for `counterpart` in batch
+    ///      `batchIndex`, from roots checked against the proven commitment.
+    function _provenRoot(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 counterpart,
+        Tree tree,
+        bool outbound,
+        CommitmentProof calldata proof
+    ) private view returns (bytes32 root_) {
+        (bool known, uint256 r) = _positionOf(chainId);
+        (bool counterpartKnown, uint256 c) = _positionOf(counterpart);
+        if (chainId == counterpart || !known || !counterpartKnown) revert InboxInvalidPair(chainId, counterpart);
+        _checkCommitment(r, tree, _records[batchIndex][chainId].stateRoot, proof);
+        root_ = proof.roots[2 * _slotOf(r, c) + (outbound ? 0 : 1)];
     }
 
     /// @dev The system contract holding `tree`'s trees.
@@ -400,17 +464,23 @@ contract BatchInbox is IBatchInbox {
         contract_ = tree == Tree.Transfer ? MINT_BURN : GENERAL;
     }
 
-    /// @dev First slot (the root) of the tree keyed `counterpart` in mapping `mappingSlot`.
-    function _treeSlot(uint256 counterpart, uint256 mappingSlot) private pure returns (bytes32 slot_) {
-        slot_ = keccak256(abi.encode(counterpart, mappingSlot));
+    /// @dev Where counterpart position `c` sits among rollup position `r`'s counterparts (the
+    ///      rollup order with `r` itself skipped): its roots are at 2 * slot and 2 * slot + 1.
+    function _slotOf(uint256 r, uint256 c) private pure returns (uint256 slot_) {
+        slot_ = c < r ? c : c - 1;
+    }
+
+    /// @dev Position of `chainId` in the rollup order, if it is a rollup.
+    function _positionOf(uint256 chainId) private view returns (bool known_, uint256 position_) {
+        // slither-disable-next-line cache-array-length -- gas only, over a handful of rollups
+        for (uint256 i; i < _rollups.length; ++i) {
+            if (_rollups[i] == chainId) return (true, i);
+        }
+        return (false, 0);
     }
 
     /// @dev Whether `chainId` is one of the configured rollups.
     function _isRollup(uint256 chainId) private view returns (bool known_) {
-        // slither-disable-next-line cache-array-length -- gas only, over a handful of rollups
-        for (uint256 i; i < _rollups.length; ++i) {
-            if (_rollups[i] == chainId) return true;
-        }
-        return false;
+        (known_,) = _positionOf(chainId);
     }
 }

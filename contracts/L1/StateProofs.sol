@@ -81,6 +81,17 @@ library StateProofs {
         stateRoot_ = bytes32(root);
     }
 
+    /// @notice The parent hash field of an RLP-encoded block header (always the first field).
+    /// @param header The RLP-encoded header.
+    /// @return parentHash_ Its parent's hash.
+    function headerParentHash(bytes calldata header) internal pure returns (bytes32 parentHash_) {
+        RLPReader.RLPItem[] memory fields = RLPReader.readList(header);
+        if (fields.length <= _HEADER_STATE_ROOT) revert StateProofsMalformedHeader();
+        bytes memory parent = RLPReader.readBytes(fields[0]);
+        if (parent.length != 32) revert StateProofsMalformedHeader();
+        parentHash_ = bytes32(parent);
+    }
+
     /// @dev Solidity's free memory pointer.
     function _freeMemoryPointer() private pure returns (uint256 pointer_) {
         // slither-disable-next-line assembly -- reads the free memory pointer, nothing else

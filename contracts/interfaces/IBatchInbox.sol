@@ -5,11 +5,15 @@ pragma solidity ^0.8.15;
 
 /// @title IBatchInbox
 /// @notice The L1 inbox of the shared sequencer. One transaction carries one batch per rollup.
-///         In strict mode the inbox accepts it only if Merkle-Patricia proofs under the claimed
-///         state roots show, for every ordered pair of rollups (S, D), that S's outbound tree for
-///         D equals D's inbound tree for S (root and count), for transfers (burn/mint) and for
-///         calls (trigger/action). In optimistic mode batches come without proofs, the sequencer
-///         posts a bond, and anyone may prove a mismatch during the challenge window.
+///         In a synchronous deployment it is one cut: every rollup's batch covers the same
+///         heights. In strict mode the inbox accepts it only if, under the claimed state roots,
+///         every ordered pair of rollups (S, D) has S's outbound tree for D equal to D's inbound
+///         tree for S, for transfers (burn/mint) and for calls (trigger/action). The roots come
+///         in calldata and are checked against each system contract's roots commitment, proven
+///         with one Merkle-Patricia storage proof: 2 account and 2 storage proofs per rollup.
+///         Equal roots imply equal counts (no leaf is ever zero), so counts are not proven. In
+///         optimistic mode batches come without proofs, the sequencer posts a bond, and anyone
+///         may prove a mismatch during the challenge window.
 /// @dev What the inbox does NOT check: that a claimed state root is the correct result of
 ///      executing the batch data. That needs a fault or validity proof of execution, which is
 ///      out of scope; the verifier (`ape run verify`) compares the claims with the rollup nodes.
@@ -26,42 +30,46 @@ interface IBatchInbox {
     /// @param lastBlock  Last L2 block of the batch.
     /// @param stateRoot  Claimed state root after `lastBlock`.
     /// @param blockHash  Claimed hash of `lastBlock`.
-    /// @param data       The batch's transactions (opaque to the inbox; its keccak256 is stored).
+    /// @param blockHashes Claimed hash of every block of the batch, `firstBlock` first; the last
+    ///                    must be `blockHash`. The inbox keeps their Merkle root (`blocksRoot`),
+    ///                    so later proofs about one transaction can reach any block, not only
+    ///                    the last. They stay in calldata for challengers (`challengeBlocks`).
+    /// @param data        The batch's transactions (opaque to the inbox; its keccak256 is stored).
     struct Batch {
         uint256 chainId;
         uint64 firstBlock;
         uint64 lastBlock;
         bytes32 stateRoot;
         bytes32 blockHash;
+        bytes32[] blockHashes;
         bytes data;
     }
 
-    /// @notice Proofs, in `eth_getProof` form, of one system contract's tree slots.
-    /// @param accountProof  The contract's account under the state root.
-    /// @param storageProofs Four per counterpart, counterparts in rollup order (this rollup
-    ///                      skipped): outbound root, outbound count, inbound root, inbound count.
-    struct ContractProof {
+    /// @notice One system contract's roots, revealed, and the proof of the commitment to them.
+    /// @param accountProof    The contract's account under the state root (`eth_getProof`).
+    /// @param commitmentProof The roots commitment slot (slot 4) under the account's storage root.
+    /// @param roots           For each counterpart in rollup order (this rollup skipped): the
+    ///                        outbound root, then the inbound root. Their keccak256 must be the
+    ///                        proven commitment.
+    struct CommitmentProof {
         bytes[] accountProof;
-        bytes[][] storageProofs;
+        bytes[] commitmentProof;
+        bytes32[] roots;
     }
 
     /// @notice All proofs for one rollup of a strict submission.
     struct RollupProof {
-        ContractProof mintBurn;
-        ContractProof general;
+        CommitmentProof mintBurn;
+        CommitmentProof general;
     }
 
-    /// @notice Proof of one tree's root and count slots (challenges and inclusion checks).
-    struct TreeProof {
-        bytes[] accountProof;
-        bytes[] rootProof;
-        bytes[] countProof;
-    }
-
-    /// @notice What the inbox keeps of each rollup's part of an accepted batch.
+    /// @notice What the inbox keeps of each rollup's part of an accepted batch. `blocksRoot` is
+    ///         the root of the depth-32 Merkle tree (IncrementalMerkleTree's hashing, empty
+    ///         leaves zero) whose leaf i is the hash of block `firstBlock + i`.
     struct RollupRecord {
         bytes32 stateRoot;
         bytes32 blockHash;
+        bytes32 blocksRoot;
         bytes32 dataHash;
         uint64 firstBlock;
         uint64 lastBlock;
@@ -75,6 +83,7 @@ interface IBatchInbox {
         uint64 lastBlock,
         bytes32 stateRoot,
         bytes32 blockHash,
+        bytes32 blocksRoot,
         bytes32 dataHash
     );
 
@@ -88,6 +97,11 @@ interface IBatchInbox {
     ///         state root that is not the one in the header of its claimed block: that batch and
     ///         every later one are void, and the bond went to `challenger`.
     event BatchHeaderDisproved(uint256 indexed fromBatchIndex, uint256 chainId, address challenger, uint256 bond);
+
+    /// @notice A challenge proved that the block hashes batch `fromBatchIndex` commits to for
+    ///         rollup `chainId` are not a chain ending at its claimed block hash: that batch and
+    ///         every later one are void, and the bond went to `challenger`.
+    event BatchBlocksDisproved(uint256 indexed fromBatchIndex, uint256 chainId, address challenger, uint256 bond);
 
     /// @notice The sequencer's bond grew by `amount` to `total`.
     event BondPosted(address indexed from, uint256 amount, uint256 total);
@@ -113,23 +127,30 @@ interface IBatchInbox {
     /// @dev The batch's last block is before its first.
     error InboxEmptyRange(uint256 chainId, uint256 firstBlock, uint256 lastBlock);
 
+    /// @dev The batch claims `actual` block hashes for its `expected` blocks, or its last block
+    ///      hash is not its `blockHash`.
+    error InboxWrongBlockHashes(uint256 chainId, uint256 expected, uint256 actual);
+
+    /// @dev Synchronous mode: one submission is one cut, but two rollups' batches cover different
+    ///      heights.
+    error InboxCutMismatch(
+        uint256 chainId, uint256 firstBlock, uint256 lastBlock, uint256 otherChainId, uint256 otherFirst, uint256 otherLast
+    );
+
     /// @dev Strict mode needs one RollupProof per batch; optimistic mode takes none.
     error InboxWrongProofCount(uint256 expected, uint256 actual);
 
-    /// @dev A ContractProof for `chainId` has the wrong number of storage proofs.
-    error InboxWrongStorageProofCount(uint256 chainId, uint256 expected, uint256 actual);
+    /// @dev A CommitmentProof for `chainId` reveals `actual` roots; it must reveal two per
+    ///      counterpart.
+    error InboxWrongRootCount(uint256 chainId, uint256 expected, uint256 actual);
+
+    /// @dev The roots revealed for `chainId`'s `tree` contract hash to `revealed`, not to the
+    ///      proven commitment `committed`.
+    error InboxRootsMismatch(uint256 chainId, Tree tree, bytes32 committed, bytes32 revealed);
 
     /// @dev Under the claimed state roots, `source`'s outbound tree for `destination` differs
     ///      from `destination`'s inbound tree for `source`.
-    error InboxPairMismatch(
-        uint256 source,
-        uint256 destination,
-        Tree tree,
-        bytes32 sourceRoot,
-        bytes32 destinationRoot,
-        uint256 sourceCount,
-        uint256 destinationCount
-    );
+    error InboxPairMismatch(uint256 source, uint256 destination, Tree tree, bytes32 sourceRoot, bytes32 destinationRoot);
 
     /// @dev Optimistic mode: the sequencer's bond is below the required amount.
     error InboxBondTooLow(uint256 required, uint256 posted);
@@ -164,6 +185,15 @@ interface IBatchInbox {
     /// @dev A header challenge showed the state root the batch claims: nothing to disprove.
     error InboxHeaderChallengeFailed(uint256 batchIndex, uint256 chainId);
 
+    /// @dev A blocks challenge named a link outside 0..(number of blocks in the batch).
+    error InboxInvalidLink(uint256 batchIndex, uint256 chainId, uint256 link);
+
+    /// @dev A Merkle path given to a blocks challenge does not lead to the batch's blocksRoot.
+    error InboxBlockPathInvalid(uint256 batchIndex, uint256 chainId, uint256 position);
+
+    /// @dev The link a blocks challenge named holds: nothing to disprove.
+    error InboxBlocksChallengeFailed(uint256 batchIndex, uint256 chainId, uint256 link);
+
     /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof
     ///         per batch, and only if every pair's trees are proven equal. Optimistic mode:
     ///         without proofs, and only while the bond is posted. Sequencer only.
@@ -191,32 +221,59 @@ interface IBatchInbox {
     /// @param source           Source rollup of the pair.
     /// @param destination      Destination rollup of the pair.
     /// @param tree             Which pair of trees.
-    /// @param sourceProof      The outbound tree's slots on `source`.
-    /// @param destinationProof The inbound tree's slots on `destination`.
+    /// @param sourceProof      `source`'s commitment to its roots of `tree`, with the roots.
+    /// @param destinationProof `destination`'s, likewise.
     function challenge(
         uint256 batchIndex,
         uint256 source,
         uint256 destination,
         Tree tree,
-        TreeProof calldata sourceProof,
-        TreeProof calldata destinationProof
+        CommitmentProof calldata sourceProof,
+        CommitmentProof calldata destinationProof
+    ) external;
+
+    /// @notice Optimistic mode: show that the block hashes batch `batchIndex` commits to for
+    ///         `chainId` (its blocksRoot, leaves 0..n-1 for its n blocks) are not a chain of
+    ///         parent links ending at its claimed block hash. Link k, for 0 < k < n: the header
+    ///         of leaf k names a parent other than leaf k-1. Link 0: the header of leaf 0 names a
+    ///         parent other than the previous batch's block hash (not for batch 0). Link n: leaf
+    ///         n-1 is not the claimed block hash. An honest sequencer's leaves are real blocks,
+    ///         so a challenger who walks down from the claimed block finds any lie at one link.
+    ///         On success that batch and all later ones are void and the bond is paid.
+    /// @param batchIndex   The batch to challenge (its window must be open).
+    /// @param chainId      The rollup.
+    /// @param link         Which link (see above).
+    /// @param header       Links 0..n-1: the RLP header of leaf `link` (unused for link n).
+    /// @param path         Links 0..n-1: the Merkle path of leaf `link` (unused for link n).
+    /// @param previous     Links 1..n: leaf `link - 1` (unused for link 0).
+    /// @param previousPath Links 1..n: its Merkle path (unused for link 0).
+    function challengeBlocks(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 link,
+        bytes calldata header,
+        bytes32[32] calldata path,
+        bytes32 previous,
+        bytes32[32] calldata previousPath
     ) external;
 
     /// @notice Optimistic mode: add `msg.value` to the sequencer's bond.
     function postBond() external payable;
 
     /// @notice Whether `leaf` sits at `leafIndex` of a tree in a final batch: the tree's root
-    ///         is proven from the batch's stored state root, then the Merkle path is checked
-    ///         against it. The building block for exits to L1.
+    ///         is taken from the roots revealed in `proof`, whose commitment is proven from the
+    ///         batch's stored state root, then the Merkle path is checked against it. The building
+    ///         block for exits to L1.
     /// @param batchIndex  A final batch.
     /// @param chainId     The rollup holding the tree.
     /// @param counterpart The other rollup of the tree's pair.
     /// @param tree        Transfer or Call.
     /// @param outbound    True for the outbound (burn/trigger) tree, false for inbound.
     /// @param leaf        The leg hash.
-    /// @param leafIndex   Its index (the leg's nonce); must be below the proven count.
+    /// @param leafIndex   Its index (the leg's nonce). No count is proven: a path from a
+    ///                    non-zero leaf to the root shows the index holds that leaf.
     /// @param path        The 32 sibling hashes, leaf level first.
-    /// @param proof       Account, root-slot and count-slot proofs under the batch's state root.
+    /// @param proof       `chainId`'s commitment to its roots of `tree`, with the roots.
     /// @return included_  True if the path leads from the leaf to the proven root.
     function verifyMessageInclusion(
         uint256 batchIndex,
@@ -227,7 +284,7 @@ interface IBatchInbox {
         bytes32 leaf,
         uint256 leafIndex,
         bytes32[32] calldata path,
-        TreeProof calldata proof
+        CommitmentProof calldata proof
     ) external view returns (bool included_);
 
     /// @notice The owner moves the submit right to `newSequencer`.

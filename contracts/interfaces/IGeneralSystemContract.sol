@@ -7,8 +7,9 @@ import {ISequencerAuthority} from "./ISequencerAuthority.sol";
 /// @notice Atomic cross-rollup calls. A contract or account on the source rollup triggers a call;
 ///         in the same tick the shared sequencer runs it on the destination rollup as an action,
 ///         or leaves the trigger out of the block if the action fails.
-/// @dev Leg hash: `keccak256(abi.encode(sourceChainId, destinationChainId, nonce, sender,
-///      target, gasLimit, data))`, appended to the trigger tree of the destination on the source
+/// @dev Leg hash: `keccak256(abi.encode(sourceChainId, destinationChainId, nonce, height, sender,
+///      target, gasLimit, data))` (height: the block number in a synchronous deployment, 0 in an
+///      asynchronous one), appended to the trigger tree of the destination on the source
 ///      rollup and to the action tree of the source on the destination, each only on success.
 ///      An honest sequencer keeps `triggerRoot(D)` on S equal to `actionRoot(S)` on D.
 ///      While an action runs, `messageSender()` and `messageSourceChainId()` tell the target who
@@ -141,15 +142,17 @@ interface IGeneralSystemContract is ISequencerAuthority {
     /// @param sourceChainId      Rollup of the trigger.
     /// @param destinationChainId Rollup of the action.
     /// @param nonce              Index of the leg for this (source, destination) pair.
+    /// @param height             Block number both legs execute in (synchronous), or 0.
     /// @param sender             Caller of `trigger`.
     /// @param target             Contract called.
     /// @param gasLimit           Gas for the call.
     /// @param data               Calldata.
-    /// @return legHash_ keccak256 of the ABI encoding of all seven values, in this order.
+    /// @return legHash_ keccak256 of the ABI encoding of all eight values, in this order.
     function legHash(
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address target,
         uint256 gasLimit,

@@ -8,8 +8,9 @@ import {ISequencerAuthority} from "./ISequencerAuthority.sol";
 ///         address. A user burns on the source rollup; in the same tick the shared sequencer
 ///         mints on the destination rollup, or leaves the burn out of the block.
 /// @dev Every successful leg appends its leg hash
-///      `keccak256(abi.encode(sourceChainId, destinationChainId, nonce, sender, recipient, token,
-///      amount))` to a Merkle tree: burns to the burn tree of their destination, mints to the
+///      `keccak256(abi.encode(sourceChainId, destinationChainId, nonce, height, sender, recipient,
+///      token, amount))` to a Merkle tree (height: the block number in a synchronous deployment,
+///      the same on both rollups since they advance together; 0 in an asynchronous one): burns to the burn tree of their destination, mints to the
 ///      mint tree of their source. An honest sequencer keeps, for every pair of rollups S and D,
 ///      `burnRoot(D)` on S equal to `mintRoot(S)` on D, with equal counts. Nonces count per
 ///      (source, destination) pair: the nonce of a leg is its index in its tree, whose leaf 0 is
@@ -125,15 +126,17 @@ interface IMintBurnSystemContract is ISequencerAuthority {
     /// @param sourceChainId      Rollup of the burn.
     /// @param destinationChainId Rollup of the mint.
     /// @param nonce              Index of the leg for this (source, destination) pair.
+    /// @param height             Block number both legs execute in (synchronous), or 0.
     /// @param sender             Account that burned.
     /// @param recipient          Account credited.
     /// @param token              The token.
     /// @param amount             The amount.
-    /// @return legHash_ keccak256 of the ABI encoding of all seven values, in this order.
+    /// @return legHash_ keccak256 of the ABI encoding of all eight values, in this order.
     function legHash(
         uint256 sourceChainId,
         uint256 destinationChainId,
         uint256 nonce,
+        uint256 height,
         address sender,
         address recipient,
         address token,

@@ -14,7 +14,8 @@ pragma solidity >=0.8.15 <0.9.0;
 ///      reader, or a storage proof on L1, needs one slot. A tree with no leaves has root 0 (the
 ///      slot was never written), not zeroHash(32): both sides of a cross-chain pair start equal.
 ///
-///      An insert hashes 32 times up the path of the new leaf, reads `branch[h]` at each level h
+///      An insert hashes 32 times up the path of the new leaf (the empty right siblings come
+///      from a table of zero hashes), reads `branch[h]` at each level h
 ///      where the index has bit h set, and writes three slots: one `branch` entry, the root and
 ///      the count. `branch[h]` holds the root of the latest complete subtree of height h that is
 ///      a left child, which is exactly the left sibling any later leaf needs at that height.
@@ -35,6 +36,26 @@ library IncrementalMerkleTree {
         bytes32[DEPTH] branch;
     }
 
+    /// @dev zeroHash(0) ... zeroHash(31), 32 bytes each: insert reads them instead of hashing
+    ///      64 times per leaf (~2k gas). `zeroHash` recomputes them; a test compares the two.
+    bytes private constant _ZERO_HASHES =
+        hex"0000000000000000000000000000000000000000000000000000000000000000ad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5"
+        hex"b4c11951957c6f8f642c4af61cd6b24640fec6dc7fc607ee8206a99e92410d3021ddb9a356815c3fac1026b6dec5df3124afbadb485c9ba5a3e3398a04b7ba85"
+        hex"e58769b32a1beaf1ea27375a44095a0d1fb664ce2dd358e7fcbfb78c26a193440eb01ebfc9ed27500cd4dfc979272d1f0913cc9f66540d7e8005811109e1cf2d"
+        hex"887c22bd8750d34016ac3c66b5ff102dacdd73f6b014e710b51e8022af9a1968ffd70157e48063fc33c97a050f7f640233bf646cc98d9524c6b92bcf3ab56f83"
+        hex"9867cc5f7f196b93bae1e27e6320742445d290f2263827498b54fec539f756afcefad4e508c098b9a7e1d8feb19955fb02ba9675585078710969d3440f5054e0"
+        hex"f9dc3e7fe016e050eff260334f18a5d4fe391d82092319f5964f2e2eb7c1c3a5f8b13a49e282f609c317a833fb8d976d11517c571d1221a265d25af778ecf892"
+        hex"3490c6ceeb450aecdc82e28293031d10c7d73bf85e57bf041a97360aa2c5d99cc1df82d9c4b87413eae2ef048f94b4d3554cea73d92b0f7af96e0271c691e2bb"
+        hex"5c67add7c6caf302256adedf7ab114da0acfe870d449a3a489f781d659e8beccda7bce9f4e8618b6bd2f4132ce798cdc7a60e7e1460a7299e3c6342a579626d2"
+        hex"2733e50f526ec2fa19a22b31e8ed50f23cd1fdf94c9154ed3a7609a2f1ff981fe1d3b5c807b281e4683cc6d6315cf95b9ade8641defcb32372f1c126e398ef7a"
+        hex"5a2dce0a8a7f68bb74560f8f71837c2c2ebbcbf7fffb42ae1896f13f7c7479a0b46a28b6f55540f89444f63de0378e3d121be09e06cc9ded1c20e65876d36aa0"
+        hex"c65e9645644786b620e2dd2ad648ddfcbf4a7e5b1a3a4ecfe7f64667a3f0b7e2f4418588ed35a2458cffeb39b93d26f18d2ab13bdce6aee58e7b99359ec2dfd9"
+        hex"5a9c16dc00d6ef18b7933a6f8dc65ccb55667138776f7dea101070dc8796e3774df84f40ae0c8229d0d6069e5c8f39a7c299677a09d367fc7b05e3bc380ee652"
+        hex"cdc72595f74c7b1043d0e1ffbab734648c838dfb0527d971b602bc216c9619ef0abf5ac974a1ed57f4050aa510dd9c74f508277b39d7973bb2dfccc5eeb0618d"
+        hex"b8cd74046ff337f0a7bf2c8e03e10f642c1886798d71806ab1e888d9e5ee87d0838c5655cb21c6cb83313b5a631175dff4963772cce9108188b34ac87c81c41e"
+        hex"662ee4dd2dd7b2bc707961b1e646c4047669dcb6584f0d8d770daf5d7e7deb2e388ab20e2573d171a88108e79d820e98f26c0b84aa8b2f4aa4968dbb818ea322"
+        hex"93237c50ba75ee485f4c22adf2f741400bdf8d6a9cc7df7ecae576221665d7358448818bb4ae4562849e949e17ac16e0be16688e156b5cf15e098c627c0056a9";
+
     /// @dev The tree already holds CAPACITY leaves.
     error MerkleTreeFull();
 
@@ -48,7 +69,7 @@ library IncrementalMerkleTree {
         if (index_ >= CAPACITY) revert MerkleTreeFull();
 
         bytes32 node = leaf;
-        bytes32 zero = bytes32(0); // zeroHash(h): the right sibling while the index has bit h clear
+        bytes memory zeros = _ZERO_HASHES; // zeroHash(h): the right sibling while the index has bit h clear
         bool branchUpdated = false;
         for (uint256 h; h < DEPTH; ++h) {
             if ((index_ >> h) & 1 == 1) {
@@ -60,9 +81,8 @@ library IncrementalMerkleTree {
                     tree.branch[h] = node;
                     branchUpdated = true;
                 }
-                node = hashPair(node, zero);
+                node = hashPair(node, _word(zeros, h));
             }
-            zero = hashPair(zero, zero);
         }
         root_ = node;
         tree.root = root_;
@@ -87,6 +107,38 @@ library IncrementalMerkleTree {
         for (uint256 h; h < DEPTH; ++h) {
             node_ = (index >> h) & 1 == 1 ? hashPair(proof[h], node_) : hashPair(node_, proof[h]);
         }
+    }
+
+    /// @dev The `index`-th 32-byte word of `words`.
+    /// @param words A byte array of whole words.
+    /// @param index Which word (in range: the caller's loop bound; not checked).
+    /// @return word_ The word.
+    function _word(bytes memory words, uint256 index) private pure returns (bytes32 word_) {
+        // slither-disable-next-line assembly -- one mload inside a bytes array the caller sized
+        assembly ("memory-safe") {
+            word_ := mload(add(add(words, 0x20), shl(5, index)))
+        }
+    }
+
+    /// @notice Root of a depth-32 tree whose leaves are `leaves` (in order, then empty), as if
+    ///         they had been inserted one by one; 0 for no leaves.
+    /// @param leaves The leaves (at most CAPACITY).
+    /// @return root_ The root.
+    function rootOf(bytes32[] calldata leaves) internal pure returns (bytes32 root_) {
+        uint256 n = leaves.length;
+        if (n == 0) return bytes32(0);
+        if (n > CAPACITY) revert MerkleTreeFull();
+        bytes32[] memory level = leaves;
+        bytes memory zeros = _ZERO_HASHES;
+        for (uint256 h; h < DEPTH; ++h) {
+            uint256 parents = (n + 1) / 2;
+            for (uint256 i; i < parents; ++i) {
+                bytes32 right = 2 * i + 1 < n ? level[2 * i + 1] : _word(zeros, h);
+                level[i] = hashPair(level[2 * i], right);
+            }
+            n = parents;
+        }
+        root_ = level[0];
     }
 
     /// @notice Hash of an empty subtree of height `height`.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import rlp
 
 from svs.codec.hashing import keccak
+from svs.codec.merkle import MerkleTree
 from svs.node.rpc import RpcClient
 
 RAW_TX_CHUNK = 256  # requests per HTTP round trip when fetching raw transactions
@@ -41,24 +42,43 @@ class Batch:
     last_block: int
     state_root: bytes
     block_hash: bytes
+    block_hashes: tuple[bytes, ...]  # every block of the range, first to last (the last is block_hash)
     data: bytes
+
+    @property
+    def blocks_root(self) -> bytes:
+        return blocks_root(list(self.block_hashes))
 
     @property
     def data_hash(self) -> bytes:
         return keccak(self.data)
 
     def as_abi(self) -> tuple:
-        return (self.chain_id, self.first_block, self.last_block, self.state_root, self.block_hash, self.data)
+        return (self.chain_id, self.first_block, self.last_block, self.state_root, self.block_hash,
+                list(self.block_hashes), self.data)
 
     def summary(self) -> dict:
         return {"chainId": self.chain_id, "firstBlock": self.first_block, "lastBlock": self.last_block,
                 "stateRoot": "0x" + self.state_root.hex(), "blockHash": "0x" + self.block_hash.hex(),
-                "dataBytes": len(self.data)}
+                "blocksRoot": "0x" + self.blocks_root.hex(), "dataBytes": len(self.data)}
+
+
+def blocks_root(block_hashes: list[bytes]) -> bytes:
+    """``IBatchInbox.RollupRecord.blocksRoot``: the root of the depth-32 Merkle tree (the system
+    contracts' hashing) whose leaf i is the hash of the batch's i-th block."""
+    return MerkleTree(list(block_hashes)).root()
+
+
+def _blocks(rpc: RpcClient, first_block: int, last_block: int) -> list[dict]:
+    return rpc.batch_strict([("eth_getBlockByNumber", [hex(n), False]) for n in range(first_block, last_block + 1)])
 
 
 def block_contents(rpc: RpcClient, first_block: int, last_block: int) -> list:
     """``[[number, timestamp, [raw tx, ...]], ...]`` of blocks ``first_block..last_block``."""
-    blocks = rpc.batch_strict([("eth_getBlockByNumber", [hex(n), False]) for n in range(first_block, last_block + 1)])
+    return _contents(rpc, _blocks(rpc, first_block, last_block))
+
+
+def _contents(rpc: RpcClient, blocks: list[dict]) -> list:
     hashes = [h for block in blocks for h in block["transactions"]]
     raws = rpc.batch([("eth_getRawTransactionByHash", [h]) for h in hashes], chunk=RAW_TX_CHUNK)
     for raw in raws:
@@ -205,5 +225,9 @@ def build_batch(rpc: RpcClient, chain_id: int, first_block: int, last_block: int
     head = rpc.call("eth_getBlockByNumber", hex(last_block), False)
     if head is None:
         raise ValueError(f"chain {chain_id} has no block {last_block}")
+    blocks = _blocks(rpc, first_block, last_block)
+    if blocks[-1]["hash"] != head["hash"]:
+        raise ValueError(f"chain {chain_id} changed its block {last_block} while the batch was read")
     return Batch(chain_id, first_block, last_block, bytes.fromhex(head["stateRoot"][2:]),
-                 bytes.fromhex(head["hash"][2:]), encode_contents(block_contents(rpc, first_block, last_block)))
+                 bytes.fromhex(head["hash"][2:]), tuple(bytes.fromhex(b["hash"][2:]) for b in blocks),
+                 encode_contents(_contents(rpc, blocks)))

@@ -1,4 +1,4 @@
-"""Where the system contracts keep their tree roots and counts (for storage proofs).
+"""Where the system contracts keep their tree roots, counts and roots commitment.
 
 Both system contracts inherit ``SequencerAuthority`` (owner in slot 0, sequencer in slot 1) and
 then declare two mappings from a counterpart chain id to an ``IncrementalMerkleTree.Tree``:
@@ -7,7 +7,8 @@ then declare two mappings from a counterpart chain id to an ``IncrementalMerkleT
 - slot 3, "inbound": mint trees (MintBurn) or action trees (General), keyed by source.
 
 A tree's struct starts at ``keccak256(abi.encode(chainId, mappingSlot))``: the root is there and
-the count one slot after. ``tests/contracts`` checks these numbers against the chain.
+the count one slot after. Slot 4 holds the commitment to every pair root, the one slot the L1
+inbox proves (``CounterpartTrees``). ``tests/contracts`` checks these numbers against the chain.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from eth_utils import keccak
 
 OUTBOUND_SLOT = 2
 INBOUND_SLOT = 3
+COMMITMENT_SLOT = 4
 
 Direction = Literal["outbound", "inbound"]
 

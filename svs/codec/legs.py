@@ -2,15 +2,18 @@
 
 The same bytes on both rollups, as the system contracts compute them:
 
-- transfer (MintBurn): ``keccak256(abi.encode(source, destination, nonce, sender, recipient,
-  token, amount))``
-- call (General): ``keccak256(abi.encode(source, destination, nonce, sender, target, gasLimit,
-  data))``
+- transfer (MintBurn): ``keccak256(abi.encode(source, destination, nonce, height, sender,
+  recipient, token, amount))``
+- call (General): ``keccak256(abi.encode(source, destination, nonce, height, sender, target,
+  gasLimit, data))``
+
+``height`` is the block number both legs execute in, in a synchronous deployment (the rollups
+advance together), and 0 in an asynchronous one (attach mode): see ``CounterpartTrees``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from eth_utils import keccak as keccak_text
@@ -68,11 +71,12 @@ class TransferLeg(_CachedHash):
     recipient: str
     token: str
     amount: int
+    height: int = 0  # the block both legs execute in (synchronous deployments), else 0
 
     def encode(self) -> bytes:
-        """abi.encode(source, destination, nonce, sender, recipient, token, amount)."""
-        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _address(self.sender)
-                + _address(self.recipient) + _address(self.token) + _word(self.amount))
+        """abi.encode(source, destination, nonce, height, sender, recipient, token, amount)."""
+        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _word(self.height)
+                + _address(self.sender) + _address(self.recipient) + _address(self.token) + _word(self.amount))
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,13 @@ class CallLeg(_CachedHash):
     target: str
     gas_limit: int
     data: bytes
+    height: int = 0  # the block both legs execute in (synchronous deployments), else 0
 
     def encode(self) -> bytes:
-        """abi.encode(source, destination, nonce, sender, target, gasLimit, data)."""
-        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _address(self.sender)
-                + _address(self.target) + _word(self.gas_limit) + _word(7 * 32) + _dynamic_bytes(self.data))
+        """abi.encode(source, destination, nonce, height, sender, target, gasLimit, data)."""
+        return (_word(self.source) + _word(self.destination) + _word(self.nonce) + _word(self.height)
+                + _address(self.sender) + _address(self.target) + _word(self.gas_limit) + _word(8 * 32)
+                + _dynamic_bytes(self.data))
 
 
 # --- events and calldata -------------------------------------------------------------------
@@ -126,8 +132,9 @@ def _words(data_hex: str) -> list[bytes]:
 
 
 def decode_outbound_log(log: dict, source_chain_id: int) -> Leg:
-    """A BurnLeg or TriggerLeg log (from eth_getLogs) as the leg it asks for. The leg hash the
-    contract emitted must equal the one computed here from the fields."""
+    """A BurnLeg or TriggerLeg log (from eth_getLogs or a simulation) as the leg it asks for. The
+    leg hash the contract emitted must equal the one computed here from the fields, bound to the
+    log's block number (a synchronous deployment) or to height 0 (an asynchronous one)."""
     topics = log["topics"]
     destination, nonce, sender = _topic_int(topics[1]), _topic_int(topics[2]), _topic_address(topics[3])
     words = _words(log["data"])
@@ -144,9 +151,11 @@ def decode_outbound_log(log: dict, source_chain_id: int) -> Leg:
         emitted = words[3]
     else:
         raise ValueError(f"not an outbound leg log: topic {topics[0]}")
-    if leg.leg_hash() != emitted:
-        raise ValueError(f"leg hash in the log ({emitted.hex()}) differs from the encoding of its fields")
-    return leg
+    for height in (int(log.get("blockNumber") or "0x0", 16), 0):
+        bound = replace(leg, height=height)
+        if bound.leg_hash() == emitted:
+            return bound
+    raise ValueError(f"leg hash in the log ({emitted.hex()}) differs from the encoding of its fields")
 
 
 def inbound_leg_hash(log: dict) -> bytes:

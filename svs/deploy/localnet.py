@@ -57,8 +57,19 @@ def deploy_suite(nodes: list[Node], inbox: InboxConfig) -> Deployment:
             if not rpc.call("anvil_getAutomine"):
                 rpc.call("evm_setAutomine", True)  # deploying needs blocks
             contracts = deploy_rollup_suite(w3, accounts.owner(), config)
-            rpc.call("evm_setAutomine", False)
         else:
             contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, inbox)}
         record.set_chain(ChainEntry(node.chain_id, node.rpc_url, node.role, contracts))
+    _align_heights([RpcClient(n.rpc_url) for n in rollups])
     return record
+
+
+def _align_heights(rpcs: list[RpcClient]) -> None:
+    """Mine empty blocks on the rollups that are behind, so that all stand at the same height,
+    and turn automine off. The suite is synchronous: every tick mines one block on each rollup,
+    leg hashes carry the height, and each L1 submission covers the same heights everywhere."""
+    heights = [int(rpc.call("eth_blockNumber"), 16) for rpc in rpcs]
+    for rpc, height in zip(rpcs, heights):
+        for _ in range(max(heights) - height):
+            rpc.call("evm_mine")
+        rpc.call("evm_setAutomine", False)

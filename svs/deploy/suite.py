@@ -37,7 +37,10 @@ class SuiteConfig:
     """Who owns, sequences and holds the initial token supply, and which rollups there are.
 
     ``rollup_chain_ids`` goes into the system contracts' init code (they seed a tree pair per
-    counterpart), in this order on every rollup, so the addresses are equal everywhere.
+    counterpart), in this order on every rollup and on the inbox, so the addresses are equal
+    everywhere. ``synchronous``: the rollups advance together (local chains, built by the
+    sequencer), so leg hashes carry the block height and each L1 submission is one cut; False for
+    public testnets served by attach mode (see ``CounterpartTrees``).
     """
 
     owner: str
@@ -45,6 +48,7 @@ class SuiteConfig:
     token_holder: str
     rollup_chain_ids: tuple[int, ...]
     initial_supply: int = 10**27
+    synchronous: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,13 @@ def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
     """Init code of each rollup contract; later ones take earlier ones' addresses."""
     codes: dict[str, bytes] = {}
     codes["MintBurnSystemContract"] = init_code(
-        "MintBurnSystemContract", ["address", "address", "uint256[]"],
-        [config.owner, config.sequencer, list(config.rollup_chain_ids)],
+        "MintBurnSystemContract", ["address", "address", "uint256[]", "bool"],
+        [config.owner, config.sequencer, list(config.rollup_chain_ids), config.synchronous],
     )
     mint_burn = create2_address(codes["MintBurnSystemContract"])
     codes["GeneralSystemContract"] = init_code(
-        "GeneralSystemContract", ["address", "address", "address", "uint256[]"],
-        [config.owner, config.sequencer, mint_burn, list(config.rollup_chain_ids)],
+        "GeneralSystemContract", ["address", "address", "address", "uint256[]", "bool"],
+        [config.owner, config.sequencer, mint_burn, list(config.rollup_chain_ids), config.synchronous],
     )
     codes["BridgeableToken"] = init_code(
         "BridgeableToken",
@@ -112,10 +116,10 @@ def inbox_init_code(config: SuiteConfig, inbox: InboxConfig) -> bytes:
     first_blocks = list(inbox.first_blocks) or [1] * len(config.rollup_chain_ids)
     return init_code(
         "BatchInbox",
-        ["address", "address", "uint256[]", "uint64[]", "address", "address", "bool", "uint256", "uint256"],
+        ["address", "address", "uint256[]", "uint64[]", "address", "address", "bool", "uint256", "uint256", "bool"],
         [config.owner, config.sequencer, list(config.rollup_chain_ids), first_blocks,
          create2_address(rollup_codes["MintBurnSystemContract"]), create2_address(rollup_codes["GeneralSystemContract"]),
-         inbox.optimistic, inbox.bond, inbox.challenge_window],
+         inbox.optimistic, inbox.bond, inbox.challenge_window, config.synchronous],
     )
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from svs.codec.batches import Batch, build_batch
 from svs.l1.inbox import InboxClient, InboxRejected
-from svs.l1.proofs import ContractProof, contract_proof
+from svs.l1.proofs import CommitmentProof, commitment_proof
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient, RpcError
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
@@ -26,15 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def rollup_proofs(sources: dict[int, Rollup], rollups: list[int], heights: dict[int, int]
-                  ) -> list[tuple[ContractProof, ContractProof]]:
+                  ) -> list[tuple[CommitmentProof, CommitmentProof]]:
     """Strict-mode proofs of both system contracts of every rollup at ``heights``, in the
     inbox's rollup order."""
-    return [(contract_proof(sources[c].rpc, sources[c].mint_burn, c, rollups, heights[c]),
-             contract_proof(sources[c].rpc, sources[c].general, c, rollups, heights[c])) for c in rollups]
+    return [(commitment_proof(sources[c].rpc, sources[c].mint_burn, heights[c]),
+             commitment_proof(sources[c].rpc, sources[c].general, heights[c])) for c in rollups]
 
 
 def collect(sources: dict[int, Rollup], rollups: list[int], ranges: dict[int, tuple[int, int]],
-            with_proofs: bool) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
+            with_proofs: bool) -> tuple[list[Batch], list[tuple[CommitmentProof, CommitmentProof]] | None]:
     """Batches (in the inbox's rollup order) for ``ranges`` and, if asked, their proofs at each
     range's last block."""
     batches = [build_batch(sources[c].rpc, c, *ranges[c]) for c in rollups]
@@ -122,6 +122,8 @@ class Batcher:
             proofs = None if self.optimistic else rollup_proofs(
                 self.sources, self.rollups, {c: last for c, (_, last) in ranges.items()})
             batches = self.hooks.post(batches)
+            if batches is None:
+                return None
             index = self.inbox.batch_count()
             sent = self.inbox.submit(batches, proofs)
         except InboxRejected as err:

@@ -17,7 +17,7 @@ from svs.codec.batches import Batch
 from svs.codec.reverts import decode_revert
 from svs.deploy.artifacts import load_artifact
 from svs.errors import SvsError
-from svs.l1.proofs import ContractProof, TreeProof
+from svs.l1.proofs import CommitmentProof
 
 TREE_INDEX = {"transfer": 0, "call": 1}
 GAS_HEADROOM = 1.2
@@ -69,6 +69,9 @@ class InboxClient:
     def optimistic(self) -> bool:
         return self.contract.functions.OPTIMISTIC().call()
 
+    def synchronous(self) -> bool:
+        return self.contract.functions.SYNCHRONOUS().call()
+
     def batch_count(self) -> int:
         return self.contract.functions.batchCount().call()
 
@@ -79,14 +82,14 @@ class InboxClient:
         return self.contract.functions.bond().call()
 
     def record(self, batch_index: int, chain_id: int) -> dict:
-        state_root, block_hash, data_hash, first, last = self.contract.functions.rollupRecord(
+        state_root, block_hash, blocks_root, data_hash, first, last = self.contract.functions.rollupRecord(
             batch_index, chain_id).call()
-        return {"stateRoot": state_root, "blockHash": block_hash, "dataHash": data_hash,
+        return {"stateRoot": state_root, "blockHash": block_hash, "blocksRoot": blocks_root, "dataHash": data_hash,
                 "firstBlock": first, "lastBlock": last}
 
     # --- writes -----------------------------------------------------------------------------
 
-    def submit(self, batches: list[Batch], proofs: list[tuple[ContractProof, ContractProof]] | None) -> Sent:
+    def submit(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None) -> Sent:
         """submitBatches; ``proofs`` is None in optimistic mode."""
         call = self.contract.functions.submitBatches(
             [b.as_abi() for b in batches],
@@ -98,10 +101,16 @@ class InboxClient:
         return self._send("postBond", self.contract.functions.postBond(), value=amount)
 
     def challenge(self, batch_index: int, source: int, destination: int, tree: str,
-                  source_proof: TreeProof, destination_proof: TreeProof) -> Sent:
+                  source_proof: CommitmentProof, destination_proof: CommitmentProof) -> Sent:
         call = self.contract.functions.challenge(batch_index, source, destination, TREE_INDEX[tree],
                                                  source_proof.as_abi(), destination_proof.as_abi())
         return self._send("challenge", call)
+
+    def challenge_blocks(self, batch_index: int, chain_id: int, link: int, header: bytes, path: list[bytes],
+                         previous: bytes, previous_path: list[bytes]) -> Sent:
+        call = self.contract.functions.challengeBlocks(batch_index, chain_id, link, header, path, previous,
+                                                       previous_path)
+        return self._send("challengeBlocks", call)
 
     def challenge_header(self, batch_index: int, chain_id: int, header: bytes) -> Sent:
         call = self.contract.functions.challengeHeader(batch_index, chain_id, header)

@@ -2,19 +2,21 @@
 
 For every accepted batch it checks, against its own rollup nodes:
 - the claimed block hash and state root of the batch's last block;
+- the claimed hash of every block of the batch (the record's ``blocksRoot``);
 - the posted transaction data (decompressed) against the blocks the node has;
 - every pair of trees at that block (the equalities the strict inbox proves), and at every
-  block inside the batch (legs of one pair in different blocks) when the rollups advance in
-  lockstep (local mode; not attach mode).
+  block inside the batch when the rollups advance in lockstep (local mode; not attach mode).
+  In a synchronous deployment leg hashes carry their height, so a pair split across blocks
+  differs at every later block too: the batch end shows it.
 
-In optimistic mode two kinds of fault are provable on L1, and the verifier challenges the
+In optimistic mode three kinds of fault are provable on L1, and the verifier challenges the
 earliest batch with one and takes the bond:
 - a pair mismatch at the batch's last block, under state roots the node agrees with;
 - a claimed state root that is not the one in the header of the claimed block (the node's
-  header hashes to the claimed block hash).
-Other faults are reported but cannot be challenged: a claimed block the node does not have
-(that would need a proof of execution, which the inbox does not have), and a mismatch inside a
-batch that is gone again at its last block (the inbox sees only batch ends).
+  header hashes to the claimed block hash);
+- claimed block hashes that are not a chain of parent links ending at the claimed block.
+A claimed last block the node does not have is reported but cannot be challenged (that would
+need a proof of execution, which the inbox does not have).
 
 Whatever the sequencer posted, the verifier reports and carries on: data that does not decode
 is a finding of its batch, and the claims and pairs of that batch are still checked (and
@@ -30,11 +32,12 @@ from typing import Callable, TypeVar
 
 from eth_abi.exceptions import DecodingError
 
-from svs.codec.batches import block_contents, decode_contents
+from svs.codec.batches import block_contents, blocks_root, decode_contents
 from svs.codec.hashing import keccak
 from svs.codec.headers import HeaderError, header_rlp
+from svs.codec.merkle import MerkleTree
 from svs.l1.inbox import InboxClient, InboxRejected
-from svs.l1.proofs import tree_proof
+from svs.l1.proofs import commitment_proof
 from svs.node.rollup import Rollup
 from svs.pipeline.selfcheck import read_pair_roots
 
@@ -51,6 +54,7 @@ class BatchVerdict:
     problems: list[str] = field(default_factory=list)
     provable: list[tuple[int, int, str]] = field(default_factory=list)  # (source, destination, tree)
     false_headers: list[int] = field(default_factory=list)  # rollups whose claimed root is not their block's
+    false_links: list[tuple[int, int]] = field(default_factory=list)  # (rollup, link) of a wrong block-hash chain
     challenge: str | None = None
 
     @property
@@ -87,8 +91,11 @@ class Verifier:
             agree &= bool(self._guarded(verdict, f"checking chain {chain_id}'s claims",
                                         lambda: self._check_claims(verdict, chain_id, record)))
             if posted is not None:
+                batch = posted.get(chain_id) or {}
                 self._guarded(verdict, f"checking chain {chain_id}'s posted data",
-                              lambda: self._check_data(verdict, chain_id, record, posted.get(chain_id)))
+                              lambda: self._check_data(verdict, chain_id, record, batch.get("data")))
+                self._guarded(verdict, f"checking chain {chain_id}'s block hashes",
+                              lambda: self._check_block_hashes(verdict, chain_id, record, batch.get("blockHashes")))
         if agree:
             heights = {c: r["lastBlock"] for c, r in records.items()}
             self._guarded(verdict, "comparing the pairs at the batch's last blocks",
@@ -112,7 +119,7 @@ class Verifier:
         """Pair trees at the batch's last blocks: a mismatch there is provable on L1."""
         for pair in read_pair_roots(self.sources, heights):
             if not pair.equal:
-                verdict.problems.append(f"at the batch's last block: {pair.describe()}")
+                verdict.problems.append(f"at the batch's last blocks: {pair.describe()}")
                 verdict.provable.append((pair.source, pair.destination, pair.kind))
 
     def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
@@ -126,8 +133,7 @@ class Verifier:
             heights = {c: r["firstBlock"] + offset for c, r in records.items()}
             for pair in read_pair_roots(self.sources, heights):
                 if not pair.equal:
-                    verdict.problems.append(f"inside the batch, at blocks {heights} (not provable on L1, which "
-                                            f"sees batch ends only): {pair.describe()}")
+                    verdict.problems.append(f"inside the batch, at blocks {heights}: {pair.describe()}")
 
     def _check_claims(self, verdict: BatchVerdict, chain_id: int, record: dict) -> bool:
         block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(record["lastBlock"]), False)
@@ -164,10 +170,31 @@ class Verifier:
             verdict.problems.append(f"chain {chain_id}: posted transactions differ from blocks "
                                     f"{record['firstBlock']}-{record['lastBlock']} on the node")
 
-    def _posted_data(self, verdict: BatchVerdict, index: int) -> dict[int, bytes] | None:
-        """The batch data of the latest submission that created batch ``index`` ({} if no
-        submission is found); None, with a finding in ``verdict``, if its input does not decode
-        as a call of submitBatches (e.g. it was sent through another contract)."""
+    def _check_block_hashes(self, verdict: BatchVerdict, chain_id: int, record: dict,
+                            claimed: list[bytes] | None) -> None:
+        """The record's blocksRoot is the root of the node's block hashes; if not, the first
+        link (from the top) where the posted hashes leave the node's chain is challengeable."""
+        first, last = record["firstBlock"], record["lastBlock"]
+        blocks = self.sources[chain_id].rpc.batch_strict(
+            [("eth_getBlockByNumber", [hex(n), False]) for n in range(first, last + 1)])
+        node = [bytes.fromhex(b["hash"][2:]) for b in blocks]
+        if blocks_root(node) == record["blocksRoot"]:
+            return
+        verdict.problems.append(f"chain {chain_id}: the block hashes of blocks {first}-{last} the batch commits to "
+                                "are not the node's")
+        claimed = [bytes(h) for h in claimed or []]
+        if len(claimed) != len(node) or blocks_root(claimed) != record["blocksRoot"] or claimed[-1] != node[-1]:
+            return  # no posted hashes to build paths from, or the claimed last block is not the node's
+        for link in range(len(node) - 1, 0, -1):
+            if claimed[link] == node[link] and claimed[link - 1] != node[link - 1]:
+                verdict.false_links.append((chain_id, link))
+                return
+
+    def _posted_data(self, verdict: BatchVerdict, index: int) -> dict[int, dict] | None:
+        """The batches (``data``, ``blockHashes``) of the latest submission that created batch
+        ``index``, by rollup ({} if no submission is found); None, with a finding in ``verdict``,
+        if its input does not decode as a call of submitBatches (e.g. it was sent through another
+        contract)."""
         logs = self.inbox.contract.events.BatchAccepted().get_logs(from_block=0, argument_filters={"batchIndex": index})
         if not logs:
             return {}
@@ -183,7 +210,7 @@ class Verifier:
             verdict.problems.append(f"the submission {tx_hash.hex()} calls {function.fn_name}, not submitBatches, "
                                     "so its data cannot be checked")
             return None
-        return {batch["chainId"]: batch["data"] for batch in args["batches"]}
+        return {batch["chainId"]: batch for batch in args["batches"]}
 
     def challenge(self, verdict: BatchVerdict, challenger: InboxClient) -> bool:
         """Prove the first provable fault of ``verdict`` on L1; True if the bond was won."""
@@ -191,14 +218,17 @@ class Verifier:
             return False
         if verdict.false_headers:
             return self._challenge_header(verdict, challenger, verdict.false_headers[0])
+        if verdict.false_links:
+            return self._challenge_blocks(verdict, challenger, *verdict.false_links[0])
         if not verdict.provable:
             return False
         source, destination, tree = verdict.provable[0]
-        contract = getattr(self.sources[source], TREE_CONTRACT[tree])
-        source_proof = tree_proof(self.sources[source].rpc, contract, "outbound", destination,
-                                  verdict.ranges[source][1])
-        destination_proof = tree_proof(self.sources[destination].rpc, contract, "inbound", source,
-                                       verdict.ranges[destination][1])
+        contract = TREE_CONTRACT[tree]
+        source_proof = commitment_proof(self.sources[source].rpc, getattr(self.sources[source], contract),
+                                        verdict.ranges[source][1])
+        destination_proof = commitment_proof(self.sources[destination].rpc,
+                                             getattr(self.sources[destination], contract),
+                                             verdict.ranges[destination][1])
         try:
             sent = challenger.challenge(verdict.index, source, destination, tree, source_proof, destination_proof)
         except InboxRejected as err:
@@ -209,6 +239,23 @@ class Verifier:
                              f"{challenger.account.address}")
         return True
 
+
+    def _challenge_blocks(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int, link: int) -> bool:
+        """Challenge link ``link``: the node's header of the (real) block at that position names
+        a parent other than the hash the batch claims before it."""
+        posted = self._posted_data(verdict, verdict.index) or {}
+        tree = MerkleTree([bytes(h) for h in posted[chain_id]["blockHashes"]])
+        block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(verdict.ranges[chain_id][0] + link), False)
+        try:
+            sent = challenger.challenge_blocks(verdict.index, chain_id, link, header_rlp(block), tree.proof(link),
+                                               tree.leaves[link - 1], tree.proof(link - 1))
+        except (InboxRejected, HeaderError) as err:
+            verdict.challenge = f"block-hashes challenge of batch #{verdict.index} failed: {err}"
+            return False
+        verdict.challenge = (f"challenged batch #{verdict.index} (chain {chain_id}'s block hashes break at link {link}) "
+                             f"in {sent.tx_hash}: it and every later batch are void, the bond went to "
+                             f"{challenger.account.address}")
+        return True
 
     def _challenge_header(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int) -> bool:
         block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(verdict.ranges[chain_id][1]), False)

@@ -1,10 +1,12 @@
-"""Gas of the L1 inbox, measured on a DevNet: strict submits with 1, 100 and 1,000 transfers
-(and a batch with no transfers as the baseline), an optimistic submit, and a challenge.
+"""Gas of the L1 inbox, measured on a DevNet of N rollups: strict submits with 1, 100 and 1,000
+transfers each way between the first two rollups (and a batch with no transfers as the
+baseline), an optimistic submit, and a challenge.
 
 Each strict submit covers exactly one rollup block per rollup holding that many transfers in
 each direction, so the proofs are the same in number and the batch data is what grows. The
 report splits each transaction's gas into calldata (intrinsic: 21,000 plus the bytes, with the
-EIP-7623 floor) and execution, so "verification does not grow with the batch" can be read off.
+EIP-7623 floor) and execution, so "verification does not grow with the batch" can be read off,
+and gives the gas per transfer. Run it for several N to see verification grow linearly in N.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from svs.deploy import accounts
 from svs.l1.inbox import Sent
-from svs.l1.proofs import tree_proof
+from svs.l1.proofs import commitment_proof
 from svs.testing.devnet import DevNet
 
 STRICT_SIZES = (0, 1, 100, 1000)
@@ -26,6 +28,11 @@ class GasRow:
     gas_used: int
     calldata_bytes: int
     data_bytes: int  # of which the batches' transaction data
+    transfers: int = 0  # transfers the transaction carries (both directions)
+
+    @property
+    def per_transfer(self) -> str:
+        return f"{self.gas_used / self.transfers:,.0f}" if self.transfers else "-"
 
     @property
     def execution(self) -> int:
@@ -34,19 +41,21 @@ class GasRow:
         return self.gas_used - 21_000 - 16 * self.calldata_bytes
 
 
-def _row(label: str, sent: Sent, data_bytes: int) -> GasRow:
-    return GasRow(label, sent.gas_used, sent.calldata_bytes, data_bytes)
+def _row(label: str, sent: Sent, data_bytes: int, transfers: int = 0) -> GasRow:
+    return GasRow(label, sent.gas_used, sent.calldata_bytes, data_bytes, transfers)
 
 
-def measure(state_dir: Path, progress=print) -> list[GasRow]:
-    net = DevNet(state_dir).start()
+def measure(state_dir: Path, rollups: int = 2, sizes: tuple[int, ...] = STRICT_SIZES, progress=print) -> list[GasRow]:
+    """The rows of the table for ``rollups`` rollups; ``sizes`` are the strict rows' transfers
+    each way (0 first: it is the baseline)."""
+    net = DevNet(state_dir, rollups=rollups).start()
     try:
         rows = []
-        a, b = net.chain_ids
+        a, b = net.chain_ids[:2]
         # Post the deployment blocks first so each measured batch holds just its own block.
         net.post("strict")
         net.post("optimistic")
-        for size in STRICT_SIZES:
+        for size in sizes:
             progress(f"strict submit, {size} transfer(s) each way ...")
             if size:
                 net.transfers(a, b, size, mint=True)
@@ -55,7 +64,8 @@ def measure(state_dir: Path, progress=print) -> list[GasRow]:
                 net.mine()
             batches, proofs = net.collect("strict")
             sent = net.inboxes["strict"].submit(batches, proofs)
-            rows.append(_row(f"strict submit, {size:,} transfers each way", sent, sum(len(x.data) for x in batches)))
+            rows.append(_row(f"strict submit, {size:,} transfers each way", sent, sum(len(x.data) for x in batches),
+                             2 * size))
         progress("optimistic submit ...")
         net.transfers(a, b, 1)
         batches, _ = net.collect("optimistic")
@@ -77,8 +87,8 @@ def _challenge_row(net: DevNet, a: int, b: int) -> GasRow:
     inbox.submit(batches, None)
     heads = {x.chain_id: x.last_block for x in batches}
     mint_burn = net.contracts["MintBurnSystemContract"]
-    source = tree_proof(net.rpc[a], mint_burn, "outbound", b, heads[a])
-    destination = tree_proof(net.rpc[b], mint_burn, "inbound", a, heads[b])
+    source = commitment_proof(net.rpc[a], mint_burn, heads[a])
+    destination = commitment_proof(net.rpc[b], mint_burn, heads[b])
     challenger = type(inbox)(net.l1_url, inbox.address, accounts.user(5))
     sent = challenger.challenge(index, a, b, "transfer", source, destination)
     return _row("challenge (burn without mint)", sent, 0)
@@ -86,9 +96,10 @@ def _challenge_row(net: DevNet, a: int, b: int) -> GasRow:
 
 def format_table(rows: list[GasRow]) -> str:
     baseline = rows[0]
-    lines = ["| transaction | gas used | calldata bytes | of which batch data | execution (est.) | gas / empty strict |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| transaction | gas used | calldata bytes | of which batch data | execution (est.) | gas / transfer "
+             "| gas / empty strict |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         lines.append(f"| {row.label} | {row.gas_used:,} | {row.calldata_bytes:,} | {row.data_bytes:,} | "
-                     f"{row.execution:,} | {row.gas_used / baseline.gas_used:.2f} |")
+                     f"{row.execution:,} | {row.per_transfer} | {row.gas_used / baseline.gas_used:.2f} |")
     return "\n".join(lines)

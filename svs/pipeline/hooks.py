@@ -51,8 +51,8 @@ class TickHooks:
     def committed(self, tick: int) -> None:
         """Tick ``tick`` is committed."""
 
-    def post(self, batches: list[Batch]) -> list[Batch]:
-        """The batches to post instead of ``batches``."""
+    def post(self, batches: list[Batch]) -> list[Batch] | None:
+        """The batches to post instead of ``batches``; None to post nothing now."""
         return batches
 
 

@@ -9,7 +9,7 @@ transfers land in one block, as a sequencer tick would put them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from eth_abi import encode
@@ -25,7 +25,7 @@ from svs.deploy.localnet import deploy_suite, start_nodes, suite_config
 from svs.deploy.suite import InboxConfig, deploy_inbox
 from svs.l1.batcher import collect
 from svs.l1.inbox import InboxClient, Sent
-from svs.l1.proofs import ContractProof
+from svs.l1.proofs import CommitmentProof
 from svs.node.chains import Node, stop
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient
@@ -133,7 +133,7 @@ class DevNet:
                       [(self.contracts["MintBurnSystemContract"], destination_calldata(leg), destination_gas(leg))
                        for leg in legs])
         self.mine()
-        return legs
+        return [replace(leg, height=self.heads()[source]) for leg in legs]  # the suite is synchronous
 
     def call(self, source: int, destination: int, by: int = 1, trigger: bool = True, action: bool = True) -> CallLeg:
         """A trigger on ``source`` and/or its action (CrossChainCounter.increment) on
@@ -150,7 +150,7 @@ class DevNet:
             self.send(destination, accounts.sequencer(),
                       [(self.contracts["GeneralSystemContract"], destination_calldata(leg), destination_gas(leg))])
         self.mine()
-        return leg
+        return replace(leg, height=self.heads()[source])  # the suite is synchronous
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class DevNet:
         return {c: int(rpc.call("eth_blockNumber"), 16) for c, rpc in self.rpc.items()}
 
     def collect(self, mode: str, with_proofs: bool | None = None
-                ) -> tuple[list[Batch], list[tuple[ContractProof, ContractProof]] | None]:
+                ) -> tuple[list[Batch], list[tuple[CommitmentProof, CommitmentProof]] | None]:
         """Every rollup's batch from ``mode``'s inbox's next block to the head, with proofs at the
         head (by default in strict mode only)."""
         inbox, heads = self.inboxes[mode], self.heads()

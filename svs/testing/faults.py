@@ -12,7 +12,10 @@ this module.
 
 Leg lies rewrite the destination legs the builder signs (``legs``), on the first tick that has a
 leg to lie about; the builder executes the rewritten legs for real, so the chains hold the lie.
-``WRONG_STATE_ROOT`` changes the claim in the next L1 post instead (``post``).
+The post lies change the claims of the next L1 post instead (``post``): ``WRONG_STATE_ROOT``,
+``WRONG_BLOCK_HASHES`` (a made-up hash for a block inside the batch) and ``UNEVEN_CUT`` (a
+split pair, and a post that ends the source's range at the burn's block while the
+destination's range takes in the late mint, so that each side's tree holds the leg).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from enum import Enum
 
 from eth_utils import keccak
 
-from svs.codec.batches import Batch
+from svs.codec.batches import Batch, build_batch
 from svs.codec.legs import Leg, TransferLeg
 from svs.pipeline.hooks import CRASH_POINTS, TickHooks, Wanted
 
@@ -43,11 +46,14 @@ class Lie(str, Enum):
     WRONG_RECIPIENT = "wrong-recipient"  # a mint to the sequencer instead of the recipient
     SPLIT_TICKS = "split-ticks"  # a burn's mint lands one tick later
     WRONG_STATE_ROOT = "wrong-state-root"  # the next L1 post claims a state root no block has
+    WRONG_BLOCK_HASHES = "wrong-block-hashes"  # the next L1 post claims a made-up hash inside the batch
+    UNEVEN_CUT = "uneven-cut"  # split-ticks, posted with the source's range ending before the late mint
     SKIP_SELFCHECK = "skip-selfcheck"  # only skip the self-check
 
 
 LEG_LIES = (Lie.DROP_MINT, Lie.UNBACKED_MINT, Lie.DOUBLE_MINT, Lie.WRONG_AMOUNT, Lie.WRONG_RECIPIENT,
-            Lie.SPLIT_TICKS)
+            Lie.SPLIT_TICKS, Lie.UNEVEN_CUT)
+SPLITS = (Lie.SPLIT_TICKS, Lie.UNEVEN_CUT)
 
 
 class KillAt(TickHooks):
@@ -80,13 +86,17 @@ class Liar(TickHooks):
         self.armed = True  # tests disarm it for honest ticks before the lie
         self.told = False  # the lie is on the chains (or in a post)
         self._this_tick = False
-        self._carried: tuple[int, str, Leg] | None = None  # SPLIT_TICKS: (destination, source tx, leg)
+        self._carried: tuple[int, str, Leg] | None = None  # SPLITS: (destination, source tx, leg)
         self._carry_next: tuple[int, str, Leg] | None = None
+        self.burn_height: int | None = None  # UNEVEN_CUT: the block of the burn whose mint was held back
+        self.split_destination = 0
+        self.rollups: dict = {}
 
     def bind(self, sequencer) -> None:
         self.token = next(iter(sequencer.config.rollups.values()))["BridgeableToken"]
         self.thief = sequencer.address
         self.mint_burn = {c: (chain.rpc, chain.mint_burn) for c, chain in sequencer.chains.items()}
+        self.rollups = dict(sequencer.chains)
         log.warning("FAULT INJECTION: this sequencer will lie (%s) and skips its self-check", self.lie.value)
 
     # --- legs ------------------------------------------------------------------------------
@@ -97,9 +107,10 @@ class Liar(TickHooks):
         if self.lie not in LEG_LIES or not self.armed or (self.told and self._carried is None):
             return wanted
         out = {chain_id: list(legs) for chain_id, legs in wanted.items()}
-        if self._carried is not None:  # SPLIT_TICKS, second half: the mint held back last tick
+        if self._carried is not None:  # SPLITS, second half: the mint held back last tick
             destination, source_hash, leg = self._carried
-            out[destination].insert(0, (source_hash, leg))
+            # The contract binds the mint to the block it runs in, one after the burn's.
+            out[destination].insert(0, (source_hash, replace(leg, height=leg.height and bases[destination] + 1)))
             self._this_tick = True
             return out
         if self.lie is Lie.UNBACKED_MINT:
@@ -112,9 +123,10 @@ class Liar(TickHooks):
         self._this_tick = True
         if self.lie is Lie.DROP_MINT:
             del out[destination][index]
-        elif self.lie is Lie.SPLIT_TICKS:
+        elif self.lie in SPLITS:
             del out[destination][index]
             self._carry_next = (destination, source_hash, leg)
+            self.burn_height, self.split_destination = bases[destination] + 1, destination
         elif self.lie is Lie.DOUBLE_MINT:
             out[destination].insert(index + 1, (source_hash, replace(leg, nonce=leg.nonce + 1)))
         elif self.lie is Lie.WRONG_AMOUNT:
@@ -150,15 +162,41 @@ class Liar(TickHooks):
 
     # --- L1 posts --------------------------------------------------------------------------
 
-    def post(self, batches: list[Batch]) -> list[Batch]:
-        """WRONG_STATE_ROOT: the first post after the liar is made claims a state root that is
-        not the block's (the block hash stays the node's)."""
-        if self.lie is not Lie.WRONG_STATE_ROOT or self.told or not self.armed:
+    def post(self, batches: list[Batch]) -> list[Batch] | None:
+        """The post lies (see the module notes); other posts go out as they are."""
+        if not self.armed:
             return batches
+        if self.lie is Lie.UNEVEN_CUT and self._carried is not None:
+            return None  # no post while the mint is held back: it would show the burn alone
         first, *rest = batches
-        self.told = True
-        log.warning("fault injection: claiming a wrong state root for chain %d", first.chain_id)
-        return [replace(first, state_root=keccak(first.state_root))] + rest
+        if self.lie is Lie.WRONG_STATE_ROOT and not self.told:
+            self.told = True
+            log.warning("fault injection: claiming a wrong state root for chain %d", first.chain_id)
+            return [replace(first, state_root=keccak(first.state_root))] + rest
+        if self.lie is Lie.WRONG_BLOCK_HASHES and not self.told and len(first.block_hashes) >= 2:
+            self.told = True
+            hashes = list(first.block_hashes)
+            hashes[-2] = keccak(hashes[-2])
+            log.warning("fault injection: claiming a made-up hash for block %d of chain %d", first.last_block - 1,
+                        first.chain_id)
+            return [replace(first, block_hashes=tuple(hashes))] + rest
+        if self.lie is Lie.UNEVEN_CUT and self.told and self._carried is None and self.burn_height is not None:
+            return self._uneven(batches)
+        return batches
+
+    def _uneven(self, batches: list[Batch]) -> list[Batch]:
+        """Once the late mint is on the chain: every rollup but the destination ends its range at
+        the burn's block (the source's tree then holds the burn, the destination's the mint)."""
+        height, self.burn_height = self.burn_height, None
+        destination = self.split_destination
+        out = []
+        for batch in batches:
+            if batch.chain_id != destination and batch.first_block <= height < batch.last_block:
+                batch = build_batch(self.rollups[batch.chain_id].rpc, batch.chain_id, batch.first_block, height)
+            out.append(batch)
+        log.warning("fault injection: posting an uneven cut %s",
+                    ", ".join(f"{b.chain_id}:{b.first_block}-{b.last_block}" for b in out))
+        return out
 
 
 def _last_transfer(wanted: Wanted) -> tuple[int, int] | None:

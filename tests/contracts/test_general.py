@@ -26,7 +26,7 @@ def test_trigger_appends_leaf_and_emits(general, counter, alice, local_chain_id)
     data = increment_data(counter, 5)
     receipt = general.trigger(CHAIN_A, counter, data, GAS, sender=alice)
 
-    leg = CallLeg(local_chain_id, CHAIN_A, 1, alice.address, counter.address, GAS, data)
+    leg = CallLeg(local_chain_id, CHAIN_A, 1, alice.address, counter.address, GAS, data, receipt.block_number)
     assert general.triggerCount(CHAIN_A) == 2
     assert bytes(general.triggerRoot(CHAIN_A)) == MerkleTree.seeded([leg.leg_hash()]).root()
     [event] = receipt.decode_logs(general.TriggerLeg)
@@ -55,7 +55,7 @@ def test_action_runs_call_with_message_context_and_appends_leaf(general, counter
     assert counter.count() == 5
     assert counter.lastSender() == alice.address  # messageSender() during the call
     assert counter.lastSourceChainId() == CHAIN_A  # messageSourceChainId() during the call
-    leg = CallLeg(CHAIN_A, local_chain_id, 1, alice.address, counter.address, GAS, data)
+    leg = CallLeg(CHAIN_A, local_chain_id, 1, alice.address, counter.address, GAS, data, receipt.block_number)
     assert general.actionCount(CHAIN_A) == 2
     assert bytes(general.actionRoot(CHAIN_A)) == MerkleTree.seeded([leg.leg_hash()]).root()
     [event] = receipt.decode_logs(general.ActionLeg)
@@ -72,8 +72,8 @@ def test_action_runs_call_with_message_context_and_appends_leaf(general, counter
 
 def test_leg_hash_matches_python_encoding(general, counter, alice):
     data = b"\x01\x02\x03" * 20
-    leg = CallLeg(CHAIN_A, CHAIN_B, 3, alice.address, counter.address, GAS, data)
-    assert bytes(general.legHash(CHAIN_A, CHAIN_B, 3, alice, counter, GAS, data)) == leg.leg_hash()
+    leg = CallLeg(CHAIN_A, CHAIN_B, 3, alice.address, counter.address, GAS, data, 99)
+    assert bytes(general.legHash(CHAIN_A, CHAIN_B, 3, 99, alice, counter, GAS, data)) == leg.leg_hash()
 
 
 def test_failed_call_reverts_action_with_target_reason_and_appends_nothing(general, counter, sequencer, alice):

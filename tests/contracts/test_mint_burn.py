@@ -14,14 +14,14 @@ from ..conftest import CHAIN_A, CHAIN_B, INITIAL_SUPPLY
 AMOUNT = 10**18
 
 
-def burn_leg(local, destination, nonce, sender, recipient, token, amount=AMOUNT):
-    return TransferLeg(local, destination, nonce, str(sender), str(recipient), str(token), amount)
+def burn_leg(local, destination, nonce, sender, recipient, token, amount=AMOUNT, height=0):
+    return TransferLeg(local, destination, nonce, str(sender), str(recipient), str(token), amount, height)
 
 
 def test_burn_debits_sender_appends_leaf_and_emits(mint_burn, token, alice, bob, local_chain_id):
     receipt = mint_burn.burn(CHAIN_A, bob, token, AMOUNT, sender=alice)
 
-    leg = burn_leg(local_chain_id, CHAIN_A, 1, alice, bob, token)
+    leg = burn_leg(local_chain_id, CHAIN_A, 1, alice, bob, token, height=receipt.block_number)  # synchronous
     assert token.balanceOf(alice) == INITIAL_SUPPLY - AMOUNT
     assert token.totalSupply() == INITIAL_SUPPLY - AMOUNT
     assert mint_burn.burnCount(CHAIN_A) == 2
@@ -43,8 +43,8 @@ def test_burn_debits_sender_appends_leaf_and_emits(mint_burn, token, alice, bob,
 def test_burn_nonces_count_per_destination(mint_burn, token, alice, bob, local_chain_id):
     tree_a = MerkleTree.seeded()
     for nonce in range(1, 4):
-        mint_burn.burn(CHAIN_A, bob, token, AMOUNT + nonce, sender=alice)
-        tree_a.append(burn_leg(local_chain_id, CHAIN_A, nonce, alice, bob, token, AMOUNT + nonce).leg_hash())
+        height = mint_burn.burn(CHAIN_A, bob, token, AMOUNT + nonce, sender=alice).block_number
+        tree_a.append(burn_leg(local_chain_id, CHAIN_A, nonce, alice, bob, token, AMOUNT + nonce, height).leg_hash())
     receipt = mint_burn.burn(CHAIN_B, bob, token, AMOUNT, sender=alice)
 
     assert receipt.decode_logs(mint_burn.BurnLeg)[0].nonce == 1  # B's own sequence starts at 1
@@ -53,8 +53,8 @@ def test_burn_nonces_count_per_destination(mint_burn, token, alice, bob, local_c
 
 
 def test_leg_hash_matches_python_encoding(mint_burn, token, alice, bob):
-    leg = TransferLeg(CHAIN_A, CHAIN_B, 7, alice.address, bob.address, token.address, 12345)
-    on_chain = mint_burn.legHash(CHAIN_A, CHAIN_B, 7, alice, bob, token, 12345)
+    leg = TransferLeg(CHAIN_A, CHAIN_B, 7, alice.address, bob.address, token.address, 12345, 99)
+    on_chain = mint_burn.legHash(CHAIN_A, CHAIN_B, 7, 99, alice, bob, token, 12345)
     assert bytes(on_chain) == leg.leg_hash()
 
 
@@ -62,7 +62,8 @@ def test_mint_credits_recipient_with_the_burns_leg_hash(mint_burn, token, sequen
     receipt = mint_burn.mint(CHAIN_A, 1, alice, bob, token, AMOUNT, sender=sequencer)
 
     # The mint on this chain mirrors a burn on CHAIN_A: same fields, same hash.
-    leg = TransferLeg(CHAIN_A, local_chain_id, 1, alice.address, bob.address, token.address, AMOUNT)
+    leg = TransferLeg(CHAIN_A, local_chain_id, 1, alice.address, bob.address, token.address, AMOUNT,
+                      receipt.block_number)
     assert token.balanceOf(bob) == AMOUNT
     assert token.totalSupply() == INITIAL_SUPPLY + AMOUNT
     assert mint_burn.mintCount(CHAIN_A) == 2
@@ -183,4 +184,4 @@ def test_constructor_seeds_both_trees_of_every_counterpart_with_the_genesis_leaf
 def test_constructor_rejects_zero_or_repeated_chain_ids(project, owner, sequencer, rollups):
     bad = 0 if 0 in rollups else CHAIN_A
     with ape.reverts(project.MintBurnSystemContract.TreesInvalidRollupList, chainId=bad):
-        owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups)
+        owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True)
