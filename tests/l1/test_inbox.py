@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from svs.codec.batches import Batch
+from svs.codec.batches import Batch, build_batch
 from svs.codec.hashing import keccak
 from svs.codec.headers import HeaderError, header_rlp
 from svs.codec.layout import tree_slots
+from svs.codec.merkle import MerkleTree
 from svs.deploy import accounts
 from svs.l1.inbox import InboxRejected
-from svs.l1.proofs import ContractProof, tree_proof
+from svs.l1.proofs import CommitmentProof, commitment_proof
 
 from .conftest import as_account
 
@@ -35,6 +36,8 @@ def test_honest_batches_are_accepted_across_many_ticks_in_strict_mode(net):
             assert (record["firstBlock"], record["lastBlock"]) == (before[batch.chain_id], batch.last_block)
             assert record["stateRoot"] == batch.state_root and record["blockHash"] == batch.block_hash
             assert record["dataHash"] == batch.data_hash
+            assert record["blocksRoot"] == MerkleTree(list(batch.block_hashes)).root()
+            assert len(batch.block_hashes) == batch.last_block - batch.first_block + 1
             assert inbox.next_block(batch.chain_id) == batch.last_block + 1
 
 
@@ -64,8 +67,9 @@ def test_dropped_mint_is_rejected_naming_the_pair_and_tree(net):
     a, b = net.chain_ids
     net.transfers(a, b, 1, mint=False)
     reason = _strict_rejection(net)
-    assert reason.startswith(f"InboxPairMismatch(source={a}, destination={b}, tree=0,")
-    assert "sourceCount=2, destinationCount=1" in reason
+    root, _ = net.tree(a, MINT_BURN, "outbound", b)
+    assert reason == (f"InboxPairMismatch(source={a}, destination={b}, tree=0, sourceRoot={root}, "
+                      f"destinationRoot={net.tree(b, MINT_BURN, 'inbound', a)[0]})")
 
 
 def test_mint_without_burn_is_rejected(net):
@@ -73,7 +77,18 @@ def test_mint_without_burn_is_rejected(net):
     net.transfers(b, a, 1, burn=False)
     reason = _strict_rejection(net)
     assert reason.startswith(f"InboxPairMismatch(source={b}, destination={a}, tree=0,")
-    assert "sourceCount=1, destinationCount=2" in reason
+
+
+def test_a_mint_one_block_after_its_burn_is_rejected_at_every_later_cut(net):
+    """Leg hashes carry the block height: a destination leg in another block than its source
+    leaves the pair's roots different for good, wherever the batch ends."""
+    a, b = net.chain_ids
+    burned = net.transfers(a, b, 1, mint=False)[0]
+    late = net.transfers(a, b, 1, burn=False)[0]  # the same leg, minted in the next block
+    assert (late.nonce, late.height) == (burned.nonce, burned.height + 1)
+    assert net.tree(a, MINT_BURN, "outbound", b)[1] == net.tree(b, MINT_BURN, "inbound", a)[1]  # counts agree
+    net.transfers(a, b, 2)  # honest legs after it do not heal the pair
+    assert _strict_rejection(net).startswith(f"InboxPairMismatch(source={a}, destination={b}, tree=0,")
 
 
 def test_dropped_action_is_rejected_on_the_call_tree(net):
@@ -97,14 +112,19 @@ def _inflate_inbound_count(net, source: int, destination: int) -> tuple[str, int
     return root, count
 
 
-def test_a_count_that_differs_under_equal_roots_is_rejected(net):
-    """The pair check compares counts on their own: the roots agree, only the count lies."""
+def test_counts_are_not_proven_and_a_count_lie_shows_in_the_roots_at_the_next_leg(net):
+    """Equal roots imply equal counts (no leaf is zero), so the inbox proves roots only. A count
+    changed behind the roots' back (anvil_setStorageAt) changes nothing the inbox reads; the next
+    mint lands at the wrong index, and from then on the roots differ."""
     a, b = net.chain_ids
     net.transfers(a, b, 2)
-    root, count = _inflate_inbound_count(net, a, b)
-    reason = _strict_rejection(net)
-    assert reason == (f"InboxPairMismatch(source={a}, destination={b}, tree=0, sourceRoot={root}, "
-                      f"destinationRoot={root}, sourceCount={count}, destinationCount={count + 1})")
+    _inflate_inbound_count(net, a, b)
+    net.post("strict")  # roots agree: accepted
+    net.transfers(a, b, 1, mint=False)
+    net.transfers(a, b, 1, burn=False)  # its nonce is the inflated count
+    batches, proofs = net.collect("strict")
+    with pytest.raises(InboxRejected, match=rf"InboxPairMismatch\(source={a}, destination={b}, tree=0,"):
+        net.inboxes["strict"].submit(batches, proofs)
 
 
 def test_wrong_claimed_state_root_is_rejected(net):
@@ -124,7 +144,8 @@ def test_proof_for_the_wrong_account_is_rejected(net):
     batches, proofs = net.collect("strict")
     token_proof = net.rpc[a].call("eth_getProof", net.contracts["BridgeableToken"], [], hex(batches[0].last_block))
     mint_burn, general = proofs[0]
-    wrong = ContractProof([bytes.fromhex(n[2:]) for n in token_proof["accountProof"]], mint_burn.storage_proofs)
+    wrong = CommitmentProof([bytes.fromhex(n[2:]) for n in token_proof["accountProof"]], mint_burn.commitment_proof,
+                            mint_burn.counterparts, mint_burn.roots)
     proofs[0] = (wrong, general)
     with pytest.raises(InboxRejected, match="MerkleTrie"):
         net.inboxes["strict"].submit(batches, proofs)
@@ -135,11 +156,60 @@ def test_proof_for_the_wrong_slot_is_rejected(net):
     net.transfers(a, b, 1)
     batches, proofs = net.collect("strict")
     mint_burn, general = proofs[0]
-    swapped = list(mint_burn.storage_proofs)
-    swapped[0], swapped[2] = swapped[2], swapped[0]  # outbound root's proof where the inbound root's goes
-    proofs[0] = (ContractProof(mint_burn.account_proof, swapped), general)
+    slot1 = net.rpc[a].call("eth_getProof", net.contracts[MINT_BURN], ["0x" + "00" * 31 + "01"],
+                            hex(batches[0].last_block))["storageProof"][0]["proof"]  # the sequencer slot's proof
+    proofs[0] = (CommitmentProof(mint_burn.account_proof, [bytes.fromhex(n[2:]) for n in slot1],
+                                 mint_burn.counterparts, mint_burn.roots), general)
     with pytest.raises(InboxRejected, match="MerkleTrie"):
         net.inboxes["strict"].submit(batches, proofs)
+
+
+def test_roots_that_do_not_hash_to_the_proven_commitment_are_rejected(net):
+    """The roots come in calldata: a sequencer that reveals others than its contract commits to
+    (to make a pair look equal) is refused, naming the commitment and the hash of the reveal."""
+    a, b = net.chain_ids
+    net.transfers(a, b, 1, mint=False)
+    batches, proofs = net.collect("strict")
+    mint_burn, general = proofs[1]
+    lie = list(mint_burn.roots)
+    lie[1] = proofs[0][0].roots[0]  # b claims to hold, inbound from a, what a sent
+    proofs[1] = (CommitmentProof(mint_burn.account_proof, mint_burn.commitment_proof, mint_burn.counterparts, lie),
+                 general)
+    with pytest.raises(InboxRejected) as err:
+        net.inboxes["strict"].submit(batches, proofs)
+    committed = "0x" + mint_burn.commitment().hex()
+    assert err.value.reason == (f"InboxRootsMismatch(chainId={b}, tree=0, committed={committed}, "
+                                f"revealed=0x{CommitmentProof([], [], [], lie).commitment().hex()})")
+    proofs[1] = (CommitmentProof(mint_burn.account_proof, mint_burn.commitment_proof, [], lie[:1]), general)
+    with pytest.raises(InboxRejected, match=rf"InboxWrongRootCount\(chainId={b}, expected=2, actual=1\)"):
+        net.inboxes["strict"].submit(batches, proofs)
+
+
+@pytest.mark.parametrize("mode", ["strict", "optimistic"])
+def test_a_submission_is_one_cut(net, mode):
+    """The rollups advance together: every batch of a submission covers the same heights, or a
+    liar could end the destination's range after a late mint and the source's before it."""
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    net.transfers(a, b, 1)
+    batches, proofs = net.collect(mode)
+    first, last = batches[0].first_block, batches[0].last_block
+    shorter = build_batch(net.rpc[a], a, first, last - 1)
+    with pytest.raises(InboxRejected) as err:
+        net.inboxes[mode].submit([shorter, batches[1]], proofs)
+    assert err.value.reason == (f"InboxCutMismatch(chainId={a}, firstBlock={first}, lastBlock={last - 1}, "
+                                f"otherChainId={b}, otherFirst={first}, otherLast={last})")
+
+
+def test_block_hashes_must_cover_the_range_and_end_at_the_block_hash(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    batches, proofs = net.collect("strict")
+    blocks = len(batches[0].block_hashes)
+    for hashes in (batches[0].block_hashes[:-1], batches[0].block_hashes[:-1] + (b"\x01" * 32,)):
+        with pytest.raises(InboxRejected) as err:
+            net.inboxes["strict"].submit([_replace(batches[0], block_hashes=hashes), batches[1]], proofs)
+        assert err.value.reason == f"InboxWrongBlockHashes(chainId={a}, expected={blocks}, actual={len(hashes)})"
 
 
 @pytest.mark.parametrize("damage", ["truncated node", "garbled byte", "missing node", "no storage proofs"])
@@ -148,15 +218,15 @@ def test_truncated_or_garbled_proofs_are_rejected(net, damage):
     net.transfers(a, b, 1)
     batches, proofs = net.collect("strict")
     mint_burn, general = proofs[1]
-    nodes = list(mint_burn.storage_proofs[0])
+    nodes = list(mint_burn.commitment_proof)
     if damage == "truncated node":
         nodes[-1] = nodes[-1][:-5]
     elif damage == "garbled byte":
         nodes[0] = nodes[0][:40] + bytes([nodes[0][40] ^ 0xFF]) + nodes[0][41:]
     elif damage == "missing node":
         nodes = nodes[:-1]
-    storage = [nodes, *mint_burn.storage_proofs[1:]] if damage != "no storage proofs" else []
-    proofs[1] = (ContractProof(mint_burn.account_proof, storage), general)
+    storage = nodes if damage != "no storage proofs" else []
+    proofs[1] = (CommitmentProof(mint_burn.account_proof, storage, mint_burn.counterparts, mint_burn.roots), general)
     with pytest.raises(InboxRejected):
         net.inboxes["strict"].submit(batches, proofs)
     assert net.inboxes["strict"].batch_count() == 0
@@ -205,8 +275,8 @@ def _challenge(net, index: int, source: int, destination: int, tree: str = "tran
     inbox = net.inboxes["optimistic"]
     record_s, record_d = inbox.record(index, source), inbox.record(index, destination)
     contract = net.contracts[MINT_BURN if tree == "transfer" else "GeneralSystemContract"]
-    source_proof = tree_proof(net.rpc[source], contract, "outbound", destination, record_s["lastBlock"])
-    destination_proof = tree_proof(net.rpc[destination], contract, "inbound", source, record_d["lastBlock"])
+    source_proof = commitment_proof(net.rpc[source], contract, record_s["lastBlock"])
+    destination_proof = commitment_proof(net.rpc[destination], contract, record_d["lastBlock"])
     return as_account(net, "optimistic", user).challenge(index, source, destination, tree, source_proof,
                                                          destination_proof)
 
@@ -239,15 +309,53 @@ def test_a_lie_is_challenged_successfully_and_voids_that_batch_and_later_ones(ne
         net.post("optimistic")  # no bond, no more batches
 
 
-def test_a_count_lie_alone_is_challenged_successfully(net):
+def test_a_late_mint_is_challenged_successfully_in_a_later_batch(net):
+    """Split across a batch end: the burn in batch 1, its mint one block later in batch 2. Both
+    batches are provably bad, since the mint's leaf carries the later height."""
     inbox = net.inboxes["optimistic"]
     a, b = net.chain_ids
-    net.transfers(a, b, 1)
     net.post("optimistic")  # honest batch 0
-    _inflate_inbound_count(net, a, b)
-    net.post("optimistic")  # batch 1: roots agree, counts do not
-    _challenge(net, 1, a, b)
-    assert inbox.batch_count() == 1
+    net.transfers(a, b, 1, mint=False)
+    net.post("optimistic")  # batch 1: the burn alone
+    net.transfers(a, b, 1, burn=False)
+    net.post("optimistic")  # batch 2: the late mint; counts agree again, roots do not
+    _challenge(net, 2, a, b)
+    assert inbox.batch_count() == 2
+
+
+def _blocks_challenge(net, index: int, chain_id: int, link: int, hashes: list[bytes], user: int = 5):
+    """challengeBlocks with paths built from ``hashes`` (what the batch posted)."""
+    tree = MerkleTree(list(hashes))
+    record = net.inboxes["optimistic"].record(index, chain_id)
+    header = _header(net, chain_id, record["firstBlock"] + link) if link < len(hashes) else b""
+    path = tree.proof(link) if link < len(hashes) else [b"\0" * 32] * 32
+    previous = (hashes[link - 1], tree.proof(link - 1)) if 0 < link <= len(hashes) else (b"\0" * 32, [b"\0" * 32] * 32)
+    return as_account(net, "optimistic", user).challenge_blocks(index, chain_id, link, header, path, *previous)
+
+
+def test_a_made_up_block_hash_inside_a_batch_is_challenged_at_its_link(net):
+    inbox = net.inboxes["optimistic"]
+    a, b = net.chain_ids
+    net.post("optimistic")  # honest batch 0
+    for _ in range(3):
+        net.transfers(a, b, 1)
+    batches, _ = net.collect("optimistic")
+    hashes = list(batches[0].block_hashes)
+    assert len(hashes) == 3
+    hashes[1] = keccak(hashes[1])  # block 2 of 3 made up
+    inbox.submit([_replace(batches[0], block_hashes=tuple(hashes)), batches[1]], None)
+    honest = list(batches[1].block_hashes)
+    for link in range(4):  # b's chain holds at every link, a's at links 0, 1 and 3
+        with pytest.raises(InboxRejected, match="InboxBlocksChallengeFailed"):
+            _blocks_challenge(net, 1, b, link, honest)
+    with pytest.raises(InboxRejected, match="InboxBlocksChallengeFailed"):
+        _blocks_challenge(net, 1, a, 3, hashes)
+    with pytest.raises(InboxRejected, match=r"InboxBlockPathInvalid\(batchIndex=1, chainId=%d, position=1\)" % a):
+        _blocks_challenge(net, 1, a, 2, honest)  # paths of the real hashes do not lead to the posted root
+    with pytest.raises(InboxRejected, match="InboxInvalidLink"):
+        _blocks_challenge(net, 1, a, 4, hashes)
+    _blocks_challenge(net, 1, a, 2, hashes)  # block 3's header names the real block 2 as its parent
+    assert inbox.batch_count() == 1 and inbox.bond() == 0
 
 
 def test_an_honest_batch_cannot_be_challenged(net):
@@ -275,7 +383,7 @@ def test_a_challenge_after_the_window_is_refused(net):
 def test_challenges_need_optimistic_mode(net):
     a, b = net.chain_ids
     net.post("strict")
-    proof = tree_proof(net.rpc[a], net.contracts[MINT_BURN], "outbound", b, net.heads()[a])
+    proof = commitment_proof(net.rpc[a], net.contracts[MINT_BURN], net.heads()[a])
     with pytest.raises(InboxRejected, match="InboxNotOptimistic"):
         net.inboxes["strict"].challenge(0, a, b, "transfer", proof, proof)
 
