@@ -393,7 +393,8 @@ contract BatchInbox is IBatchInbox {
     ) external view returns (bool included_) {
         if (!isFinal(batchIndex)) revert InboxBatchNotFinal(batchIndex);
         bytes32 root = _provenRoot(batchIndex, chainId, counterpart, tree, outbound, proof);
-        included_ = leafIndex < IncrementalMerkleTree.CAPACITY
+        // No count is proven: a leaf is never zero, and an index past the last leaf holds zero.
+        included_ = leaf != bytes32(0) && leafIndex < IncrementalMerkleTree.CAPACITY
             && IncrementalMerkleTree.rootFromProof(leaf, leafIndex, path) == root;
     }
 

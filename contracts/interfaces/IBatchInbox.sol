@@ -271,7 +271,8 @@ interface IBatchInbox {
     /// @param outbound    True for the outbound (burn/trigger) tree, false for inbound.
     /// @param leaf        The leg hash.
     /// @param leafIndex   Its index (the leg's nonce). No count is proven: a path from a
-    ///                    non-zero leaf to the root shows the index holds that leaf.
+    ///                    non-zero leaf to the root shows the index holds that leaf (a zero
+    ///                    leaf is never included: it is what an index past the last holds).
     /// @param path        The 32 sibling hashes, leaf level first.
     /// @param proof       `chainId`'s commitment to its roots of `tree`, with the roots.
     /// @return included_  True if the path leads from the leaf to the proven root.

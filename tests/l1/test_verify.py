@@ -53,6 +53,8 @@ def test_a_dropped_mint_is_found_and_challenged_and_the_bond_is_won(net):
 def _submit_with_claims(net, **claims):
     """Post the next optimistic batch with chain a's claims replaced."""
     batches, _ = net.collect("optimistic")
+    if "block_hash" in claims:  # the last of the block hashes is the block hash
+        claims["block_hashes"] = batches[0].block_hashes[:-1] + (claims["block_hash"],)
     batches[0] = replace(batches[0], **claims)
     net.inboxes["optimistic"].submit(batches, None)
 
@@ -190,3 +192,21 @@ def test_an_unexpected_error_in_a_challenge_is_reported_not_raised(net, monkeypa
     assert resume == 1 and verdict.false_headers == [a]
     assert verdict.challenge == "challenge of batch #0 failed: RuntimeError: no header today"
     assert net.inboxes["optimistic"].bond() == 10**18
+
+
+def test_made_up_block_hashes_inside_a_batch_are_found_and_challenged(net):
+    a, b = net.chain_ids
+    net.post("optimistic")
+    for _ in range(3):
+        net.transfers(a, b, 1)
+    batches, _ = net.collect("optimistic")
+    hashes = list(batches[1].block_hashes)
+    hashes[0] = b"\x44" * 32
+    _ = net.inboxes["optimistic"].submit([batches[0], replace(batches[1], block_hashes=tuple(hashes))], None)
+    verdicts, resume = verify_all(_verifier(net, "optimistic"), as_account(net, "optimistic", 6))
+    assert [v.ok for v in verdicts] == [True, False] and resume == 1
+    assert verdicts[1].problems == [f"chain {b}: the block hashes of blocks {batches[1].first_block}-"
+                                    f"{batches[1].last_block} the batch commits to are not the node's"]
+    assert verdicts[1].false_links == [(b, 1)], verdicts[1]
+    assert "block hashes break at link 1" in verdicts[1].challenge
+    assert net.inboxes["optimistic"].batch_count() == 1 and net.inboxes["optimistic"].bond() == 0
