@@ -31,7 +31,9 @@ EFFECTS = {
     Lie.WRONG_AMOUNT: (2 * TOKEN, 0, "InboxPairMismatch"),
     Lie.WRONG_RECIPIENT: (0, TOKEN, "InboxPairMismatch"),
     Lie.SPLIT_TICKS: (0, 0, "InboxPairMismatch"),
+    Lie.UNEVEN_CUT: (0, 0, None),  # no post while the mint is held back (see below)
     Lie.WRONG_STATE_ROOT: (TOKEN, 0, "MerkleTrie"),
+    Lie.WRONG_BLOCK_HASHES: (TOKEN, 0, None),  # needs a batch of two blocks (see below)
     Lie.SKIP_SELFCHECK: (0, 0, "InboxPairMismatch"),  # with a builder bug that drops mints
 }
 
@@ -63,7 +65,10 @@ def _lying_tick(system, users, lie: Lie, monkeypatch):
     return system.sequencer.tick()
 
 
-@pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
+ONE_TICK_LIES = [lie for lie in Lie if lie not in (Lie.UNEVEN_CUT, Lie.WRONG_BLOCK_HASHES)]
+
+
+@pytest.mark.parametrize("lie", ONE_TICK_LIES, ids=[lie.value for lie in ONE_TICK_LIES])
 def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, users, lie, monkeypatch):
     system = make_system(batch_every=1, hooks=Liar(lie))
     a, b = system.chain_ids
@@ -79,7 +84,7 @@ def test_the_strict_inbox_rejects_the_batch_that_carries_the_lie(make_system, us
     assert system.inbox().batch_count() == 1
 
 
-@pytest.mark.parametrize("lie", list(Lie), ids=[lie.value for lie in Lie])
+@pytest.mark.parametrize("lie", ONE_TICK_LIES, ids=[lie.value for lie in ONE_TICK_LIES])
 def test_the_optimistic_inbox_accepts_the_lie_and_a_challenge_voids_it(make_system, users, lie, monkeypatch):
     system = make_system(batch_every=1, hooks=Liar(lie), inbox=MODES["optimistic"])
     report = _lying_tick(system, users, lie, monkeypatch)
@@ -94,17 +99,63 @@ def test_the_optimistic_inbox_accepts_the_lie_and_a_challenge_voids_it(make_syst
     assert challenger.w3.eth.get_balance(challenger.account.address) > balance  # bond minus gas
 
 
-def test_a_split_pair_inside_one_batch_is_invisible_to_the_strict_inbox_but_not_to_the_verifier(make_system, users, monkeypatch):
-    """The documented limit: the inbox sees batch ends only. The batch ending between the two
-    legs is rejected; the next one, ending after the late mint, is accepted; the verifier, which
-    checks every block, reports the split."""
-    system = make_system(batch_every=1, hooks=Liar(Lie.SPLIT_TICKS))
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_split_pair_inside_one_batch_is_caught_at_the_batch_end(make_system, users, mode, monkeypatch):
+    """Leg hashes carry their block: the late mint's leaf is not the burn's, so the batch that
+    ends after both legs is rejected (strict) or challenged (optimistic), and the pair never
+    agrees again, whatever the sequencer does next."""
+    system = make_system(batch_every=2, hooks=Liar(Lie.SPLIT_TICKS), inbox=MODES[mode])
     a, b = system.chain_ids
-    report = _lying_tick(system, users, Lie.SPLIT_TICKS, monkeypatch)
-    assert not report.l1_batch.ok
-    late = system.sequencer.tick()
-    assert late.roots_agree and late.l1_batch.ok and late.l1_batch.ranges[b][0] == report.heights[b], late.line()
+    liar = system.sequencer.hooks
+    liar.armed = False
+    system.sequencer.tick()
+    assert system.sequencer.tick().l1_batch.ok  # honest batch 0 (two ticks)
+    liar.armed = True
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    system.sequencer.tick()  # the burn; its mint is held back
+    late = system.sequencer.tick()  # the late mint, then the post of both blocks
     assert system.balance(b, users[1].address) == TOKEN  # the mint did come, one tick late
-    verdicts, _ = verify_all(system.verifier(), None)
-    assert verdicts[0].ok and not verdicts[1].ok
-    assert "inside the batch" in verdicts[1].problems[0] and f"transfer trees {a}->{b} differ" in verdicts[1].problems[0]
+    assert not late.roots_agree, late.line()
+    if mode == "strict":
+        assert not late.l1_batch.ok and "InboxPairMismatch" in late.l1_batch.error, late.line()
+        assert not system.sequencer.tick().roots_agree  # and it stays so
+        return
+    assert late.l1_batch.ok, late.line()
+    verdicts, _ = verify_all(system.verifier(), system.inbox(accounts.user(6)))
+    assert [v.ok for v in verdicts] == [True, False]
+    assert verdicts[1].challenge.startswith("challenged batch #1"), verdicts[1].line()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_delay_hidden_across_a_batch_end_by_an_uneven_cut_is_refused(make_system, users, mode):
+    """The liar holds the mint back a tick, posts nothing meanwhile, then ends the source's range
+    at the burn's block and the destination's after the late mint: each side's tree holds the
+    leg at its range end. The inbox refuses the uneven cut in both modes."""
+    system = make_system(batch_every=1, hooks=Liar(Lie.UNEVEN_CUT), inbox=MODES[mode])
+    a, b = system.chain_ids
+    liar = system.sequencer.hooks
+    liar.armed = False
+    assert system.sequencer.tick().l1_batch.ok
+    liar.armed = True
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    held = system.sequencer.tick()
+    assert held.l1_batch is None, held.line()  # the liar posts nothing while the mint is held back
+    late = system.sequencer.tick()
+    assert not late.l1_batch.ok and "InboxCutMismatch" in late.l1_batch.error, late.line()
+    assert system.inbox().batch_count() == 1
+
+
+def test_made_up_block_hashes_are_challenged_in_optimistic_mode(make_system, users):
+    system = make_system(batch_every=2, hooks=Liar(Lie.WRONG_BLOCK_HASHES), inbox=MODES["optimistic"])
+    liar = system.sequencer.hooks
+    liar.armed = False
+    system.sequencer.tick()
+    assert system.sequencer.tick().l1_batch.ok
+    liar.armed = True
+    system.sequencer.tick()
+    report = system.sequencer.tick()
+    assert report.l1_batch.ok and liar.told, report.line()
+    verdicts, _ = verify_all(system.verifier(), system.inbox(accounts.user(6)))
+    assert [v.ok for v in verdicts] == [True, False]
+    assert "block hashes break at link" in verdicts[1].challenge, verdicts[1].line()
+    assert system.inbox().batch_count() == 1
