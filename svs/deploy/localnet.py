@@ -16,7 +16,7 @@ from web3 import Web3
 
 from svs.deploy import accounts
 from svs.deploy.record import ChainEntry, Deployment
-from svs.deploy.suite import InboxConfig, SuiteConfig, deploy_inbox, deploy_rollup_suite
+from svs.deploy.suite import InboxConfig, SuiteConfig, create2_address, deploy_inbox, deploy_rollup_suite, rollup_init_codes
 from svs.node.chains import FIRST_ROLLUP_CHAIN_ID, L1_CHAIN_ID, Node, start_anvil
 from svs.node.rpc import RpcClient
 
@@ -50,6 +50,8 @@ def deploy_suite(nodes: list[Node], inbox: InboxConfig) -> Deployment:
     rollups = [n for n in nodes if n.role == "rollup"]
     config = suite_config(len(rollups))
     record = Deployment.new(config.sequencer, config.owner, config.rollup_chain_ids, inbox.as_json())
+    mint_burn = create2_address(rollup_init_codes(config)["MintBurnSystemContract"])
+    fresh = all(not Web3(Web3.HTTPProvider(n.rpc_url)).eth.get_code(mint_burn) for n in rollups)
     for node in nodes:
         w3 = Web3(Web3.HTTPProvider(node.rpc_url))
         if node.role == "rollup":
@@ -60,16 +62,19 @@ def deploy_suite(nodes: list[Node], inbox: InboxConfig) -> Deployment:
         else:
             contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, inbox)}
         record.set_chain(ChainEntry(node.chain_id, node.rpc_url, node.role, contracts))
-    _align_heights([RpcClient(n.rpc_url) for n in rollups])
+    rpcs = [RpcClient(n.rpc_url) for n in rollups]
+    if fresh:  # chains that already hold the suite (a restart) keep their heights: recovery replays onto them
+        _align_heights(rpcs)
+    for rpc in rpcs:
+        rpc.call("evm_setAutomine", False)
     return record
 
 
 def _align_heights(rpcs: list[RpcClient]) -> None:
-    """Mine empty blocks on the rollups that are behind, so that all stand at the same height,
-    and turn automine off. The suite is synchronous: every tick mines one block on each rollup,
+    """Mine empty blocks on the freshly deployed rollups that are behind, so that all stand at
+    the same height. The suite is synchronous: every tick mines one block on each rollup,
     leg hashes carry the height, and each L1 submission covers the same heights everywhere."""
     heights = [int(rpc.call("eth_blockNumber"), 16) for rpc in rpcs]
     for rpc, height in zip(rpcs, heights):
         for _ in range(max(heights) - height):
             rpc.call("evm_mine")
-        rpc.call("evm_setAutomine", False)
