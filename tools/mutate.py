@@ -47,7 +47,7 @@ class Mutant:
 
 MUTANTS = (
     Mutant("mint-appends-no-leaf", "contracts/MintBurnSystemContract.sol",
-           "IERC7802(token).crosschainMint(recipient, amount);\n        tree.insert(legHash_);",
+           "IERC7802(token).crosschainMint(recipient, amount);\n        _append(false, sourceChainId, legHash_);",
            "IERC7802(token).crosschainMint(recipient, amount);",
            "MintBurn.mint mints but appends nothing to the inbound tree"),
     Mutant("action-ignores-failed-call", "contracts/GeneralSystemContract.sol",
