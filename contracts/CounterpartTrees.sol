@@ -69,8 +69,8 @@ abstract contract CounterpartTrees is SequencerAuthority {
     constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_, bool synchronous_)
         SequencerAuthority(owner_, sequencer_)
     {
-        uint256[_IDS_PER_WORD] memory packed;
-        uint256 count;
+        uint256[_IDS_PER_WORD] memory packed = [uint256(0), 0, 0, 0];
+        uint256 count = 0;
         for (uint256 i; i < rollupChainIds_.length; ++i) {
             uint256 chainId = rollupChainIds_[i];
             if (chainId == block.chainid) continue;

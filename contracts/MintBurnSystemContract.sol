@@ -38,11 +38,9 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
         legHash_ =
             _legHash(block.chainid, destinationChainId, nonce, _legHeight(), msg.sender, recipient, token, amount);
 
-        // slither-disable-start reentrancy-events -- the event's values are fixed before the call;
-        // nonReentrant: the token cannot burn again in between, so the index is the nonce read above
+        _append(true, destinationChainId, legHash_); // before the token call: a failed burn reverts it
+        // slither-disable-next-line reentrancy-events -- the event's values are fixed before the call, and nonReentrant keeps a token from burning again in between
         IERC7802(token).crosschainBurn(msg.sender, amount);
-        _append(true, destinationChainId, legHash_);
-        // slither-disable-end reentrancy-events
 
         emit BurnLeg(destinationChainId, nonce, msg.sender, recipient, token, amount, legHash_);
     }
@@ -62,9 +60,9 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
 
         legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(), sender, recipient, token, amount);
 
+        _append(false, sourceChainId, legHash_); // before the token call: a failed mint reverts it
         // slither-disable-next-line reentrancy-events -- onlySequencer: a token cannot re-enter mint
         IERC7802(token).crosschainMint(recipient, amount);
-        _append(false, sourceChainId, legHash_);
 
         emit MintLeg(sourceChainId, nonce, recipient, sender, token, amount, legHash_);
     }

@@ -47,8 +47,8 @@ class Mutant:
 
 MUTANTS = (
     Mutant("mint-appends-no-leaf", "contracts/MintBurnSystemContract.sol",
-           "IERC7802(token).crosschainMint(recipient, amount);\n        _append(false, sourceChainId, legHash_);",
-           "IERC7802(token).crosschainMint(recipient, amount);",
+           "_append(false, sourceChainId, legHash_); // before the token call",
+           "// before the token call",
            "MintBurn.mint mints but appends nothing to the inbound tree"),
     Mutant("action-ignores-failed-call", "contracts/GeneralSystemContract.sol",
            "if (!success) revert GeneralActionFailed(target, _boundedReturnData());",
