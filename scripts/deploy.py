@@ -57,7 +57,7 @@ def cli(cli_ctx, provider, account, record, sequencer, rollups, supply, l1_mode,
     """Deploy (or find) the suite on the connected network and update the record."""
     configure(cli_ctx.logger.level, timestamps=False)
     config = SuiteConfig(owner=account.address, sequencer=sequencer or account.address, token_holder=account.address,
-                         rollup_chain_ids=rollups, initial_supply=supply, synchronous=False)
+                         rollup_chain_ids=rollups, initial_supply=supply)
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
              if l1_mode == "optimistic" else InboxConfig())
     w3 = provider.web3

@@ -11,7 +11,7 @@ each rollup's ``firstBlock``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from web3 import Web3
@@ -52,7 +52,12 @@ class NetworkReport:
 
 def deploy_network(w3: Web3, send: Send, rpc_url: str, record_path: Path, config: SuiteConfig,
                    inbox: InboxConfig) -> NetworkReport:
-    """Deploy (or find and verify) what belongs on the chain ``w3`` talks to; update the record."""
+    """Deploy (or find and verify) what belongs on the chain ``w3`` talks to; update the record.
+
+    The suite is always asynchronous here (``config.synchronous`` is overridden): these chains
+    make their own blocks, so a burn and its mint never share a height (see ``CounterpartTrees``).
+    """
+    config = replace(config, synchronous=False)
     chain_id = w3.eth.chain_id
     try:
         record = Deployment.load(record_path) or _new_record(config, inbox)
