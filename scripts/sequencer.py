@@ -17,6 +17,7 @@ import click
 from ape.cli import ape_cli_context
 
 from svs.deploy.suite import DeploymentError, InboxConfig
+from svs.l1.batcher import DEFAULT_HEARTBEAT
 from svs.node.chains import ChainError
 from svs.pipeline.recovery import RecoveryError
 from svs.pipeline.hooks import CRASH_POINTS, NO_HOOKS
@@ -58,7 +59,11 @@ def cli():
 @click.option("--max-block-txs", default=1000, show_default=True, type=click.IntRange(min=1),
               help="User transactions per rollup per tick at most.")
 @click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
-              help="Post every rollup's batch to the L1 inbox every this many ticks (0: never).")
+              help="Post every rollup's batch to the L1 inbox every this many ticks, when their blocks have "
+                   "transactions (0: never).")
+@click.option("--heartbeat", default=DEFAULT_HEARTBEAT, show_default=True, type=click.IntRange(min=0),
+              help="Post even without transactions once this many ticks passed since the last post, so L1 "
+                   "sees the rollups advance (0: only post blocks with transactions).")
 @click.option("--l1-mode", type=click.Choice(["strict", "optimistic"]), default="strict", show_default=True,
               help="strict: the inbox checks storage proofs on every batch; optimistic: bond + challenges.")
 @click.option("--bond", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
@@ -73,7 +78,7 @@ def cli():
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
 @ape_cli_context()
-def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, max_block_txs, batch_every, l1_mode,
+def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat, l1_mode,
           bond, challenge_window, checkpoint_every, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains (started here, or --nodes)."""
     configure(cli_ctx.logger.level)
@@ -86,7 +91,7 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, m
              if l1_mode == "optimistic" else InboxConfig())
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
                              state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
-                             exit_after_demo=exit_after_demo, batch_every=batch_every, inbox=inbox,
+                             exit_after_demo=exit_after_demo, batch_every=batch_every, heartbeat=heartbeat, inbox=inbox,
                              checkpoint_every=checkpoint_every, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
     service = Service(options)
     install_signal_handlers(service)

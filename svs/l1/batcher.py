@@ -2,8 +2,10 @@
 
 ``collect`` reads, from the rollup nodes, each rollup's batch from the inbox's next expected
 block up to a given height, and in strict mode the storage proofs at exactly that height. The
-``Batcher`` calls it every K committed ticks, after the tick's self-check, at the committed
-heights. It keeps no state of its own: where the next batch starts is read from the inbox, so a
+``Batcher`` calls it after a committed tick's self-check, at the committed heights: on every
+K-th tick if a block since the last post has transactions, and otherwise only when a heartbeat's
+worth of ticks passed without a post (so L1 sees the rollups are alive without paying for a post
+of empty blocks every K ticks). It keeps no state of its own: where the next batch starts is read from the inbox, so a
 restarted sequencer carries on where L1 says it stopped.
 """
 
@@ -42,6 +44,18 @@ def collect(sources: dict[int, Rollup], rollups: list[int], ranges: dict[int, tu
     return batches, proofs
 
 
+def unequal_pairs(rollups: list[int], proofs: list[tuple[CommitmentProof, CommitmentProof]]) -> str | None:
+    """The pairs whose outbound and inbound roots differ in ``proofs`` (``collect``'s, in the
+    inbox's rollup order), described; None if every pair agrees."""
+    by_chain = dict(zip(rollups, proofs))
+    unequal = [f"{name} {source}->{destination}"
+               for source in rollups for destination in rollups if source != destination
+               for kind, name in enumerate(("transfer", "call"))
+               if by_chain[source][kind].root(destination, outbound=True)
+               != by_chain[destination][kind].root(source, outbound=False)]
+    return f"pairs disagree: {', '.join(unequal)}" if unequal else None
+
+
 @dataclass
 class BatchReport:
     """What the last L1 post did (``sequencer_status.lastL1Batch``)."""
@@ -73,23 +87,32 @@ Shrink = Callable[[dict[int, tuple[int, int]]], "dict[int, tuple[int, int]] | No
 MAX_DATA_BYTES = MAX_POST_DATA_BYTES  # compressed batch data per L1 transaction, all rollups together
 
 
+DEFAULT_HEARTBEAT = 60  # ticks without transactions after which a post goes anyway
+
+
 class Batcher:
-    """Posts a batch every ``every`` ticks (see module notes). A post carries at most
-    ``max_data_bytes`` of batch data: a longer backlog is posted a part at a time, one part per
-    tick, until it has caught up (anvil refuses requests of a few MB, and L1 gas grows with the
-    data)."""
+    """Posts a batch on every ``every``-th tick when there are blocks with transactions to post,
+    or when ``heartbeat`` ticks passed since the last post (0: no heartbeat); see module notes.
+    A post carries at most ``max_data_bytes`` of batch data: a longer backlog is posted a part at
+    a time, one part per tick, until it has caught up (anvil refuses requests of a few MB, and L1
+    gas grows with the data)."""
 
     def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], every: int,
-                 max_data_bytes: int = MAX_DATA_BYTES, hooks: TickHooks = NO_HOOKS):
+                 max_data_bytes: int = MAX_DATA_BYTES, hooks: TickHooks = NO_HOOKS,
+                 heartbeat: int = DEFAULT_HEARTBEAT):
         if every < 1:
             raise ValueError("the batch interval must be at least 1 tick")
-        self.inbox, self.sources, self.every = inbox, sources, every
+        if heartbeat < 0:
+            raise ValueError("the heartbeat must be 0 (none) or a number of ticks")
+        self.inbox, self.sources, self.every, self.heartbeat = inbox, sources, every, heartbeat
         self.max_data_bytes = max_data_bytes
         self.hooks = hooks  # fault injection (svs.pipeline.hooks): may change the claims of a post
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
         self._ticks = 0
         self._behind = False  # the last post left blocks behind: post again on the next tick
+        self._busy = True  # a block since the last post has transactions (unknown after a start)
+        self._since_post = 0  # ticks since the last accepted post
         self._earliest_last: dict[int, int] = {}
         self.find_earliest_ends()
         if sorted(self.rollups) != sorted(sources):
@@ -101,12 +124,21 @@ class Batcher:
         self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
                                for c, s in self.sources.items()}
 
-    def on_commit(self, heights: dict[int, int]) -> BatchReport | None:
-        """Count a committed tick; post if it is the K-th."""
+    def on_commit(self, heights: dict[int, int], busy: bool = True) -> BatchReport | None:
+        """Count a committed tick (``busy``: its blocks have transactions) and post if one is
+        due: on a K-th tick with transactions to post or a heartbeat due, and on every tick
+        while a backlog remains."""
         self._ticks += 1
-        if self._ticks % self.every and not self._behind:
+        self._since_post += 1
+        self._busy |= busy
+        heartbeat_due = self.heartbeat > 0 and self._since_post >= self.heartbeat
+        if not self._behind and (self._ticks % self.every or not (self._busy or heartbeat_due)):
             return None
-        return self.post(heights)
+        report = self.post(heights)
+        if report is not None and report.ok:
+            self._since_post = 0
+            self._busy = self._behind
+        return report
 
     def post(self, heights: dict[int, int], shrink: Shrink | None = None) -> BatchReport | None:
         """Post every rollup's blocks from the inbox's next block to ``heights``. None if some
@@ -135,6 +167,20 @@ class Batcher:
                                error=f"{type(err).__name__}: {err}")
         return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
                            time.monotonic() - started)
+
+    def dry_run(self, heights: dict[int, int]) -> str | None:
+        """Why L1 would refuse a post of every unposted block up to ``heights``; None if it would
+        accept it (or there is nothing to post). Nothing is sent. In optimistic mode, whose
+        submission checks no pairs, the pairs are compared as a challenge would compare them."""
+        ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
+        if any(first > last for first, last in ranges.values()):
+            return None
+        batches, proofs = collect(self.sources, self.rollups, ranges, with_proofs=True)
+        try:
+            self.inbox.dry_run(batches, None if self.optimistic else proofs)
+        except InboxRejected as err:
+            return err.reason
+        return unequal_pairs(self.rollups, proofs) if self.optimistic else None
 
     def _fitting(self, ranges: dict[int, tuple[int, int]], shrink: Shrink | None = None
                  ) -> tuple[list[Batch], dict[int, tuple[int, int]]]:

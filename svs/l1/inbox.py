@@ -91,11 +91,18 @@ class InboxClient:
 
     def submit(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None) -> Sent:
         """submitBatches; ``proofs`` is None in optimistic mode."""
-        call = self.contract.functions.submitBatches(
+        return self._send("submitBatches", self._submit_call(batches, proofs))
+
+    def dry_run(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None) -> None:
+        """submitBatches as an estimate only (nothing is sent); raises InboxRejected with the
+        reason the inbox would revert."""
+        self._estimate("submitBatches", self._submit_call(batches, proofs), self._tx_fields())
+
+    def _submit_call(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None):
+        return self.contract.functions.submitBatches(
             [b.as_abi() for b in batches],
             [(mint_burn.as_abi(), general.as_abi()) for mint_burn, general in (proofs or [])],
         )
-        return self._send("submitBatches", call)
 
     def post_bond(self, amount: int) -> Sent:
         return self._send("postBond", self.contract.functions.postBond(), value=amount)
@@ -116,16 +123,23 @@ class InboxClient:
         call = self.contract.functions.challengeHeader(batch_index, chain_id, header)
         return self._send("challengeHeader", call)
 
-    def _send(self, action: str, call, value: int = 0) -> Sent:
+    def _tx_fields(self, value: int = 0) -> dict:
         if self.account is None:
             raise RuntimeError("this inbox client has no account to send with")
-        tx = {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
-              "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
-              "gasPrice": self.w3.eth.gas_price}
+        return {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
+                "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                "gasPrice": self.w3.eth.gas_price}
+
+    @staticmethod
+    def _estimate(action: str, call, tx: dict) -> int:
         try:
-            gas = call.estimate_gas(tx)
+            return call.estimate_gas(tx)
         except (ContractCustomError, ContractLogicError) as err:
             raise InboxRejected(action, decode_revert(_revert_data(err)) or str(err)) from err
+
+    def _send(self, action: str, call, value: int = 0) -> Sent:
+        tx = self._tx_fields(value)
+        gas = self._estimate(action, call, tx)
         built = call.build_transaction({**tx, "gas": int(gas * GAS_HEADROOM)})
         signed = self.account.sign_transaction(built)
         receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(signed.raw_transaction),

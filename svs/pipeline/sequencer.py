@@ -441,16 +441,17 @@ class Sequencer:
                 log.exception("commit listener failed")
         self._hook_at("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
-        report.l1_batch = self._post_to_l1(heights)
+        report.l1_batch = self._post_to_l1(heights, busy=any(block.txs for block in plan.blocks.values()))
         self.last_report = report
         return report
 
-    def _post_to_l1(self, heights: dict[int, int]) -> BatchReport | None:
-        """Every K ticks, after the self-check and the commit: post the batches. A failed post
-        is reported (status, tick log) and retried by the next one; it never stops the ticks."""
+    def _post_to_l1(self, heights: dict[int, int], busy: bool) -> BatchReport | None:
+        """After the self-check and the commit: post the batches when the batcher says one is
+        due (``Batcher.on_commit``). A failed post is reported (status, tick log) and retried by
+        the next one; it never stops the ticks."""
         if self.batcher is None:
             return None
-        batch = self.batcher.on_commit(heights)
+        batch = self.batcher.on_commit(heights, busy)
         if batch is not None:
             self.last_batch = batch.as_dict()
         return batch

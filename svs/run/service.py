@@ -24,7 +24,7 @@ from svs.deploy import accounts
 from svs.deploy.localnet import deploy_suite, start_nodes
 from svs.deploy.record import Deployment
 from svs.deploy.suite import InboxConfig
-from svs.l1.batcher import Batcher
+from svs.l1.batcher import DEFAULT_HEARTBEAT, Batcher
 from svs.l1.inbox import InboxClient
 from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
                              save_nodes, stop)
@@ -50,6 +50,7 @@ class ServiceOptions:
     demo: bool = True
     exit_after_demo: bool = False
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
+    heartbeat: int = DEFAULT_HEARTBEAT  # ticks without transactions after which a post goes anyway (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
     checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
     hooks: TickHooks = NO_HOOKS  # fault injection (svs.pipeline.hooks, svs.testing.faults); production: none
@@ -128,9 +129,11 @@ class Service:
         if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
             inbox.post_bond(self.options.inbox.bond - inbox.bond())
             log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)
-        log.info("posting batches to the %s L1 inbox %s every %d tick(s)",
-                 "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every)
-        return Batcher(inbox, self.sequencer.chains, self.options.batch_every, hooks=self.sequencer.hooks)
+        heartbeat = f"at least every {self.options.heartbeat}" if self.options.heartbeat else "never without transactions"
+        log.info("posting batches to the %s L1 inbox %s every %d tick(s) with transactions, %s tick(s)",
+                 "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every, heartbeat)
+        return Batcher(inbox, self.sequencer.chains, self.options.batch_every, hooks=self.sequencer.hooks,
+                       heartbeat=self.options.heartbeat)
 
     def start_ingress(self) -> None:
         for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):

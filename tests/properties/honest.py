@@ -8,8 +8,9 @@ limit or re-enters, ticks and L1 posts.
 After every step: the invariants of svs.testing.invariants (pair roots and counts equal, legs pair
 up in the journal, heights equal), legs matched block by block from the chains' own logs, total
 supply constant, the model's balances, counters and tree sizes equal the chains', every
-transaction's sequencer_getTransactionStatus agrees with the chain and with the model, and L1
-accepted every post.
+transaction's sequencer_getTransactionStatus agrees with the chain and with the model, L1
+accepted every post, and L1 would accept a post of the current cut (``Batcher.dry_run``: the
+strict inbox's own checks as an estimate; in optimistic mode also the pairs a challenge compares).
 
 ``crashing.py`` extends it with crashes, ``lying.py`` with a lie; ``test_atomicity.py`` runs them.
 """
@@ -178,6 +179,8 @@ class HonestAtomicity(RuleBasedStateMachine):
             assert pair.source_count == self.model.leaves[(pair.source, pair.destination, pair.kind)], \
                 f"{pair.kind} tree {pair.source}->{pair.destination} has {pair.source_count} leaves"
         self._statuses_agree()
+        refused = sequencer.batcher.dry_run(sequencer.committed)
+        assert refused is None, f"L1 would refuse the cut at {sequencer.committed}: {refused}"
         self.checked_height = height
 
     def _chains_are_honest(self) -> bool:

@@ -1,5 +1,6 @@
-"""The running sequencer posts every rollup's batch to L1 every K ticks, after the self-check,
-and the inbox accepts them (both modes); status and the tick log show the last batch."""
+"""The running sequencer posts every rollup's batch to L1 every K ticks when there are blocks
+with transactions, after the self-check, and the inbox accepts them (both modes); without
+transactions it posts only at the heartbeat. Status and the tick log show the last batch."""
 
 from __future__ import annotations
 
@@ -77,5 +78,38 @@ def test_a_backlog_too_large_for_one_post_is_posted_in_parts_until_caught_up(mak
     third = system.tick().l1_batch  # everything left, in one post
     assert third.ok and third.ranges[a] == (4, system.sequencer.committed[a])
     assert system.inbox().next_block(a) == system.sequencer.committed[a] + 1  # caught up
+    system.burn(a, b, users[0], users[1].address, TOKEN)
     assert system.tick().l1_batch.ranges[a] == (system.sequencer.committed[a],) * 2  # tick 6: every 3rd
+    system.burn(a, b, users[0], users[1].address, TOKEN)
     assert system.tick().l1_batch is None  # tick 7: not behind, not a 3rd tick
+
+
+def _empty_ticks(system, count: int) -> list[bool]:
+    return [system.tick().l1_batch is not None for _ in range(count)]
+
+
+def test_blocks_without_transactions_are_posted_only_at_the_heartbeat(make_system, users):
+    system = make_system(batch_every=2, heartbeat=6)
+    a, b = system.chain_ids
+    inbox = system.inbox()
+    assert _empty_ticks(system, 2) == [False, True]  # after a start the batcher does not know: it posts once
+    assert _empty_ticks(system, 8) == [False] * 5 + [True] + [False] * 2  # 6 ticks since that post
+    posted = inbox.batch_count()
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    system.tick()  # a transaction: the next 2nd tick posts, the empty ticks before it with it
+    report = system.tick()
+    assert report.l1_batch is not None and inbox.batch_count() == posted + 1
+    assert inbox.next_block(a) == system.sequencer.committed[a] + 1  # every block is on L1
+    assert _empty_ticks(system, 4) == [False, False, False, False]  # the heartbeat counts from that post
+
+
+def test_without_a_heartbeat_only_blocks_with_transactions_are_posted(make_system, users):
+    system = make_system(batch_every=1, heartbeat=0)
+    a, b = system.chain_ids
+    inbox = system.inbox()
+    assert _empty_ticks(system, 1) == [True]
+    assert _empty_ticks(system, 12) == [False] * 12
+    system.trigger(b, a, users[2], by=1)
+    report = system.tick()
+    assert report.l1_batch is not None and report.l1_batch.ranges[a][0] == report.l1_batch.ranges[a][1] - 12
+    assert inbox.next_block(b) == system.sequencer.committed[b] + 1

@@ -152,6 +152,7 @@ def test_made_up_block_hashes_are_challenged_in_optimistic_mode(make_system, use
     system.sequencer.tick()
     assert system.sequencer.tick().l1_batch.ok
     liar.armed = True
+    system.burn(*system.chain_ids, users[0], users[1].address, TOKEN)  # blocks with transactions: posted
     system.sequencer.tick()
     report = system.sequencer.tick()
     assert report.l1_batch.ok and liar.told, report.line()
@@ -159,3 +160,24 @@ def test_made_up_block_hashes_are_challenged_in_optimistic_mode(make_system, use
     assert [v.ok for v in verdicts] == [True, False]
     assert "block hashes break at link" in verdicts[1].challenge, verdicts[1].line()
     assert system.inbox().batch_count() == 1
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_dry_run_of_the_current_cut_finds_a_split_pair_in_both_modes(make_system, users, mode):
+    """What the state machine checks after every tick (Batcher.dry_run) sees a lie that nothing
+    has posted yet: the strict inbox's estimate reverts, and in optimistic mode the pairs a
+    challenge would compare disagree."""
+    system = make_system(batch_every=10**9, hooks=Liar(Lie.SPLIT_TICKS), inbox=MODES[mode])
+    a, b = system.chain_ids
+    liar, batcher = system.sequencer.hooks, system.sequencer.batcher
+    liar.armed = False
+    system.sequencer.tick()
+    assert batcher.dry_run(system.sequencer.committed) is None
+    liar.armed = True
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    system.sequencer.tick()
+    system.sequencer.tick()  # the late mint
+    refused = batcher.dry_run(system.sequencer.committed)
+    expected = "InboxPairMismatch" if mode == "strict" else f"pairs disagree: transfer {a}->{b}"
+    assert refused is not None and expected in refused, refused
+    assert system.inbox().batch_count() == 0  # a dry run sends nothing
