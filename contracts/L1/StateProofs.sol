@@ -2,20 +2,20 @@
 // slither-disable-next-line solc-version -- pinned by OP's RLPErrors.sol (README, Toolchain)
 pragma solidity 0.8.15;
 
-import {SecureMerkleTrie} from "@eth-optimism/contracts-bedrock/src/libraries/trie/SecureMerkleTrie.sol";
 import {RLPReader} from "@eth-optimism/contracts-bedrock/src/libraries/rlp/RLPReader.sol";
+import {CalldataTrie} from "../libraries/CalldataTrie.sol";
 
 /// @title StateProofs
-/// @notice Reads an account's storage root and its storage slots out of `eth_getProof` proofs,
-///         with OP's audited SecureMerkleTrie and RLPReader doing the trie work.
-/// @dev A proof that does not lead from the root to the key reverts inside OP's library (with a
-///      "MerkleTrie: ..." reason or an RLP error). Those proofs can only show inclusion: a slot
+/// @notice Reads an account's storage root and its storage slots out of `eth_getProof` proofs:
+///         CalldataTrie walks the proof in calldata, OP's audited RLPReader decodes the value.
+/// @dev A proof that does not lead from the root to the key reverts in CalldataTrie (a custom
+///      `Trie...` error) or in RLPReader. Those proofs can only show inclusion: a slot
 ///      that holds zero is absent from the trie and cannot be proven, which is why every slot the
 ///      inbox reads is non-zero by construction (see CounterpartTrees).
 ///
-///      Gas: OP's trie code allocates memory for every node it decodes, and EVM memory is paid
-///      for quadratically and never freed within a transaction. A batch checks dozens of proofs,
-///      so each function here resets the free memory pointer on return: nothing it allocated is
+///      Gas: RLPReader allocates memory for what it decodes, and EVM memory is paid for
+///      quadratically and never freed within a transaction. A batch checks dozens of proofs, so
+///      each function here resets the free memory pointer on return: nothing it allocated is
 ///      referenced afterwards (it returns only stack values).
 library StateProofs {
     /// @dev The proven account is not the four-field [nonce, balance, storageRoot, codeHash].
@@ -42,7 +42,7 @@ library StateProofs {
         returns (bytes32 storageRoot_)
     {
         uint256 freeMemory = _freeMemoryPointer();
-        bytes memory encoded = SecureMerkleTrie.get(abi.encodePacked(account), proof, stateRoot);
+        bytes memory encoded = CalldataTrie.get(keccak256(abi.encodePacked(account)), proof, stateRoot);
         RLPReader.RLPItem[] memory fields = RLPReader.readList(encoded);
         if (fields.length != 4) revert StateProofsMalformedAccount(account);
         bytes memory root = RLPReader.readBytes(fields[2]);
@@ -62,7 +62,7 @@ library StateProofs {
         returns (uint256 value_)
     {
         uint256 freeMemory = _freeMemoryPointer();
-        bytes memory encoded = SecureMerkleTrie.get(abi.encodePacked(slot), proof, storageRoot_);
+        bytes memory encoded = CalldataTrie.get(keccak256(abi.encodePacked(slot)), proof, storageRoot_);
         bytes memory value = RLPReader.readBytes(encoded);
         if (value.length > 32) revert StateProofsMalformedSlotValue(slot);
         value_ = uint256(bytes32(value)) >> (8 * (32 - value.length));

@@ -32,7 +32,7 @@ EFFECTS = {
     Lie.WRONG_RECIPIENT: (0, TOKEN, "InboxPairMismatch"),
     Lie.SPLIT_TICKS: (0, 0, "InboxPairMismatch"),
     Lie.UNEVEN_CUT: (0, 0, None),  # no post while the mint is held back (see below)
-    Lie.WRONG_STATE_ROOT: (TOKEN, 0, "MerkleTrie"),
+    Lie.WRONG_STATE_ROOT: (TOKEN, 0, "TrieBadNodeHash"),
     Lie.WRONG_BLOCK_HASHES: (TOKEN, 0, None),  # needs a batch of two blocks (see below)
     Lie.SKIP_SELFCHECK: (0, 0, "InboxPairMismatch"),  # with a builder bug that drops mints
 }
