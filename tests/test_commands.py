@@ -35,6 +35,8 @@ def test_inbox_gas_prints_every_row():
     for row in ("strict submit, 0 transfers each way", "strict submit, 1,000 transfers each way",
                 "optimistic submit", "challenge (burn without mint)"):
         assert row in out, out
+    empty = re.search(r"^\| strict submit, 0 transfers each way \| ([\d,]+) \|", out, re.MULTILINE)
+    assert int(empty.group(1).replace(",", "")) <= 1_000_000, "the 2-rollup target (issue 13; README, Inbox gas)"
 
 
 def test_gas_prints_the_leg_and_tree_tables():

@@ -44,8 +44,9 @@ library CalldataTrie {
     /// @param root  The trie's root hash (a state root or an account's storage root).
     /// @return value_ The leaf's value (the payload of its RLP string), as a slice of `proof`.
     function get(bytes32 key, bytes[] calldata proof, bytes32 root) internal pure returns (bytes calldata value_) {
+        // slither-disable-next-line uninitialized-local -- _splitList writes every entry that is read
         uint256[_BRANCH_ITEMS] memory items;
-        uint256 consumed; // key nibbles matched so far
+        uint256 consumed = 0; // key nibbles matched so far
         for (uint256 n; n < proof.length; ++n) {
             bytes calldata node = proof[n];
             if (keccak256(node) != root) revert TrieBadNodeHash(n); // `root`: the reference followed
