@@ -103,6 +103,29 @@ def test_damaged_proofs_and_absent_keys_agree_with_op(harness, entries, data):
     EXAMPLES["damaged"] += 1
 
 
+def test_every_forged_inner_node_is_refused_at_its_hash(harness):
+    """Swap in, at each depth below the root, a node that differs from the real one only off the
+    key's path (a sibling's reference) or only in the value (the leaf): the path still leads to
+    the key, so only the hash check stands between it and a forged value."""
+    entries = {keccak(bytes([i])): rlp.encode(b"value %d" % i) for i in range(60)}
+    trie = _trie(entries)
+    preimage = keccak(bytes([7]))
+    proof = _proof(trie, preimage)
+    assert len(proof) >= 3, "the trie should be deep enough to have inner nodes"
+    for depth in range(1, len(proof)):
+        items = rlp.decode(proof[depth])
+        if len(items) == 2:
+            items[1] = rlp.encode(b"forged")
+        else:
+            on_path = items.index(keccak(proof[depth + 1])) if depth + 1 < len(proof) else None
+            sibling = next(i for i in range(16) if i != on_path and items[i])
+            items[sibling] = keccak(b"forged")
+        forged = proof[:depth] + [rlp.encode(items)] + proof[depth + 1:]
+        with ape.reverts(harness.TrieBadNodeHash, index=depth):
+            harness.ours(preimage, forged, trie.root_hash)
+        assert not _outcome(harness.op, preimage, forged, trie.root_hash)[0]
+
+
 def test_real_state_and_storage_proofs_from_anvil_pass_both(harness, chain, mint_burn):
     """eth_getProof from the node itself (the inbox's input), for an account and slot 4."""
     web3 = chain.provider.web3
