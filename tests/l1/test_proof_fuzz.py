@@ -7,13 +7,13 @@ profile's fixed examples (HYPOTHESIS_PROFILE=ci); `thorough` runs 2,000 examples
 from __future__ import annotations
 
 import pytest
-import rlp
 from hypothesis import given
 from hypothesis import strategies as st
 
 from svs.deploy import accounts
 from svs.l1.proofs import CommitmentProof
 from svs.node.rpc import RpcClient, RpcError
+from tests.support.proofs import damage_nodes
 
 CALL_GAS = 30_000_000
 EXAMPLES: list[int] = []  # examples run, reported by the control test below
@@ -30,37 +30,6 @@ def honest(devnet):
     batches, proofs = devnet.collect("strict")
     yield batches, proofs
     devnet.revert(snapshot)
-
-
-def _mutate_nodes(nodes: list[bytes], data) -> list[bytes]:
-    nodes = list(nodes)
-    kind = data.draw(st.sampled_from(["flip", "truncate", "extend", "replace", "drop", "duplicate", "insert",
-                                      "reencode", "empty"]), label="mutation")
-    i = data.draw(st.integers(0, len(nodes) - 1), label="node")
-    node = nodes[i]
-    if kind == "flip":
-        at = data.draw(st.integers(0, len(node) - 1), label="byte")
-        nodes[i] = node[:at] + bytes([node[at] ^ data.draw(st.integers(1, 255), label="xor")]) + node[at + 1:]
-    elif kind == "truncate":
-        nodes[i] = node[:data.draw(st.integers(0, len(node) - 1), label="length")]
-    elif kind == "extend":
-        nodes[i] = node + data.draw(st.binary(min_size=1, max_size=64), label="tail")
-    elif kind == "replace":
-        nodes[i] = data.draw(st.binary(min_size=0, max_size=600).filter(lambda x: x != node), label="bytes")
-    elif kind == "drop":
-        del nodes[i]
-    elif kind == "duplicate":
-        nodes.insert(i, node)
-    elif kind == "insert":
-        nodes.insert(i, data.draw(st.binary(min_size=1, max_size=600), label="inserted"))
-    elif kind == "reencode":  # well-formed RLP, wrong content: the node's items, one of them altered
-        items = rlp.decode(node)
-        j = data.draw(st.integers(0, len(items) - 1), label="item")
-        items[j] = data.draw(st.binary(max_size=40).filter(lambda x: x != items[j]), label="item bytes")
-        nodes[i] = rlp.encode(items)
-    else:
-        nodes[i] = b""
-    return nodes
 
 
 def _damage_roots(roots: list[bytes], data) -> list[bytes]:
@@ -88,10 +57,10 @@ def _damage(proofs, data):
     target: CommitmentProof = proofs[r][c]
     part = data.draw(st.sampled_from(["account", "commitment", "roots"]), label="part")
     if part == "account":
-        damaged = CommitmentProof(_mutate_nodes(target.account_proof, data), target.commitment_proof,
+        damaged = CommitmentProof(damage_nodes(target.account_proof, data), target.commitment_proof,
                                   target.counterparts, target.roots)
     elif part == "commitment":
-        damaged = CommitmentProof(target.account_proof, _mutate_nodes(target.commitment_proof, data),
+        damaged = CommitmentProof(target.account_proof, damage_nodes(target.commitment_proof, data),
                                   target.counterparts, target.roots)
     else:
         damaged = CommitmentProof(target.account_proof, target.commitment_proof, target.counterparts,
