@@ -45,6 +45,9 @@ abstract contract CounterpartTrees is SequencerAuthority {
     /// @notice Whether leg hashes bind the leg to its block height (see the contract notes).
     bool public immutable SYNCHRONOUS;
 
+    /// @notice L1's chain id when L1 is a counterpart (deposits and exits), else 0.
+    uint256 public immutable L1_CHAIN_ID;
+
     uint256 private immutable _COUNTERPART_COUNT;
     uint256 private immutable _COUNTERPARTS_0;
     uint256 private immutable _COUNTERPARTS_1;
@@ -66,13 +69,19 @@ abstract contract CounterpartTrees is SequencerAuthority {
     ///                        address, is the same everywhere) and on the L1 inbox. This chain's
     ///                        own id is skipped.
     /// @param synchronous_    Bind leg hashes to block heights (see the contract notes).
-    constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_, bool synchronous_)
-        SequencerAuthority(owner_, sequencer_)
-    {
+    /// @param l1ChainId_      L1's chain id to make L1 the last counterpart, or 0 for none.
+    constructor(
+        address owner_,
+        address sequencer_,
+        uint256[] memory rollupChainIds_,
+        bool synchronous_,
+        uint256 l1ChainId_
+    ) SequencerAuthority(owner_, sequencer_) {
         uint256[_IDS_PER_WORD] memory packed = [uint256(0), 0, 0, 0];
         uint256 count = 0;
-        for (uint256 i; i < rollupChainIds_.length; ++i) {
-            uint256 chainId = rollupChainIds_[i];
+        uint256 members = rollupChainIds_.length + (l1ChainId_ == 0 ? 0 : 1);
+        for (uint256 i; i < members; ++i) {
+            uint256 chainId = i < rollupChainIds_.length ? rollupChainIds_[i] : l1ChainId_;
             if (chainId == block.chainid) continue;
             bool seeded = _outboundTrees[chainId].count != 0; // the immutables are not set yet
             if (chainId == 0 || chainId > type(uint64).max || count == MAX_COUNTERPARTS || seeded) {
@@ -86,6 +95,7 @@ abstract contract CounterpartTrees is SequencerAuthority {
             // slither-disable-end unused-return
         }
         SYNCHRONOUS = synchronous_;
+        L1_CHAIN_ID = l1ChainId_;
         _COUNTERPART_COUNT = count;
         (_COUNTERPARTS_0, _COUNTERPARTS_1, _COUNTERPARTS_2, _COUNTERPARTS_3) = (packed[0], packed[1], packed[2], packed[3]);
         _rootsCommitment = _commitment(count, packed);
@@ -125,10 +135,12 @@ abstract contract CounterpartTrees is SequencerAuthority {
             _commitment(_COUNTERPART_COUNT, [_COUNTERPARTS_0, _COUNTERPARTS_1, _COUNTERPARTS_2, _COUNTERPARTS_3]);
     }
 
-    /// @dev The height a leg executed now is bound to: the block number, or 0 when asynchronous.
+    /// @dev The height a leg with `counterpart` executed now is bound to: the block number, or 0
+    ///      when asynchronous or when the counterpart is L1.
+    /// @param counterpart The other chain of the leg.
     /// @return height_ What the leg hash commits to.
-    function _legHeight() internal view returns (uint256 height_) {
-        height_ = SYNCHRONOUS ? block.number : 0;
+    function _legHeight(uint256 counterpart) internal view returns (uint256 height_) {
+        height_ = SYNCHRONOUS && counterpart != L1_CHAIN_ID ? block.number : 0;
     }
 
     /// @dev Whether `chainId` is a configured counterpart (reads immutables only).

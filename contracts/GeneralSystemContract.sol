@@ -41,7 +41,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         address mintBurn_,
         uint256[] memory rollupChainIds_,
         bool synchronous_
-    ) CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_) {
+    ) CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_, 0) {
         // slither-disable-next-line missing-zero-check -- svs/deploy.py passes the MintBurn it deploys
         _MINT_BURN = mintBurn_;
     }
@@ -55,7 +55,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         _validateCall(destinationChainId, target, gasLimit);
 
         uint256 nonce = _outboundTrees[destinationChainId].count;
-        legHash_ = _legHash(block.chainid, destinationChainId, nonce, _legHeight(), msg.sender, target, gasLimit, data);
+        legHash_ = _legHash(block.chainid, destinationChainId, nonce, _legHeight(destinationChainId), msg.sender, target, gasLimit, data);
         _append(true, destinationChainId, legHash_);
 
         emit TriggerLeg(destinationChainId, nonce, msg.sender, target, gasLimit, data, legHash_);
@@ -88,7 +88,7 @@ contract GeneralSystemContract is CounterpartTrees, ReentrancyGuardTransient, IG
         // slither-disable-end write-after-write,missing-zero-check
         if (!success) revert GeneralActionFailed(target, _boundedReturnData());
 
-        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(), sender, target, gasLimit, data);
+        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(sourceChainId), sender, target, gasLimit, data);
         _append(false, sourceChainId, legHash_);
 
         emit ActionLeg(sourceChainId, nonce, sender, target, gasLimit, data, legHash_);

@@ -19,9 +19,14 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
     /// @param sequencer_      The sequencer, sole caller of `mint`.
     /// @param rollupChainIds_ Every rollup of the shared sequencer (see CounterpartTrees).
     /// @param synchronous_    Bind leg hashes to block heights (see CounterpartTrees).
-    constructor(address owner_, address sequencer_, uint256[] memory rollupChainIds_, bool synchronous_)
-        CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_)
-    {}
+    /// @param l1ChainId_      L1's chain id (deposits from and exits to L1: its L1Bridge), or 0.
+    constructor(
+        address owner_,
+        address sequencer_,
+        uint256[] memory rollupChainIds_,
+        bool synchronous_,
+        uint256 l1ChainId_
+    ) CounterpartTrees(owner_, sequencer_, rollupChainIds_, synchronous_, l1ChainId_) {}
 
     /// @inheritdoc IMintBurnSystemContract
     function burn(uint256 destinationChainId, address recipient, address token, uint256 amount)
@@ -36,7 +41,7 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
 
         uint256 nonce = _outboundTrees[destinationChainId].count;
         legHash_ =
-            _legHash(block.chainid, destinationChainId, nonce, _legHeight(), msg.sender, recipient, token, amount);
+            _legHash(block.chainid, destinationChainId, nonce, _legHeight(destinationChainId), msg.sender, recipient, token, amount);
 
         _append(true, destinationChainId, legHash_); // before the token call: a failed burn reverts it
         // slither-disable-next-line reentrancy-events -- the event's values are fixed before the call, and nonReentrant keeps a token from burning again in between
@@ -58,7 +63,7 @@ contract MintBurnSystemContract is CounterpartTrees, ReentrancyGuardTransient, I
         uint256 expected = _inboundTrees[sourceChainId].count;
         if (nonce != expected) revert MintBurnUnexpectedNonce(sourceChainId, expected, nonce);
 
-        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(), sender, recipient, token, amount);
+        legHash_ = _legHash(sourceChainId, block.chainid, nonce, _legHeight(sourceChainId), sender, recipient, token, amount);
 
         _append(false, sourceChainId, legHash_); // before the token call: a failed mint reverts it
         // slither-disable-next-line reentrancy-events -- onlySequencer: a token cannot re-enter mint

@@ -3,6 +3,7 @@
 pragma solidity 0.8.15;
 
 import {IBatchInbox} from "../interfaces/IBatchInbox.sol";
+import {IL1Bridge} from "../interfaces/IL1Bridge.sol";
 import {IncrementalMerkleTree} from "../libraries/IncrementalMerkleTree.sol";
 import {StateProofs} from "./StateProofs.sol";
 
@@ -15,7 +16,16 @@ import {StateProofs} from "./StateProofs.sol";
 ///      one account and one storage proof per contract whatever the number of rollups, and the
 ///      pair comparison is done on calldata. The inbox derives the account and slot keys itself,
 ///      so a proof for any other account or slot fails. The system contracts must have been
-///      deployed with this inbox's rollup list, in this order.
+///      deployed with this inbox's rollup list, in this order, and MintBurn with L1 (this chain)
+///      as its last counterpart: its commitment covers 2n roots, General's 2(n-1).
+///
+///      L1 is a member of the pair set through the L1Bridge this inbox creates in its
+///      constructor (from the init code it is given, so the bridge's INBOX is this contract and
+///      no setter is needed). For every accepted batch each rollup's inbound tree from L1 must be
+///      a prefix of the bridge's deposit tree for it, and the first deposit it has not served
+///      must be younger than DEPOSIT_WINDOW L1 blocks (forced inclusion): checked on submit in
+///      strict mode, by `challengeDeposits` in optimistic mode. Exits are not compared pairwise;
+///      the bridge proves each one through `verifyMessageInclusion`.
 contract BatchInbox is IBatchInbox {
     /// @dev Storage slot of the roots commitment in both system contracts.
     bytes32 private constant _COMMITMENT_SLOT = bytes32(uint256(4));
@@ -35,6 +45,12 @@ contract BatchInbox is IBatchInbox {
     /// @notice Optimistic mode: seconds after acceptance during which a batch can be challenged.
     uint256 public immutable CHALLENGE_WINDOW;
 
+    /// @notice The L1 bridge this inbox created (deposits and exits).
+    IL1Bridge public immutable L1_BRIDGE;
+
+    /// @notice L1 blocks within which every deposit must be served by an accepted batch.
+    uint256 public immutable DEPOSIT_WINDOW;
+
     /// @notice Whether the rollups advance together (local deployments): then one submission is
     ///         one cut (every batch covers the same heights) and leg hashes carry the height.
     bool public immutable SYNCHRONOUS;
@@ -50,54 +66,94 @@ contract BatchInbox is IBatchInbox {
     /// @notice Optimistic mode: the bond currently posted.
     uint256 public bond;
 
+    /// @dev When a batch was accepted (one slot).
+    struct Submission {
+        uint64 timestamp;
+        uint64 l1Block;
+    }
+
     uint256[] private _rollups;
     uint256 private _batchCount;
+    uint256 private _highestBatchCount; // batchCount before the last challenge, if higher than now
     mapping(uint256 => uint64) private _nextBlock;
-    mapping(uint256 => uint256) private _submittedAt;
+    mapping(uint256 => Submission) private _submissions;
     mapping(uint256 => mapping(uint256 => RollupRecord)) private _records;
 
-    /// @param owner_           May rotate the sequencer.
-    /// @param sequencer_       May submit batches.
-    /// @param rollups_         The rollups' chain ids, in submission order (distinct, non-zero).
-    /// @param firstBlocks_     Per rollup, the first block of its first batch.
-    /// @param mintBurn_        MintBurnSystemContract's address (the same on every rollup).
-    /// @param general_         GeneralSystemContract's address (the same on every rollup).
-    /// @param optimistic_      Optimistic mode instead of strict.
-    /// @param bondAmount_      Optimistic mode: required bond (non-zero); strict mode: 0.
-    /// @param challengeWindow_ Optimistic mode: window in seconds (non-zero); strict mode: 0.
-    /// @param synchronous_     The rollups advance together (then every first block is equal).
-    constructor(
-        address owner_,
-        address sequencer_,
-        uint256[] memory rollups_,
-        uint64[] memory firstBlocks_,
-        address mintBurn_,
-        address general_,
-        bool optimistic_,
-        uint256 bondAmount_,
-        uint256 challengeWindow_,
-        bool synchronous_
-    ) {
-        if (owner_ == address(0) || sequencer_ == address(0) || mintBurn_ == address(0) || general_ == address(0)) {
+    /// @notice The inbox's configuration (constructor argument).
+    /// @param owner           May rotate the sequencer.
+    /// @param sequencer       May submit batches.
+    /// @param rollups         The rollups' chain ids, in submission order (distinct, non-zero, not L1).
+    /// @param firstBlocks     Per rollup, the first block of its first batch.
+    /// @param mintBurn        MintBurnSystemContract's address (the same on every rollup).
+    /// @param general         GeneralSystemContract's address (the same on every rollup).
+    /// @param optimistic      Optimistic mode instead of strict.
+    /// @param bondAmount      Optimistic mode: required bond (non-zero); strict mode: 0.
+    /// @param challengeWindow Optimistic mode: window in seconds (non-zero); strict mode: 0.
+    /// @param synchronous     The rollups advance together (then every first block is equal).
+    /// @param depositWindow   L1 blocks within which a deposit must be served (non-zero).
+    struct Config {
+        address owner;
+        address sequencer;
+        uint256[] rollups;
+        uint64[] firstBlocks;
+        address mintBurn;
+        address general;
+        bool optimistic;
+        uint256 bondAmount;
+        uint256 challengeWindow;
+        bool synchronous;
+        uint256 depositWindow;
+    }
+
+    /// @param config         See Config; reverts with InboxInvalidConfig if inconsistent.
+    /// @param bridgeInitCode L1Bridge's creation code and constructor arguments, for the same
+    ///                       rollups; created here, so its INBOX is this contract.
+    constructor(Config memory config, bytes memory bridgeInitCode) {
+        if (
+            config.owner == address(0) || config.sequencer == address(0) || config.mintBurn == address(0)
+                || config.general == address(0)
+        ) {
             revert InboxInvalidConfig();
         }
-        if (rollups_.length < 2 || firstBlocks_.length != rollups_.length) revert InboxInvalidConfig();
-        if (optimistic_ != (bondAmount_ != 0) || optimistic_ != (challengeWindow_ != 0)) revert InboxInvalidConfig();
-        for (uint256 i; i < rollups_.length; ++i) {
-            if (rollups_[i] == 0 || _isRollup(rollups_[i])) revert InboxInvalidConfig();
-            if (synchronous_ && firstBlocks_[i] != firstBlocks_[0]) revert InboxInvalidConfig();
-            _rollups.push(rollups_[i]);
-            _nextBlock[rollups_[i]] = firstBlocks_[i];
+        uint256[] memory rollups_ = config.rollups;
+        if (rollups_.length < 2 || config.firstBlocks.length != rollups_.length || config.depositWindow == 0) {
+            revert InboxInvalidConfig();
         }
-        owner = owner_;
-        sequencer = sequencer_;
-        MINT_BURN = mintBurn_;
-        GENERAL = general_;
+        bool optimistic_ = config.optimistic;
+        if (optimistic_ != (config.bondAmount != 0) || optimistic_ != (config.challengeWindow != 0)) {
+            revert InboxInvalidConfig();
+        }
+        for (uint256 i; i < rollups_.length; ++i) {
+            if (rollups_[i] == 0 || rollups_[i] == block.chainid || _isRollup(rollups_[i])) revert InboxInvalidConfig();
+            if (config.synchronous && config.firstBlocks[i] != config.firstBlocks[0]) revert InboxInvalidConfig();
+            _rollups.push(rollups_[i]);
+            _nextBlock[rollups_[i]] = config.firstBlocks[i];
+        }
+        owner = config.owner;
+        sequencer = config.sequencer;
+        MINT_BURN = config.mintBurn;
+        GENERAL = config.general;
         OPTIMISTIC = optimistic_;
-        BOND_AMOUNT = bondAmount_;
-        CHALLENGE_WINDOW = challengeWindow_;
-        SYNCHRONOUS = synchronous_;
-        emit SequencerChanged(address(0), sequencer_);
+        BOND_AMOUNT = config.bondAmount;
+        CHALLENGE_WINDOW = config.challengeWindow;
+        SYNCHRONOUS = config.synchronous;
+        DEPOSIT_WINDOW = config.depositWindow;
+        L1_BRIDGE = _createBridge(bridgeInitCode, rollups_);
+        emit SequencerChanged(address(0), config.sequencer);
+    }
+
+    /// @dev Create the L1 bridge from `initCode` and check that it serves exactly `rollups_`.
+    function _createBridge(bytes memory initCode, uint256[] memory rollups_) private returns (IL1Bridge bridge_) {
+        address created;
+        // slither-disable-next-line assembly -- CREATE of the bridge's init code, as the constructor notes say
+        assembly {
+            created := create(0, add(initCode, 0x20), mload(initCode))
+        }
+        if (created == address(0)) revert InboxInvalidConfig();
+        bridge_ = IL1Bridge(created);
+        for (uint256 i; i < rollups_.length; ++i) {
+            if (bridge_.depositCount(rollups_[i]) != 1) revert InboxInvalidConfig();
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -122,7 +178,7 @@ contract BatchInbox is IBatchInbox {
         if (!OPTIMISTIC) _verifyAllPairs(batches, proofs);
 
         batchIndex_ = _batchCount++;
-        _submittedAt[batchIndex_] = block.timestamp;
+        _submissions[batchIndex_] = Submission(uint64(block.timestamp), uint64(block.number));
         for (uint256 i; i < n; ++i) {
             _record(batchIndex_, batches[i]);
         }
@@ -191,6 +247,11 @@ contract BatchInbox is IBatchInbox {
         for (uint256 r; r < n; ++r) {
             _checkCommitment(r, Tree.Transfer, batches[r].stateRoot, proofs[r].mintBurn);
             _checkCommitment(r, Tree.Call, batches[r].stateRoot, proofs[r].general);
+            (bool served, uint256 nonce, uint256 depositBlock) = _depositsServed(r, proofs[r].mintBurn.roots, block.number);
+            if (!served) {
+                if (nonce == 0) revert InboxDepositsNotPrefix(_rollups[r], _inboundFromL1(proofs[r].mintBurn.roots));
+                revert InboxDepositOverdue(_rollups[r], nonce, depositBlock, depositBlock + DEPOSIT_WINDOW);
+            }
         }
         for (uint256 s; s < n; ++s) {
             for (uint256 d; d < n; ++d) {
@@ -208,7 +269,7 @@ contract BatchInbox is IBatchInbox {
     /// @param stateRoot The rollup's claimed state root.
     /// @param proof     The commitment's proofs and the revealed roots.
     function _checkCommitment(uint256 r, Tree tree, bytes32 stateRoot, CommitmentProof calldata proof) private view {
-        uint256 expected = 2 * (_rollups.length - 1);
+        uint256 expected = tree == Tree.Transfer ? 2 * _rollups.length : 2 * (_rollups.length - 1);
         if (proof.roots.length != expected) revert InboxWrongRootCount(_rollups[r], expected, proof.roots.length);
         bytes32 storageRoot = StateProofs.storageRoot(stateRoot, _contractOf(tree), proof.accountProof);
         bytes32 committed = bytes32(StateProofs.slotValue(storageRoot, _COMMITMENT_SLOT, proof.commitmentProof));
@@ -230,6 +291,27 @@ contract BatchInbox is IBatchInbox {
         bytes32 outbound = sourceRoots[2 * _slotOf(s, d)];
         bytes32 inbound = destRoots[2 * _slotOf(d, s) + 1];
         if (outbound != inbound) revert InboxPairMismatch(_rollups[s], _rollups[d], tree, outbound, inbound);
+    }
+
+    /// @dev Whether rollup position `r`, with MintBurn roots `roots` (commitment-checked), has
+    ///      served L1's deposits as of L1 block `atBlock`: its inbound tree from L1 is a prefix of
+    ///      the deposit tree, and the first deposit it has not served is not older than the
+    ///      window. If not: `nonce` 0 for "not a prefix", else the overdue deposit and its block.
+    function _depositsServed(uint256 r, bytes32[] calldata roots, uint256 atBlock)
+        private
+        view
+        returns (bool served_, uint256 nonce_, uint256 depositBlock_)
+    {
+        uint256 chainId = _rollups[r];
+        nonce_ = L1_BRIDGE.depositCountOf(chainId, _inboundFromL1(roots));
+        if (nonce_ == 0) return (false, 0, 0);
+        depositBlock_ = L1_BRIDGE.depositBlock(chainId, nonce_);
+        served_ = depositBlock_ == 0 || atBlock <= depositBlock_ + DEPOSIT_WINDOW;
+    }
+
+    /// @dev The inbound-from-L1 root among a rollup's MintBurn roots (L1's pair is last).
+    function _inboundFromL1(bytes32[] calldata roots) private pure returns (bytes32 root_) {
+        root_ = roots[roots.length - 1];
     }
 
     // ---------------------------------------------------------------------------------------
@@ -319,6 +401,21 @@ contract BatchInbox is IBatchInbox {
     }
 
     /// @inheritdoc IBatchInbox
+    function challengeDeposits(uint256 batchIndex, uint256 chainId, CommitmentProof calldata proof) external {
+        _requireChallengeable(batchIndex);
+        (bool known, uint256 r) = _positionOf(chainId);
+        if (!known) revert InboxUnknownRollup(chainId);
+        _checkCommitment(r, Tree.Transfer, _records[batchIndex][chainId].stateRoot, proof);
+        (bool served,,) = _depositsServed(r, proof.roots, _submissions[batchIndex].l1Block);
+        if (served) revert InboxDepositsChallengeFailed(batchIndex, chainId);
+
+        _invalidateFrom(batchIndex);
+        uint256 payout = _takeBond();
+        emit BatchDepositsDisproved(batchIndex, chainId, msg.sender, payout);
+        _pay(msg.sender, payout);
+    }
+
+    /// @inheritdoc IBatchInbox
     function challengeHeader(uint256 batchIndex, uint256 chainId, bytes calldata header) external {
         _requireChallengeable(batchIndex);
         if (!_isRollup(chainId)) revert InboxUnknownRollup(chainId);
@@ -343,7 +440,7 @@ contract BatchInbox is IBatchInbox {
     function _requireChallengeable(uint256 batchIndex) private view {
         if (!OPTIMISTIC) revert InboxNotOptimistic();
         if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
-        uint256 closesAt = _submittedAt[batchIndex] + CHALLENGE_WINDOW;
+        uint256 closesAt = _submissions[batchIndex].timestamp + CHALLENGE_WINDOW;
         // slither-disable-next-line timestamp -- a wall-clock challenge window, by design
         if (block.timestamp > closesAt) revert InboxChallengeWindowClosed(batchIndex, closesAt);
     }
@@ -372,6 +469,7 @@ contract BatchInbox is IBatchInbox {
         for (uint256 i; i < _rollups.length; ++i) {
             _nextBlock[_rollups[i]] = _records[batchIndex][_rollups[i]].firstBlock;
         }
+        if (_batchCount > _highestBatchCount) _highestBatchCount = _batchCount;
         _batchCount = batchIndex;
     }
 
@@ -430,13 +528,29 @@ contract BatchInbox is IBatchInbox {
     /// @inheritdoc IBatchInbox
     function submittedAt(uint256 batchIndex) external view returns (uint256 timestamp_) {
         if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
-        timestamp_ = _submittedAt[batchIndex];
+        timestamp_ = _submissions[batchIndex].timestamp;
+    }
+
+    /// @inheritdoc IBatchInbox
+    function submittedBlock(uint256 batchIndex) external view returns (uint256 block_) {
+        if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
+        block_ = _submissions[batchIndex].l1Block;
+    }
+
+    /// @inheritdoc IBatchInbox
+    function batchState(uint256 batchIndex, uint256 chainId, bytes32 stateRoot) external view returns (BatchState state_) {
+        if (batchIndex >= _batchCount) {
+            return batchIndex < _highestBatchCount ? BatchState.Voided : BatchState.Unknown;
+        }
+        if (_records[batchIndex][chainId].stateRoot != stateRoot) return BatchState.Voided;
+        state_ = isFinal(batchIndex) ? BatchState.Final : BatchState.Pending;
     }
 
     /// @inheritdoc IBatchInbox
     function isFinal(uint256 batchIndex) public view returns (bool final_) {
         // slither-disable-next-line timestamp -- a wall-clock challenge window, by design
-        final_ = batchIndex < _batchCount && (!OPTIMISTIC || block.timestamp > _submittedAt[batchIndex] + CHALLENGE_WINDOW);
+        final_ = batchIndex < _batchCount
+            && (!OPTIMISTIC || block.timestamp > _submissions[batchIndex].timestamp + CHALLENGE_WINDOW);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -455,6 +569,9 @@ contract BatchInbox is IBatchInbox {
     ) private view returns (bytes32 root_) {
         (bool known, uint256 r) = _positionOf(chainId);
         (bool counterpartKnown, uint256 c) = _positionOf(counterpart);
+        if (counterpart == block.chainid && tree == Tree.Transfer) {
+            (counterpartKnown, c) = (true, _rollups.length); // L1's pair comes after every rollup's
+        }
         if (chainId == counterpart || !known || !counterpartKnown) revert InboxInvalidPair(chainId, counterpart);
         _checkCommitment(r, tree, _records[batchIndex][chainId].stateRoot, proof);
         root_ = proof.roots[2 * _slotOf(r, c) + (outbound ? 0 : 1)];

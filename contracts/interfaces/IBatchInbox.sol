@@ -24,6 +24,15 @@ interface IBatchInbox {
         Call // trigger tree on the source, action tree on the destination (General contract)
     }
 
+    /// @notice What an accepted-or-not batch index is to a caller naming it with a rollup's
+    ///         state root (the L1 bridge asks before finalizing an exit).
+    enum BatchState {
+        Unknown, // no batch was ever accepted at this index
+        Voided, // no accepted batch at this index claims that state root: voided by a challenge, or a wrong root
+        Pending, // accepted, challenge window open (optimistic mode)
+        Final // accepted and final
+    }
+
     /// @notice One rollup's part of a submission.
     /// @param chainId    The rollup.
     /// @param firstBlock First L2 block of the batch; must follow the previous batch's last.
@@ -102,6 +111,12 @@ interface IBatchInbox {
     ///         rollup `chainId` are not a chain ending at its claimed block hash: that batch and
     ///         every later one are void, and the bond went to `challenger`.
     event BatchBlocksDisproved(uint256 indexed fromBatchIndex, uint256 chainId, address challenger, uint256 bond);
+
+    /// @notice A challenge proved that batch `fromBatchIndex` leaves rollup `chainId`'s inbound
+    ///         tree from L1 off L1's deposit history, or a deposit to it unserved past the
+    ///         deposit window: that batch and every later one are void, and the bond went to
+    ///         `challenger`.
+    event BatchDepositsDisproved(uint256 indexed fromBatchIndex, uint256 chainId, address challenger, uint256 bond);
 
     /// @notice The sequencer's bond grew by `amount` to `total`.
     event BondPosted(address indexed from, uint256 amount, uint256 total);
@@ -194,6 +209,16 @@ interface IBatchInbox {
     /// @dev The link a blocks challenge named holds: nothing to disprove.
     error InboxBlocksChallengeFailed(uint256 batchIndex, uint256 chainId, uint256 link);
 
+    /// @dev Rollup `chainId`'s inbound tree from L1 has `root`, which L1's deposit tree for it
+    ///      never had: it minted a deposit that was never made (or not in this order).
+    error InboxDepositsNotPrefix(uint256 chainId, bytes32 root);
+    /// @dev Rollup `chainId` has not served deposit `nonce`, made in L1 block `depositBlock`,
+    ///      and the deposit window closed after block `deadline`.
+    error InboxDepositOverdue(uint256 chainId, uint256 nonce, uint256 depositBlock, uint256 deadline);
+    /// @dev A deposits challenge showed a rollup that served its deposits in time: nothing to
+    ///      disprove.
+    error InboxDepositsChallengeFailed(uint256 batchIndex, uint256 chainId);
+
     /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof
     ///         per batch, and only if every pair's trees are proven equal. Optimistic mode:
     ///         without proofs, and only while the bond is posted. Sequencer only.
@@ -257,6 +282,15 @@ interface IBatchInbox {
         bytes32[32] calldata previousPath
     ) external;
 
+    /// @notice Optimistic mode: show that under batch `batchIndex`'s state root, rollup
+    ///         `chainId`'s inbound tree from L1 is not a prefix of L1's deposit tree, or leaves a
+    ///         deposit unserved that was older than the deposit window when the batch was
+    ///         accepted. On success that batch and all later ones are void and the bond is paid.
+    /// @param batchIndex The batch to challenge (its window must be open).
+    /// @param chainId    The rollup.
+    /// @param proof      Its commitment to its MintBurn roots (L1's pair last), with the roots.
+    function challengeDeposits(uint256 batchIndex, uint256 chainId, CommitmentProof calldata proof) external;
+
     /// @notice Optimistic mode: add `msg.value` to the sequencer's bond.
     function postBond() external payable;
 
@@ -264,6 +298,8 @@ interface IBatchInbox {
     ///         is taken from the roots revealed in `proof`, whose commitment is proven from the
     ///         batch's stored state root, then the Merkle path is checked against it. The building
     ///         block for exits to L1.
+    ///         `counterpart` may be L1 (this chain) for the Transfer tree: its pair is the last of
+    ///         the MintBurn roots.
     /// @param batchIndex  A final batch.
     /// @param chainId     The rollup holding the tree.
     /// @param counterpart The other rollup of the tree's pair.
@@ -287,6 +323,13 @@ interface IBatchInbox {
         bytes32[32] calldata path,
         CommitmentProof calldata proof
     ) external view returns (bool included_);
+
+    /// @notice What batch `batchIndex` is, for a caller who expects it to claim `stateRoot` for
+    ///         rollup `chainId` (see BatchState).
+    function batchState(uint256 batchIndex, uint256 chainId, bytes32 stateRoot) external view returns (BatchState state_);
+
+    /// @notice The L1 block batch `batchIndex` was accepted in.
+    function submittedBlock(uint256 batchIndex) external view returns (uint256 block_);
 
     /// @notice The owner moves the submit right to `newSequencer`.
     function setSequencer(address newSequencer) external;
