@@ -9,6 +9,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from svs.measure.gas import format_table, measure_leg_gas, measure_tree_gas
+from svs.node.chains import L1_CHAIN_ID
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -17,7 +18,7 @@ def cli(rounds: int) -> None:
     """Print gas per leg transaction (first leg of a pair, and steady state)."""
     owner, sequencer, user, recipient = (accounts.test_accounts[i] for i in range(4))
     rollups = [chain.chain_id, 901]  # this chain and one counterpart
-    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True)
+    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True, L1_CHAIN_ID)
     general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, rollups, True)
     token = owner.deploy(project.BridgeableToken, "Shared", "SHR", mint_burn, user, 10**24)
     counter = owner.deploy(project.CrossChainCounter, general)

@@ -44,6 +44,7 @@ CHAIN_A = 901
 CHAIN_B = 902
 LOCAL_CHAIN = 31337
 ROLLUPS = [LOCAL_CHAIN, CHAIN_A, CHAIN_B]  # the system contracts' configured rollups
+L1 = 900  # MintBurn's L1 counterpart (deposits and exits)
 INITIAL_SUPPLY = 10**24
 
 
@@ -69,7 +70,7 @@ def bob(accounts):
 
 @pytest.fixture(scope="session")
 def mint_burn(project, owner, sequencer):
-    return owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS, True)
+    return owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS, True, L1)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def deploy_suite(nodes: list[Node], inbox: InboxConfig) -> Deployment:
                 rpc.call("evm_setAutomine", True)  # deploying needs blocks
             contracts = deploy_rollup_suite(w3, accounts.owner(), config)
         else:
-            contracts = {"BatchInbox": deploy_inbox(w3, accounts.owner(), config, inbox)}
+            contracts = deploy_inbox(w3, accounts.owner(), config, inbox)
         record.set_chain(ChainEntry(node.chain_id, node.rpc_url, node.role, contracts))
     rpcs = [RpcClient(n.rpc_url) for n in rollups]
     if fresh:  # chains that already hold the suite (a restart) keep their heights: recovery replays onto them

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+import rlp
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
@@ -19,6 +20,7 @@ from web3 import Web3
 
 from svs.deploy.artifacts import load_artifact
 from svs.errors import SvsError
+from svs.node.chains import L1_CHAIN_ID
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ CREATE2_FACTORY = "0x4e59b44847b379578588920ca78fbf26c0b4956c"
 SALT = keccak(text="shared-validity-sequencer/v1")
 TOKEN_NAME, TOKEN_SYMBOL = "Shared", "SHR"
 ROLLUP_CONTRACTS = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter")
+L1_CONTRACTS = ("BatchInbox", "L1Bridge", "L1Token")
+DEFAULT_DEPOSIT_WINDOW = 100  # L1 blocks
 
 
 class DeploymentError(SvsError, RuntimeError):
@@ -40,7 +44,9 @@ class SuiteConfig:
     counterpart), in this order on every rollup and on the inbox, so the addresses are equal
     everywhere. ``synchronous``: the rollups advance together (local chains, built by the
     sequencer), so leg hashes carry the block height and each L1 submission is one cut; False for
-    public testnets served by attach mode (see ``CounterpartTrees``).
+    public testnets served by attach mode (see ``CounterpartTrees``). ``l1_chain_id``: the L1,
+    the last counterpart of every MintBurn (deposits and exits; legs with L1 hash height 0). The
+    token holder also receives ``initial_supply`` of the L1 token the L1 bridge creates.
     """
 
     owner: str
@@ -49,6 +55,7 @@ class SuiteConfig:
     rollup_chain_ids: tuple[int, ...]
     initial_supply: int = 10**27
     synchronous: bool = True
+    l1_chain_id: int = L1_CHAIN_ID
 
 
 @dataclass(frozen=True)
@@ -56,19 +63,23 @@ class InboxConfig:
     """How the L1 inbox judges batches: strict (proofs on submit) or optimistic (bond + window).
 
     ``first_blocks``: per rollup, the first L2 block of its first batch (1 on fresh local chains,
-    the deployment block on a public testnet).
+    the deployment block on a public testnet). ``deposit_window``: L1 blocks within which every
+    deposit must be served by an accepted batch (forced inclusion).
     """
 
     optimistic: bool = False
     bond: int = 0
     challenge_window: int = 0
     first_blocks: tuple[int, ...] = ()
+    deposit_window: int = DEFAULT_DEPOSIT_WINDOW
 
     def __post_init__(self):
         if self.optimistic and (self.bond <= 0 or self.challenge_window <= 0):
             raise ValueError("optimistic mode needs a positive bond and challenge window")
         if not self.optimistic and (self.bond or self.challenge_window):
             raise ValueError("strict mode takes no bond and no challenge window")
+        if self.deposit_window <= 0:
+            raise ValueError("the deposit window must be at least one L1 block")
 
     @property
     def mode(self) -> str:
@@ -76,12 +87,18 @@ class InboxConfig:
 
     def as_json(self) -> dict:
         """The deployment record's ``inbox`` entry."""
-        return {"mode": self.mode, "bond": self.bond, "challengeWindow": self.challenge_window}
+        return {"mode": self.mode, "bond": self.bond, "challengeWindow": self.challenge_window,
+                "depositWindow": self.deposit_window}
 
 
 def create2_address(init_code: bytes, salt: bytes = SALT, factory: str = CREATE2_FACTORY) -> str:
     digest = keccak(b"\xff" + bytes.fromhex(factory[2:]) + salt + keccak(init_code))
     return to_checksum_address(digest[12:])
+
+
+def create_address(creator: str, nonce: int) -> str:
+    """The address CREATE gives the ``nonce``-th contract ``creator`` makes (contracts start at 1)."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(creator[2:]), nonce]))[12:])
 
 
 def init_code(name: str, types: list[str], args: list) -> bytes:
@@ -92,8 +109,8 @@ def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
     """Init code of each rollup contract; later ones take earlier ones' addresses."""
     codes: dict[str, bytes] = {}
     codes["MintBurnSystemContract"] = init_code(
-        "MintBurnSystemContract", ["address", "address", "uint256[]", "bool"],
-        [config.owner, config.sequencer, list(config.rollup_chain_ids), config.synchronous],
+        "MintBurnSystemContract", ["address", "address", "uint256[]", "bool", "uint256"],
+        [config.owner, config.sequencer, list(config.rollup_chain_ids), config.synchronous, config.l1_chain_id],
     )
     mint_burn = create2_address(codes["MintBurnSystemContract"])
     codes["GeneralSystemContract"] = init_code(
@@ -110,17 +127,33 @@ def rollup_init_codes(config: SuiteConfig) -> dict[str, bytes]:
     return codes
 
 
+def bridge_init_code(config: SuiteConfig) -> bytes:
+    """Init code of the L1Bridge (the inbox creates it): the rollups' token, the rollups, and the
+    L1 token it creates (same name and symbol, ``initial_supply`` to the token holder)."""
+    token = create2_address(rollup_init_codes(config)["BridgeableToken"])
+    return init_code("L1Bridge", ["address", "uint256[]", "string", "string", "address", "uint256"],
+                     [token, list(config.rollup_chain_ids), TOKEN_NAME, TOKEN_SYMBOL, config.token_holder,
+                      config.initial_supply])
+
+
 def inbox_init_code(config: SuiteConfig, inbox: InboxConfig) -> bytes:
     """Init code of the L1 BatchInbox for the suite ``config`` describes."""
     rollup_codes = rollup_init_codes(config)
     first_blocks = list(inbox.first_blocks) or [1] * len(config.rollup_chain_ids)
     return init_code(
         "BatchInbox",
-        ["address", "address", "uint256[]", "uint64[]", "address", "address", "bool", "uint256", "uint256", "bool"],
-        [config.owner, config.sequencer, list(config.rollup_chain_ids), first_blocks,
-         create2_address(rollup_codes["MintBurnSystemContract"]), create2_address(rollup_codes["GeneralSystemContract"]),
-         inbox.optimistic, inbox.bond, inbox.challenge_window, config.synchronous],
+        ["(address,address,uint256[],uint64[],address,address,bool,uint256,uint256,bool,uint256)", "bytes"],
+        [(config.owner, config.sequencer, list(config.rollup_chain_ids), first_blocks,
+          create2_address(rollup_codes["MintBurnSystemContract"]), create2_address(rollup_codes["GeneralSystemContract"]),
+          inbox.optimistic, inbox.bond, inbox.challenge_window, config.synchronous, inbox.deposit_window),
+         bridge_init_code(config)],
     )
+
+
+def l1_addresses(inbox_address: str) -> dict[str, str]:
+    """The L1 contracts of an inbox: it creates the bridge, which creates the L1 token."""
+    bridge = create_address(inbox_address, 1)
+    return {"BatchInbox": to_checksum_address(inbox_address), "L1Bridge": bridge, "L1Token": create_address(bridge, 1)}
 
 
 Send = Callable[[str, bytes], int]  # (to, data) -> block number of the successful transaction
@@ -167,9 +200,10 @@ def deploy_rollup_suite(w3: Web3, deployer: Account | Send, config: SuiteConfig)
     return addresses
 
 
-def deploy_inbox(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox: InboxConfig) -> str:
-    """Deploy (or find) the BatchInbox on L1; return its address."""
+def deploy_inbox(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox: InboxConfig) -> dict[str, str]:
+    """Deploy (or find) the BatchInbox on L1, with the bridge and L1 token it creates; return
+    name -> address (L1_CONTRACTS)."""
     address, fresh = deploy_create2(w3, deployer, inbox_init_code(config, inbox))
     log.info("%s %s BatchInbox on chain %d at %s", "deployed" if fresh else "found", inbox.mode,
              w3.eth.chain_id, address)
-    return address
+    return l1_addresses(address)

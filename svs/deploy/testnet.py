@@ -20,11 +20,13 @@ from svs.deploy.record import ChainEntry, Deployment, RecordError
 from svs.deploy.suite import (
     DeploymentError,
     InboxConfig,
+    L1_CONTRACTS,
     Send,
     SuiteConfig,
     create2_address,
     deploy_create2,
     inbox_init_code,
+    l1_addresses,
     rollup_init_codes,
 )
 
@@ -57,7 +59,7 @@ def deploy_network(w3: Web3, send: Send, rpc_url: str, record_path: Path, config
     The suite is always asynchronous here (``config.synchronous`` is overridden): these chains
     make their own blocks, so a burn and its mint never share a height (see ``CounterpartTrees``).
     """
-    config = replace(config, synchronous=False)
+    config = replace(config, synchronous=False, l1_chain_id=SEPOLIA)
     chain_id = w3.eth.chain_id
     try:
         record = Deployment.load(record_path) or _new_record(config, inbox)
@@ -106,9 +108,9 @@ def _deploy_l1(w3: Web3, send: Send, config: SuiteConfig, inbox: InboxConfig, re
         raise DeploymentError(f"chain {w3.eth.chain_id} is the L1 here, and its inbox needs every rollup deployed "
                               f"first; deploy to chain(s) {', '.join(map(str, missing))} first")
     first_blocks = tuple(record.chains[c].first_block for c in config.rollup_chain_ids)
-    inbox = InboxConfig(inbox.optimistic, inbox.bond, inbox.challenge_window, first_blocks)
+    inbox = replace(inbox, first_blocks=first_blocks)
     address, fresh = deploy_create2(w3, send, inbox_init_code(config, inbox))
-    return NetworkReport(w3.eth.chain_id, "l1", {"BatchInbox": address}, ["BatchInbox"] if fresh else [])
+    return NetworkReport(w3.eth.chain_id, "l1", l1_addresses(address), list(L1_CONTRACTS) if fresh else [])
 
 
 def _verify(w3: Web3, report: NetworkReport, config: SuiteConfig) -> None:

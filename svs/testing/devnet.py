@@ -56,7 +56,7 @@ class DevNet:
         self.inboxes["strict"] = InboxClient(self.l1_url, deployment.l1["BatchInbox"], accounts.sequencer())
         optimistic = deploy_inbox(Web3(Web3.HTTPProvider(self.l1_url)), accounts.owner(), suite_config(self.rollups),
                                   OPTIMISTIC)
-        self.inboxes["optimistic"] = InboxClient(self.l1_url, optimistic, accounts.sequencer())
+        self.inboxes["optimistic"] = InboxClient(self.l1_url, optimistic["BatchInbox"], accounts.sequencer())
         self.inboxes["optimistic"].post_bond(OPTIMISTIC.bond)
         return self
 

@@ -2,25 +2,27 @@
 
 Gas is deterministic, so asserting it is not a timing test. The figures in the README come from
 `ape run gas`, which measures the same transactions (svs.measure.gas) on a suite with one
-counterpart (two rollups), as this test does.
+counterpart rollup (two rollups) and L1 as the other counterpart, as this test does.
 
 Since every leg rewrites the roots commitment (CounterpartTrees), burn and mint cost ~81k and
-~83k at two rollups: the 80k target is missed by up to 3k (README, Gas). CEILING pins today's
-figures so that a regression fails; the commitment's cost per extra counterpart is pinned too.
+~83k at two rollups without L1, and L1 as a counterpart (deposits and exits) adds one pair to
+the commitment, ~5.3k: ~87k and ~88k. The 80k target is missed (README, Gas). CEILING pins
+today's figures so that a regression fails; the commitment's cost per extra counterpart is
+pinned too.
 """
 
 from __future__ import annotations
 
 from svs.measure.gas import measure_leg_gas
 
-from ..conftest import CHAIN_A
+from ..conftest import CHAIN_A, L1
 
-CEILING = 84_000  # the target is 80k; see the module notes
+CEILING = 89_000  # the target is 80k; see the module notes
 PER_COUNTERPART = 5_500  # two more cold root reads (2,100 each) per extra counterpart, their slots, memory
 
 
 def _suite(project, owner, sequencer, alice, rollups):
-    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True)
+    mint_burn = owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True, L1)
     general = owner.deploy(project.GeneralSystemContract, owner, sequencer, mint_burn, rollups, True)
     token = owner.deploy(project.BridgeableToken, "Shared", "SHR", mint_burn, alice, 10**24)
     return mint_burn, general, token, owner.deploy(project.CrossChainCounter, general)

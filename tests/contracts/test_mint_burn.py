@@ -184,4 +184,4 @@ def test_constructor_seeds_both_trees_of_every_counterpart_with_the_genesis_leaf
 def test_constructor_rejects_zero_or_repeated_chain_ids(project, owner, sequencer, rollups):
     bad = 0 if 0 in rollups else CHAIN_A
     with ape.reverts(project.MintBurnSystemContract.TreesInvalidRollupList, chainId=bad):
-        owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True)
+        owner.deploy(project.MintBurnSystemContract, owner, sequencer, rollups, True, 0)

@@ -45,11 +45,11 @@ def test_zero_sequencer_rejected(system_contract, owner, project):
     with ape.reverts(system_contract.SequencerZeroAddress):
         system_contract.setSequencer(ZERO, sender=owner)
     with ape.reverts(project.MintBurnSystemContract.SequencerZeroAddress):
-        owner.deploy(project.MintBurnSystemContract, owner, ZERO, ROLLUPS, True)
+        owner.deploy(project.MintBurnSystemContract, owner, ZERO, ROLLUPS, True, 0)
 
 
 def test_deployment_emits_the_first_sequencer(chain, project, owner, sequencer):
-    contract = owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS, True)
+    contract = owner.deploy(project.MintBurnSystemContract, owner, sequencer, ROLLUPS, True, 0)
     receipt = chain.provider.get_receipt(contract.txn_hash)
     [event] = receipt.decode_logs(contract.SequencerChanged)
     assert (event.previousSequencer, event.newSequencer) == (ZERO, sequencer.address)

@@ -181,7 +181,7 @@ def test_roots_that_do_not_hash_to_the_proven_commitment_are_rejected(net):
     assert err.value.reason == (f"InboxRootsMismatch(chainId={b}, tree=0, committed={committed}, "
                                 f"revealed=0x{CommitmentProof([], [], [], lie).commitment().hex()})")
     proofs[1] = (CommitmentProof(mint_burn.account_proof, mint_burn.commitment_proof, [], lie[:1]), general)
-    with pytest.raises(InboxRejected, match=rf"InboxWrongRootCount\(chainId={b}, expected=2, actual=1\)"):
+    with pytest.raises(InboxRejected, match=rf"InboxWrongRootCount\(chainId={b}, expected=4, actual=1\)"):
         net.inboxes["strict"].submit(batches, proofs)
 
 
