@@ -16,8 +16,9 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
-from svs.deploy.suite import DeploymentError, InboxConfig
+from svs.deploy.suite import DEFAULT_DEPOSIT_WINDOW, DeploymentError, InboxConfig
 from svs.l1.batcher import DEFAULT_HEARTBEAT
+from svs.l1.deposits import DEFAULT_CONFIRMATIONS
 from svs.node.chains import ChainError
 from svs.pipeline.recovery import RecoveryError
 from svs.pipeline.hooks import CRASH_POINTS, NO_HOOKS
@@ -70,6 +71,10 @@ def cli():
               help="Optimistic mode: the sequencer's bond, in ether.")
 @click.option("--challenge-window", default=60, show_default=True, type=click.IntRange(min=1),
               help="Optimistic mode: seconds during which a batch can be challenged.")
+@click.option("--deposit-window", default=DEFAULT_DEPOSIT_WINDOW, show_default=True, type=click.IntRange(min=1),
+              help="L1 blocks within which the inbox requires every deposit to be minted (forced inclusion).")
+@click.option("--l1-confirmations", default=DEFAULT_CONFIRMATIONS, show_default=True, type=click.IntRange(min=0),
+              help="L1 blocks on top of a deposit's block before the sequencer mints it (anvil: no reorgs).")
 @click.option("--checkpoint-every", default=5.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds between checkpoints of the rollup nodes' state (0: never); a rollup node that "
                    "dies is started again from its checkpoint and given the blocks it lost from the journal.")
@@ -79,7 +84,7 @@ def cli():
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
 @ape_cli_context()
 def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat, l1_mode,
-          bond, challenge_window, checkpoint_every, demo, exit_after_demo, crash_at):
+          bond, challenge_window, deposit_window, l1_confirmations, checkpoint_every, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains (started here, or --nodes)."""
     configure(cli_ctx.logger.level)
     ports = [first_port + i for i in range(rollups)]
@@ -87,12 +92,13 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, m
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
     if nodes and len(nodes) != rollups + 1:
         raise click.BadParameter(f"--nodes gave {len(nodes) - 1} rollup URLs for --rollups {rollups}")
-    inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window)
-             if l1_mode == "optimistic" else InboxConfig())
+    inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window,
+                         deposit_window=deposit_window)
+             if l1_mode == "optimistic" else InboxConfig(deposit_window=deposit_window))
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
                              state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
                              exit_after_demo=exit_after_demo, batch_every=batch_every, heartbeat=heartbeat, inbox=inbox,
-                             checkpoint_every=checkpoint_every, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
+                             checkpoint_every=checkpoint_every, l1_confirmations=l1_confirmations, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
     service = Service(options)
     install_signal_handlers(service)
     try:

@@ -12,7 +12,7 @@ from svs.deploy.artifacts import load_artifact
 # Contracts whose errors can surface in a destination leg (their ABIs include inherited and
 # library errors, e.g. OpenZeppelin's ERC20InsufficientBalance).
 ERROR_SOURCES = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter",
-                 "BatchInbox")
+                 "BatchInbox", "L1Bridge")
 
 
 def _signature_types(entry: dict) -> list[str]:

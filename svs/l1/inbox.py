@@ -1,67 +1,33 @@
 """Client of the L1 BatchInbox: reads its state, submits batches, posts the bond, challenges.
 
 Not on the per-tick hot path (one L1 transaction every K ticks), so it uses web3.py with the
-compiled ABI. Every write is estimated first: a revert comes back as ``InboxRejected`` with the
-decoded custom error, and nothing is sent.
+compiled ABI (svs.l1.contract). Every write is estimated first: a revert comes back as
+``InboxRejected`` with the decoded custom error, and nothing is sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from eth_account.signers.local import LocalAccount
-from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
-
 from svs.codec.batches import Batch
-from svs.codec.reverts import decode_revert
-from svs.deploy.artifacts import load_artifact
-from svs.errors import SvsError
+from svs.l1.contract import ContractRejected, L1Contract, Sent
 from svs.l1.proofs import CommitmentProof
 
 TREE_INDEX = {"transfer": 0, "call": 1}
-GAS_HEADROOM = 1.2
+__all__ = ["TREE_INDEX", "InboxClient", "InboxRejected", "Sent"]
 
 
-class InboxRejected(SvsError, RuntimeError):
+class InboxRejected(ContractRejected):
     """The inbox would revert the transaction; ``reason`` is the decoded error."""
 
-    def __init__(self, action: str, reason: str):
-        self.reason = reason
-        super().__init__(f"L1 inbox rejected {action}: {reason}")
+    contract_name = "L1 inbox"
 
 
-@dataclass(frozen=True)
-class Sent:
-    tx_hash: str
-    gas_used: int
-    block_number: int
-    calldata_bytes: int
-
-
-def _revert_data(err: Exception) -> bytes:
-    data = getattr(err, "data", None)
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return bytes.fromhex(data[2:])
-    return b""
-
-
-class InboxClient:
+class InboxClient(L1Contract):
     """One BatchInbox on one L1 node, writing as ``account`` (if given)."""
 
-    def __init__(self, l1_url: str, address: str, account: LocalAccount | None = None):
-        self.w3 = Web3(Web3.HTTPProvider(l1_url, request_kwargs={"timeout": 120}))
-        self.contract = self.w3.eth.contract(address=Web3.to_checksum_address(address),
-                                             abi=load_artifact("BatchInbox").abi)
-        self.account = account
+    artifact = "BatchInbox"
+    rejected = InboxRejected
 
     # --- reads ------------------------------------------------------------------------------
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
 
     def rollups(self) -> list[int]:
         return list(self.contract.functions.rollups().call())
@@ -80,6 +46,18 @@ class InboxClient:
 
     def bond(self) -> int:
         return self.contract.functions.bond().call()
+
+    def bridge(self) -> str:
+        return self.contract.functions.L1_BRIDGE().call()
+
+    def deposit_window(self) -> int:
+        return self.contract.functions.DEPOSIT_WINDOW().call()
+
+    def is_final(self, batch_index: int) -> bool:
+        return self.contract.functions.isFinal(batch_index).call()
+
+    def submitted_block(self, batch_index: int) -> int:
+        return self.contract.functions.submittedBlock(batch_index).call()
 
     def record(self, batch_index: int, chain_id: int) -> dict:
         state_root, block_hash, blocks_root, data_hash, first, last = self.contract.functions.rollupRecord(
@@ -119,32 +97,10 @@ class InboxClient:
                                                        previous_path)
         return self._send("challengeBlocks", call)
 
+    def challenge_deposits(self, batch_index: int, chain_id: int, proof: CommitmentProof) -> Sent:
+        call = self.contract.functions.challengeDeposits(batch_index, chain_id, proof.as_abi())
+        return self._send("challengeDeposits", call)
+
     def challenge_header(self, batch_index: int, chain_id: int, header: bytes) -> Sent:
         call = self.contract.functions.challengeHeader(batch_index, chain_id, header)
         return self._send("challengeHeader", call)
-
-    def _tx_fields(self, value: int = 0) -> dict:
-        if self.account is None:
-            raise RuntimeError("this inbox client has no account to send with")
-        return {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
-                "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
-                "gasPrice": self.w3.eth.gas_price}
-
-    @staticmethod
-    def _estimate(action: str, call, tx: dict) -> int:
-        try:
-            return call.estimate_gas(tx)
-        except (ContractCustomError, ContractLogicError) as err:
-            raise InboxRejected(action, decode_revert(_revert_data(err)) or str(err)) from err
-
-    def _send(self, action: str, call, value: int = 0) -> Sent:
-        tx = self._tx_fields(value)
-        gas = self._estimate(action, call, tx)
-        built = call.build_transaction({**tx, "gas": int(gas * GAS_HEADROOM)})
-        signed = self.account.sign_transaction(built)
-        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(signed.raw_transaction),
-                                                           timeout=120)
-        if receipt.status != 1:
-            raise InboxRejected(action, f"transaction {receipt.transactionHash.hex()} reverted on L1")
-        return Sent("0x" + receipt.transactionHash.hex().removeprefix("0x"), receipt.gasUsed,
-                    receipt.blockNumber, len(bytes.fromhex(built["data"][2:])))

@@ -72,6 +72,7 @@ from svs.codec.legs import (
 )
 from svs.codec.reverts import describe_revert
 from svs.errors import SvsError
+from svs.l1.deposits import Deposit, L1Legs
 from svs.node.rollup import Rollup
 from svs.node.rpc import SEND_CHUNK, RpcClient, RpcError
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
@@ -173,10 +174,13 @@ class _Selection:
 
 class Builder:
     def __init__(self, chains: list[Rollup], sequencer_address: str, hooks: TickHooks = NO_HOOKS,
-                 block_gas_limit: int = BLOCK_GAS_LIMIT):
+                 block_gas_limit: int = BLOCK_GAS_LIMIT, l1: L1Legs | None = None):
         """``hooks``: fault injection (svs.pipeline.hooks): ``at("between-chains")``, and the legs
-        to sign instead of those the sources ask for."""
+        to sign instead of those the sources ask for. ``l1``: L1 as a counterpart (exits of its
+        token go through; without it, a burn to L1 is excluded like any unserved destination)."""
         self.chains = {c.chain_id: c for c in chains}
+        self.l1 = l1
+        self._deposits: dict[int, list[Deposit]] = {}  # this tick's deposits still to mint
         self.sequencer_address = sequencer_address
         self.hooks = hooks
         self.block_gas_limit = block_gas_limit
@@ -194,9 +198,13 @@ class Builder:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]]) -> TickPlan:
+    def build(self, bases: dict[int, int], candidates: dict[int, list[PendingTx]],
+              deposits: dict[int, list[Deposit]] | None = None) -> TickPlan:
         """Build and mine one tick; return its plan (what each new block holds, its block
-        environment, and why each candidate left out was excluded or deferred)."""
+        environment, and why each candidate left out was excluded or deferred). ``deposits``:
+        per rollup, the L1 deposits to mint first (svs.l1.deposits); one whose mint fails or
+        does not fit leaves the tick, with the later ones to its rollup, and waits for the next."""
+        self._deposits = {c: list(ds) for c, ds in (deposits or {}).items() if c in self.chains and ds}
         selection = _Selection({chain_id: list(candidates.get(chain_id, [])) for chain_id in self.chains})
         env = self._block_env(bases)
         selection.drop(self._underpriced(selection, env), defer=True)
@@ -210,6 +218,7 @@ class Builder:
                 self._roll_back(bases)
             send_errors, seen = self._execute(bases, selection.selected, dests, env)
             excluded, deferred = self._judge(selection.selected, dests, seen, send_errors)
+            self._drop_failed_deposits({**deferred, **excluded})
             selection.drop(excluded, defer=False)
             selection.drop(deferred, defer=True)
             wanted = self._wanted_legs(selection.selected, seen, bases)
@@ -268,6 +277,7 @@ class Builder:
                 return guess, simulation
             failed = self._failed_legs(wanted, outcomes, bases)
             failed.update(self._unserved(sources))
+            self._drop_failed_deposits(failed)
             selection.drop(failed, defer=False)
             if failed and simulation < MAX_SIMULATIONS:
                 last = (wanted, outcomes, failed)
@@ -408,8 +418,30 @@ class Builder:
                 else "reverted" for r in chain.rpc.batch(calls, chunk=SEND_CHUNK)]
 
     def _unserved(self, seen: _Attempt) -> dict[str, str]:
-        return {source_hash: f"destination chain {leg.destination} is not served by this sequencer"
-                for source_hash, legs in seen.legs.items() for leg in legs if leg.destination not in self.chains}
+        """Sources with a leg no rollup of this sequencer serves: to an unknown chain, or to L1
+        with anything but an exit of the bridge's token (svs.l1.deposits)."""
+        unserved: dict[str, str] = {}
+        for source_hash, legs in seen.legs.items():
+            for leg in legs:
+                if leg.destination in self.chains:
+                    continue
+                if self.l1 is None or leg.destination != self.l1.chain_id:
+                    unserved[source_hash] = f"destination chain {leg.destination} is not served by this sequencer"
+                elif not isinstance(leg, TransferLeg) or leg.token.lower() != self.l1.exit_token.lower():
+                    unserved[source_hash] = (f"only token {self.l1.exit_token} can exit to L1 (chain {leg.destination}): "
+                                             "the L1 bridge could never finalize this leg")
+        return unserved
+
+    def _drop_failed_deposits(self, failed: dict[str, str]) -> None:
+        """Deposits named in ``failed`` leave this tick, with the later ones to their rollup (a
+        rollup mints L1's deposits in nonce order); they wait for the next tick."""
+        for chain_id, deposits in self._deposits.items():
+            for i, deposit in enumerate(deposits):
+                if deposit.key in failed:
+                    log.warning("deposit %s to chain %d waits for the next tick (with %d later ones): %s",
+                                deposit.key, chain_id, len(deposits) - i - 1, failed[deposit.key])
+                    del deposits[i:]
+                    break
 
     def _not_fitting(self, selection: _Selection, sources: _Attempt, wanted, outcomes) -> dict[str, str]:
         """What does not fit the blocks, in global sequence order: a transaction fits if, with its
@@ -427,6 +459,11 @@ class Builder:
         used = {c: 0 for c in self.chains}
         slack = {c: 0 for c in self.chains}
         size = {c: 0 for c in self.chains}
+        for deposit in (d for ds in self._deposits.values() for d in ds):  # minted first, whatever fits after
+            for chain_id, gas, spare, nbytes in leg_cost.pop(deposit.key, []):
+                used[chain_id] += gas
+                slack[chain_id] = max(slack[chain_id], spare)
+                size[chain_id] += nbytes
         too_big: dict[str, str] = {}
         for tx in selection.ordered():
             tx_used = sources.gas_used.get(tx.hash, tx.tx.gas)
@@ -586,6 +623,7 @@ class Builder:
         # each stream, and only if its source still asks for that very leg in this attempt (a
         # stale leg, signed from an earlier attempt, is simply signed again).
         emitted = {leg.leg_hash() for legs in seen.legs.values() for leg in legs}
+        emitted |= {d.leg.leg_hash() for ds in self._deposits.values() for d in ds}  # L1 asks for these
         streams: dict[tuple[int, int, str], list[DestinationLeg]] = defaultdict(list)
         for chain_id, ds in dests.items():
             for d in ds:
@@ -622,8 +660,10 @@ class Builder:
         """Destination legs the surviving sources ask for, per destination, in block order (a
         hooks' instead, under fault injection, unless ``honest``)."""
         wanted: dict[int, list[tuple[str, Leg]]] = {chain_id: [] for chain_id in self.chains}
+        for chain_id, deposits in self._deposits.items():
+            wanted[chain_id].extend((deposit.key, deposit.leg) for deposit in deposits)
         if seen is None:
-            return wanted
+            return wanted if honest else self.hooks.legs(wanted, bases)
         ordered = sorted((t for txs in selected.values() for t in txs), key=lambda t: t.seq)
         for tx in ordered:
             for leg in seen.legs.get(tx.hash, []):

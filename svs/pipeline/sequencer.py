@@ -34,6 +34,7 @@ from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 from svs.deploy.record import ChainEntry
 from svs.errors import SvsError
 from svs.l1.batcher import Batcher, BatchReport
+from svs.l1.deposits import Deposit, DepositFeed, L1Legs
 from svs.node.rollup import Rollup
 from svs.node.rpc import NodeUnavailable, RpcError
 from svs.pipeline.admission import Rejected, SenderState, admit
@@ -152,6 +153,7 @@ class SequencerConfig:
     max_block_txs: int = 1000
     rollups: dict[int, ChainEntry] = field(default_factory=dict)  # the deployment record's rollups
     block_gas_limit: int = BLOCK_GAS_LIMIT
+    l1: L1Legs | None = None  # deposits to mint and exits to let through (svs.l1.deposits)
 
 
 class Sequencer:
@@ -163,7 +165,8 @@ class Sequencer:
         self.mempool = Mempool()
         self.chains = {c: Rollup.of(entry, bytes(sequencer_key.key)) for c, entry in sorted(config.rollups.items())}
         self.hooks = hooks
-        self.builder = Builder(list(self.chains.values()), self.address, hooks, config.block_gas_limit)
+        self.builder = Builder(list(self.chains.values()), self.address, hooks, config.block_gas_limit, config.l1)
+        self.deposits = DepositFeed(config.l1, self.chains) if config.l1 else None
         self.committed: dict[int, int] = {}
         self.halted: str | None = None
         self.waiting_for: str | None = None  # why no blocks are built until the nodes answer again
@@ -333,11 +336,12 @@ class Sequencer:
                 self._resume()
             group = self._suspects.next_group() if self._suspects else None
             candidates = self._candidates(group)
-            if not allow_empty and not any(candidates.values()):
+            deposits = self.deposits.due(self.committed) if self.deposits else {}
+            if not allow_empty and not any(candidates.values()) and not any(deposits.values()):
                 return None
-            self._tick_has_work = any(candidates.values())
+            self._tick_has_work = any(candidates.values()) or any(deposits.values())
             try:
-                report = self._tick(candidates)
+                report = self._tick(candidates, deposits)
             except (Halted, NodesUnavailable):
                 raise
             except NodeUnavailable as err:
@@ -401,7 +405,7 @@ class Sequencer:
         self.mempool.remove([culprit.hash])
         log.warning("excluded %s: %s", culprit.hash, reason)
 
-    def _tick(self, candidates: dict[int, list[PendingTx]]) -> TickReport:
+    def _tick(self, candidates: dict[int, list[PendingTx]], deposits: dict[int, list[Deposit]]) -> TickReport:
         started = time.perf_counter()
         last = self.journal.last_tick()
         number = last.tick + 1 if last else 1
@@ -410,7 +414,7 @@ class Sequencer:
         self.journal.plan_tick(number, bases)
         self._hook_at("planned")
 
-        plan = self.builder.build(bases, candidates)
+        plan = self.builder.build(bases, candidates, deposits)
         self.journal.seal_tick(number, plan)
         self._hook_at("sealed")
 
@@ -501,6 +505,7 @@ class Sequencer:
             "lastTick": self.last_report.tick if self.last_report else None,
             "pairs": [p.as_dict() for p in self.last_roots],
             "lastL1Batch": self.last_batch,
+            "l1Legs": self.deposits.status(self.committed) if self.deposits else None,
             "transactions": self.journal.counts(),
         }
 

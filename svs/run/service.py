@@ -25,6 +25,7 @@ from svs.deploy.localnet import deploy_suite, start_nodes
 from svs.deploy.record import Deployment
 from svs.deploy.suite import InboxConfig
 from svs.l1.batcher import DEFAULT_HEARTBEAT, Batcher
+from svs.l1.deposits import DEFAULT_CONFIRMATIONS, L1Legs
 from svs.l1.inbox import InboxClient
 from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_gone, restart_anvil, rpc_call,
                              save_nodes, stop)
@@ -52,6 +53,7 @@ class ServiceOptions:
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     heartbeat: int = DEFAULT_HEARTBEAT  # ticks without transactions after which a post goes anyway (0: never)
     inbox: InboxConfig = field(default_factory=InboxConfig)
+    l1_confirmations: int = DEFAULT_CONFIRMATIONS  # L1 blocks on top of a deposit before it is minted
     checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
     hooks: TickHooks = NO_HOOKS  # fault injection (svs.pipeline.hooks, svs.testing.faults); production: none
 
@@ -111,8 +113,9 @@ class Service:
         return self.deployment
 
     def start_sequencer(self) -> Sequencer:
+        deployment = Deployment(self.deployment)
         config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
-                                 rollups=Deployment(self.deployment).rollups)
+                                 rollups=deployment.rollups, l1=l1_legs(deployment, self.options.l1_confirmations))
         self.sequencer = Sequencer(config, accounts.sequencer(), self.options.hooks)
         self.sequencer.start()
         if not self.options.nodes:
@@ -276,3 +279,14 @@ def install_signal_handlers(service: Service) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+
+
+def l1_legs(deployment: Deployment, confirmations: int = DEFAULT_CONFIRMATIONS) -> L1Legs | None:
+    """L1 as a counterpart, from the record: its bridge and the rollups' token (None for a
+    record without a bridge)."""
+    l1 = deployment.l1
+    if l1 is None or "L1Bridge" not in l1.contracts or not deployment.rollups:
+        return None
+    token = next(iter(deployment.rollups.values()))["BridgeableToken"]
+    return L1Legs(l1.chain_id, l1.rpc, l1["L1Bridge"], token, confirmations, from_block=l1.first_block or 0)
+

@@ -10,11 +10,12 @@ from collections import defaultdict
 
 from eth_utils import keccak
 
-from svs.codec.legs import ALL_LEG_TOPICS, OUTBOUND_TOPICS
-
+from svs.codec.legs import ALL_LEG_TOPICS, BURN_LEG_TOPIC, OUTBOUND_TOPICS
+from svs.l1.deposits import DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC, MINT_COUNT_SELECTOR
 from svs.pipeline.selfcheck import read_pair_roots
 
 TOTAL_SUPPLY = "0x" + keccak(text="totalSupply()")[:4].hex()
+L1_TOKEN_VIEW = "0x" + keccak(text="L1_TOKEN()")[:4].hex()
 
 
 def roots_agree(sequencer) -> list[str]:
@@ -23,9 +24,45 @@ def roots_agree(sequencer) -> list[str]:
 
 
 def total_supply(sequencer, token: str) -> int:
-    """2. (helper) Token supply summed over all rollups at the committed heights."""
-    return sum(int(chain.rpc.call("eth_call", {"to": token, "data": TOTAL_SUPPLY}, hex(sequencer.committed[c])), 16)
-               for c, chain in sequencer.chains.items())
+    """2. (helper) Token supply summed over all rollups at the committed heights, plus, where L1
+    is a counterpart, the L1 token's supply and the legs in flight between L1 and the rollups
+    (deposits not minted yet, exits not finalized yet): constant whatever the users do."""
+    rollups = sum(int(chain.rpc.call("eth_call", {"to": token, "data": TOTAL_SUPPLY}, hex(sequencer.committed[c])), 16)
+                  for c, chain in sequencer.chains.items())
+    return rollups + (l1_supply_and_in_flight(sequencer) if sequencer.deposits else 0)
+
+
+def l1_supply_and_in_flight(sequencer) -> int:
+    """The L1 token's supply, plus the amounts of deposits the rollups have not minted and of
+    exits L1 has not finalized, all read from the chains (logs and tree counts)."""
+    legs = sequencer.deposits.legs
+    l1 = sequencer.deposits.l1
+    bridge_logs = l1.call("eth_getLogs", {"address": legs.bridge, "fromBlock": hex(legs.from_block), "toBlock": "latest",
+                                          "topics": [[DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC]]})
+    l1_token = "0x" + l1.call("eth_call", {"to": legs.bridge, "data": L1_TOKEN_VIEW}, "latest")[-40:]
+    total = int(l1.call("eth_call", {"to": l1_token, "data": TOTAL_SUPPLY}, "latest"), 16)
+    finalized = {(int(e["topics"][1], 16), int(e["topics"][2], 16)) for e in bridge_logs
+                 if e["topics"][0] == EXIT_FINALIZED_TOPIC}
+    for entry in bridge_logs:
+        if entry["topics"][0] != DEPOSIT_LEG_TOPIC:
+            continue
+        rollup, nonce = int(entry["topics"][1], 16), int(entry["topics"][2], 16)
+        served = int(sequencer.chains[rollup].rpc.call("eth_call", {
+            "to": sequencer.chains[rollup].mint_burn, "data": "0x" + (MINT_COUNT_SELECTOR + legs.chain_id.to_bytes(32, "big")).hex()},
+            hex(sequencer.committed[rollup])), 16)
+        if nonce >= served:
+            total += _amount(entry)
+    for chain_id, chain in sequencer.chains.items():
+        burns = chain.rpc.call("eth_getLogs", {"address": chain.mint_burn, "fromBlock": "0x0",
+                                               "toBlock": hex(sequencer.committed[chain_id]),
+                                               "topics": [BURN_LEG_TOPIC, "0x" + legs.chain_id.to_bytes(32, "big").hex()]})
+        total += sum(_amount(e) for e in burns if (chain_id, int(e["topics"][2], 16)) not in finalized)
+    return total
+
+
+def _amount(entry: dict) -> int:
+    """The amount of a BurnLeg, DepositLeg or ExitFinalized log (its third data word)."""
+    return int(entry["data"][2 + 2 * 64:2 + 3 * 64], 16)
 
 
 def legs_pair_up(sequencer) -> list[str]:
@@ -34,8 +71,11 @@ def legs_pair_up(sequencer) -> list[str]:
     violations = []
     records = {r.hash: r for r in sequencer.journal.included()}
     sources_of: dict[str, int] = {}
+    l1 = sequencer.deposits.legs.chain_id if sequencer.deposits else None
     for record in records.values():
         for leg in record.legs:
+            if l1 in (leg["source"], leg["destination"]):
+                continue  # an L1 leg's other half is on L1 (a deposit) or comes later there (an exit)
             other = records.get(leg["counterpart"])
             if other is None:
                 violations.append(f"{record.origin} tx {record.hash} on {record.chain_id}: "
@@ -78,6 +118,8 @@ def legs_match_on_chain(sequencer, first: int, last: int) -> list[str]:
             emitted[(int(entry["blockNumber"], 16), *pair, way)].append(leg_hash)
     violations = []
     for (height, source, destination, way), hashes in sorted(emitted.items()):
+        if source not in sequencer.chains or destination not in sequencer.chains:
+            continue  # L1's legs: deposits and exits are not paired within a tick
         other = emitted.get((height, source, destination, "in" if way == "out" else "out"), [])
         if way == "out" and hashes != other:
             violations.append(f"block {height}: legs {source}->{destination} emitted {hashes} at the source "
