@@ -497,6 +497,19 @@ contract BatchInbox is IBatchInbox {
     }
 
     /// @inheritdoc IBatchInbox
+    function provenRoot(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 counterpart,
+        Tree tree,
+        bool outbound,
+        CommitmentProof calldata proof
+    ) external view returns (bytes32 root_) {
+        if (batchIndex >= _batchCount) revert InboxUnknownBatch(batchIndex);
+        root_ = _provenRoot(batchIndex, chainId, counterpart, tree, outbound, proof);
+    }
+
+    /// @inheritdoc IBatchInbox
     function setSequencer(address newSequencer) external {
         if (msg.sender != owner) revert InboxUnauthorized(msg.sender);
         if (newSequencer == address(0)) revert InboxInvalidConfig();

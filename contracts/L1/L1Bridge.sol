@@ -14,7 +14,9 @@ import {BridgeableToken} from "../BridgeableToken.sol";
 ///      count its root stands for and its L1 block, so the inbox can check that a rollup's
 ///      inbound tree from L1 is a prefix of the deposit tree, and that the first deposit it has
 ///      not served is younger than the deposit window. Exits may be finalized in any order; a
-///      bitmap by nonce keeps each to one finalization.
+///      bitmap by nonce (256 to a slot) keeps each to one finalization. The root an exit is
+///      proven against is proven once per (batch, rollup) and kept: a commitment proof is the
+///      bulk of an exit's cost (two Merkle-Patricia proofs), a Merkle path is 32 hashes.
 contract L1Bridge is IL1Bridge {
     using IncrementalMerkleTree for IncrementalMerkleTree.Tree;
 
@@ -34,7 +36,8 @@ contract L1Bridge is IL1Bridge {
     mapping(uint256 rollup => IncrementalMerkleTree.Tree) private _exitTrees;
     mapping(uint256 rollup => mapping(bytes32 root => uint256 count)) private _depositCountOf;
     mapping(uint256 rollup => mapping(uint256 nonce => uint256 l1Block)) private _depositBlock;
-    mapping(uint256 rollup => mapping(uint256 nonce => bool finalized)) private _exitFinalized;
+    mapping(uint256 rollup => mapping(uint256 word => uint256 bits)) private _exitsFinalized;
+    mapping(bytes32 batchKey => bytes32 root) private _exitRoots;
 
     /// @param rollupToken_  The project's token on the rollups (legs carry this address).
     /// @param rollups_      The inbox's rollups (distinct, non-zero, not L1).
@@ -90,23 +93,16 @@ contract L1Bridge is IL1Bridge {
     function finalizeExit(Exit calldata exit, ExitProof calldata proof) external {
         if (_exitTrees[exit.rollup].count == 0) revert BridgeUnknownRollup(exit.rollup);
         if (exit.token != ROLLUP_TOKEN) revert BridgeUnsupportedToken(exit.token);
-        if (_exitFinalized[exit.rollup][exit.nonce]) revert BridgeExitReplayed(exit.rollup, exit.nonce);
+        (uint256 word, uint256 bit) = (exit.nonce >> 8, uint256(1) << (exit.nonce & 0xff));
+        if (_exitsFinalized[exit.rollup][word] & bit != 0) revert BridgeExitReplayed(exit.rollup, exit.nonce);
         _requireFinal(exit.rollup, proof.batchIndex, proof.stateRoot);
         bytes32 leaf = _legHash(exit.rollup, block.chainid, exit.nonce, exit.sender, exit.recipient, exit.amount);
-        bool included = INBOX.verifyMessageInclusion(
-            proof.batchIndex,
-            exit.rollup,
-            block.chainid,
-            IBatchInbox.Tree.Transfer,
-            true,
-            leaf,
-            exit.nonce,
-            proof.path,
-            proof.commitment
-        );
-        if (!included) revert BridgeExitNotProven(exit.rollup, exit.nonce, leaf);
+        bytes32 root = _exitRoot(exit.rollup, proof);
+        if (exit.nonce >= IncrementalMerkleTree.CAPACITY || IncrementalMerkleTree.rootFromProof(leaf, exit.nonce, proof.path) != root) {
+            revert BridgeExitNotProven(exit.rollup, exit.nonce, leaf);
+        }
 
-        _exitFinalized[exit.rollup][exit.nonce] = true;
+        _exitsFinalized[exit.rollup][word] |= bit;
         // slither-disable-next-line unused-return -- the record's index and root are not needed here
         _exitTrees[exit.rollup].insert(leaf);
         L1_TOKEN.crosschainMint(exit.recipient, exit.amount);
@@ -146,7 +142,28 @@ contract L1Bridge is IL1Bridge {
 
     /// @inheritdoc IL1Bridge
     function exitFinalized(uint256 rollup, uint256 nonce) external view returns (bool finalized_) {
-        finalized_ = _exitFinalized[rollup][nonce];
+        finalized_ = _exitsFinalized[rollup][nonce >> 8] & (uint256(1) << (nonce & 0xff)) != 0;
+    }
+
+    /// @inheritdoc IL1Bridge
+    function exitRootOf(uint256 batchIndex, uint256 rollup, bytes32 stateRoot) external view returns (bytes32 root_) {
+        root_ = _exitRoots[_batchKey(batchIndex, rollup, stateRoot)];
+    }
+
+    /// @dev The rollup's outbound root for L1 under the proof's batch: kept from an earlier exit,
+    ///      or proven now from the commitment (and kept). A kept root is never zero.
+    function _exitRoot(uint256 rollup, ExitProof calldata proof) private returns (bytes32 root_) {
+        bytes32 key = _batchKey(proof.batchIndex, rollup, proof.stateRoot);
+        root_ = _exitRoots[key];
+        if (root_ != bytes32(0)) return root_;
+        root_ = INBOX.provenRoot(proof.batchIndex, rollup, block.chainid, IBatchInbox.Tree.Transfer, true, proof.commitment);
+        _exitRoots[key] = root_;
+        emit ExitRootProven(proof.batchIndex, rollup, proof.stateRoot, root_);
+    }
+
+    /// @dev Where the root proven for (batch, rollup, claimed state root) is kept.
+    function _batchKey(uint256 batchIndex, uint256 rollup, bytes32 stateRoot) private pure returns (bytes32 key_) {
+        key_ = keccak256(abi.encode(batchIndex, rollup, stateRoot));
     }
 
     /// @dev Revert unless batch `batchIndex` is accepted with `stateRoot` for `rollup`, and final.

@@ -331,6 +331,20 @@ interface IBatchInbox {
     /// @notice The L1 block batch `batchIndex` was accepted in.
     function submittedBlock(uint256 batchIndex) external view returns (uint256 block_);
 
+    /// @notice The root of `chainId`'s outbound or inbound `tree` for `counterpart` under batch
+    ///         `batchIndex`'s stored state root, taken from roots checked against the commitment
+    ///         `proof` proves. No finality check (see `batchState`). `counterpart` may be L1 (this
+    ///         chain) for the Transfer tree. The L1 bridge proves an exit root once per batch
+    ///         with it.
+    function provenRoot(
+        uint256 batchIndex,
+        uint256 chainId,
+        uint256 counterpart,
+        Tree tree,
+        bool outbound,
+        CommitmentProof calldata proof
+    ) external view returns (bytes32 root_);
+
     /// @notice The owner moves the submit right to `newSequencer`.
     function setSequencer(address newSequencer) external;
 

@@ -40,7 +40,10 @@ interface IL1Bridge {
 
     /// @notice Where an exit is proven: an accepted batch, identified by its index and the
     ///         state root it claims for the rollup (so a voided and refilled index is told apart),
-    ///         the leaf's Merkle path, and the rollup's commitment to its MintBurn roots.
+    ///         the leaf's Merkle path, and the rollup's commitment to its MintBurn roots. The
+    ///         first exit proven against a batch proves the rollup's outbound root for L1 from the
+    ///         commitment and the bridge keeps it (`exitRootOf`); later exits of that batch may
+    ///         leave `commitment` empty.
     struct ExitProof {
         uint256 batchIndex;
         bytes32 stateRoot;
@@ -59,6 +62,10 @@ interface IL1Bridge {
         uint256 amount,
         bytes32 legHash
     );
+
+    /// @notice The outbound root for L1 of `rollup` under batch `batchIndex` (claiming
+    ///         `stateRoot`) was proven from its commitment and kept for later exits.
+    event ExitRootProven(uint256 indexed batchIndex, uint256 indexed rollup, bytes32 stateRoot, bytes32 root);
 
     /// @notice Exit number `nonce` from `rollup` was finalized: `amount` L1 tokens went to
     ///         `recipient`.
@@ -130,6 +137,10 @@ interface IL1Bridge {
 
     /// @notice Root of L1's inbound tree for `rollup`: finalized exits, in finalization order.
     function exitRoot(uint256 rollup) external view returns (bytes32 root_);
+
+    /// @notice The outbound root for L1 of `rollup` kept for batch `batchIndex` claiming
+    ///         `stateRoot`; zero if no exit was proven against it yet.
+    function exitRootOf(uint256 batchIndex, uint256 rollup, bytes32 stateRoot) external view returns (bytes32 root_);
 
     /// @notice Whether exit `nonce` from `rollup` was finalized.
     function exitFinalized(uint256 rollup, uint256 nonce) external view returns (bool finalized_);

@@ -7,7 +7,8 @@ shows, for an accepted and final batch whose range reaches the burn's block:
 - the Merkle path of the burn's leg hash in the rollup's outbound tree for L1 as it stood at the
   batch's last block: the tree's leaves are the genesis leaf and the leg hashes of every burn to
   L1 up to that block (``BurnLeg`` logs, in nonce order), rebuilt here;
-- the rollup's MintBurn commitment proof at that block (svs.l1.proofs).
+- the rollup's MintBurn commitment proof at that block (svs.l1.proofs), unless an earlier exit
+  proved the root for that batch already: the bridge keeps it, and the proof is left out.
 
 ``exit_state`` says where an exit stands: ``burned`` (no accepted batch reaches it yet),
 ``proven`` (a batch reaches it, not final), ``final`` (it can be finalized), ``finalized``.
@@ -65,6 +66,9 @@ class BridgeClient(L1Contract):
 
     def exit_finalized(self, rollup: int, nonce: int) -> bool:
         return self.contract.functions.exitFinalized(rollup, nonce).call()
+
+    def exit_root_of(self, batch_index: int, rollup: int, state_root: bytes) -> bytes:
+        return self.contract.functions.exitRootOf(batch_index, rollup, state_root).call()
 
     def deposit(self, rollup: int, recipient: str, amount: int) -> Sent:
         """Deposit ``amount`` of the L1 token for ``recipient`` on ``rollup``."""
@@ -125,8 +129,10 @@ def covering_batch(inbox: InboxClient, chain_id: int, block: int) -> int | None:
     return newest
 
 
-def build_exit_proof(inbox: InboxClient, rollup: Rollup, leg: TransferLeg, batch_index: int) -> ExitProof:
-    """The proof of ``leg`` under batch ``batch_index`` (module notes)."""
+def build_exit_proof(inbox: InboxClient, rollup: Rollup, leg: TransferLeg, batch_index: int,
+                     bridge: BridgeClient | None = None) -> ExitProof:
+    """The proof of ``leg`` under batch ``batch_index`` (module notes). With ``bridge``, the
+    commitment proof is left out when the bridge already keeps the root for that batch."""
     record = inbox.record(batch_index, rollup.chain_id)
     last = record["lastBlock"]
     tree = exit_legs(rollup, leg.destination, last)
@@ -136,6 +142,8 @@ def build_exit_proof(inbox: InboxClient, rollup: Rollup, leg: TransferLeg, batch
     commitment = commitment_proof(rollup.rpc, rollup.mint_burn, last)
     if not verify_inclusion(leg.leg_hash(), leg.nonce, path, commitment.root(leg.destination, outbound=True)):
         raise ExitError(f"the rebuilt tree of chain {rollup.chain_id} does not match its root at block {last}")
+    if bridge is not None and bridge.exit_root_of(batch_index, rollup.chain_id, record["stateRoot"]) == tree.root():
+        commitment = CommitmentProof([], [], [], [])
     return ExitProof(batch_index, record["stateRoot"], path, commitment)
 
 
