@@ -69,3 +69,58 @@ def test_the_sequencer_honours_apes_verbosity(tmp_path):
     loud = subprocess.run(["ape", "run", *args, "--state-dir", str(tmp_path / "loud")], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert loud.returncode == 0 and re.search(r" INFO tick \d+ height", loud.stdout + loud.stderr), loud.stderr[-3000:]
+
+
+def test_the_token_goes_l1_to_901_to_902_and_back_to_l1_with_the_project_commands(tmp_path):
+    """Deposit with `ape run deposit`, transfer 901 -> 902 through the ingress, exit with
+    `ape run exit`: each command's own output and the final balances equal the model's."""
+    from tests.sequencer.test_crash import Cli
+
+    from svs.deploy import accounts
+    from svs.run.bridging import Chains, load_chains
+    from svs.deploy.artifacts import load_artifact
+    from web3 import Web3
+
+    cli = Cli(tmp_path / "state", free_port_block(3, offset=NODE_PORT_OFFSET))
+    try:
+        cli.start("--block-time", "0.5", "--batch-every", "1")
+        record = str(cli.state_dir / "deployment.json")
+        holder, bob = accounts.user(0), accounts.user(1)
+        chains: Chains = load_chains(cli.state_dir / "deployment.json")
+        l1_before, bob_l1_before = chains.l1_balance(holder.address), chains.l1_balance(bob.address)
+        token = chains.deployment.rollups[901]["BridgeableToken"]
+        rollup_balance = lambda c, who: Web3(Web3.HTTPProvider(cli.urls[c])).eth.contract(  # noqa: E731
+            address=token, abi=load_artifact("BridgeableToken").abi).functions.balanceOf(who).call()
+        bob_901, bob_902 = rollup_balance(901, bob.address), rollup_balance(902, bob.address)
+
+        out = _run("deposit", "--to", "901", "--amount", "5", "--recipient", bob.address, "--deployment", record)
+        assert re.search(r"deposit #1: 5.0 tokens .* minted to .* on 901 by block \d+", out), out
+        assert rollup_balance(901, bob.address) == bob_901 + 5 * 10**18
+        assert chains.l1_balance(holder.address) == l1_before - 5 * 10**18
+
+        w3 = Web3(Web3.HTTPProvider(cli.urls[901]))
+        mint_burn = w3.eth.contract(address=chains.deployment.rollups[901]["MintBurnSystemContract"],
+                                    abi=load_artifact("MintBurnSystemContract").abi)
+        tx = mint_burn.functions.burn(902, bob.address, token, 3 * 10**18).build_transaction({
+            "from": bob.address, "chainId": 901, "gas": 300_000, "gasPrice": 3 * 10**9,
+            "nonce": w3.eth.get_transaction_count(bob.address, "pending")})
+        w3.eth.send_raw_transaction(bob.sign_transaction(tx).raw_transaction)
+        deadline = __import__("time").monotonic() + 30
+        while rollup_balance(902, bob.address) == bob_902:
+            assert __import__("time").monotonic() < deadline, "the transfer 901 -> 902 never landed"
+            __import__("time").sleep(0.2)
+
+        out = _run("exit", "--from", "902", "--amount", "2", "--account", "1", "--ingress", cli.urls[902],
+                   "--deployment", record)
+        assert re.search(r"exit #1 from 902 finalized on L1 \(was (burned|proven|final)\): tx 0x[0-9a-f]+, [\d,]+ gas", out), out
+        assert rollup_balance(901, bob.address) == bob_901 + 2 * 10**18
+        assert rollup_balance(902, bob.address) == bob_902 + 1 * 10**18
+        assert chains.l1_balance(bob.address) == bob_l1_before + 2 * 10**18
+        again = _run("exit", "--from", "902", "--tx", re.search(r"burned on 902: (0x[0-9a-f]+)", out).group(1),
+                     "--account", "1", "--deployment", record)
+        assert "was finalized already" in again, again
+    finally:
+        if cli.proc and cli.proc.poll() is None:
+            cli.proc.kill()
+            cli.proc.wait()
+        cli.stop_nodes()

@@ -36,6 +36,7 @@ from svs.codec.batches import block_contents, blocks_root, decode_contents
 from svs.codec.hashing import keccak
 from svs.codec.headers import HeaderError, header_rlp
 from svs.codec.merkle import MerkleTree
+from svs.deploy.artifacts import load_artifact
 from svs.l1.inbox import InboxClient, InboxRejected
 from svs.l1.proofs import commitment_proof
 from svs.node.rollup import Rollup
@@ -55,6 +56,7 @@ class BatchVerdict:
     provable: list[tuple[int, int, str]] = field(default_factory=list)  # (source, destination, tree)
     false_headers: list[int] = field(default_factory=list)  # rollups whose claimed root is not their block's
     false_links: list[tuple[int, int]] = field(default_factory=list)  # (rollup, link) of a wrong block-hash chain
+    deposit_faults: list[int] = field(default_factory=list)  # rollups that minted unmade or skipped overdue deposits
     challenge: str | None = None
 
     @property
@@ -97,6 +99,7 @@ class Verifier:
                 self._guarded(verdict, f"checking chain {chain_id}'s block hashes",
                               lambda: self._check_block_hashes(verdict, chain_id, record, batch.get("blockHashes")))
         if agree:
+            self._guarded(verdict, "checking the deposits served", lambda: self._check_deposits(verdict, records))
             heights = {c: r["lastBlock"] for c, r in records.items()}
             self._guarded(verdict, "comparing the pairs at the batch's last blocks",
                           lambda: self._check_ends(verdict, heights))
@@ -121,6 +124,26 @@ class Verifier:
             if not pair.equal:
                 verdict.problems.append(f"at the batch's last blocks: {pair.describe()}")
                 verdict.provable.append((pair.source, pair.destination, pair.kind))
+
+    def _check_deposits(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
+        """Each rollup's inbound tree from L1 at the batch's end is a prefix of L1's deposit tree,
+        and serves every deposit older than the window at the batch's L1 block (the strict
+        inbox's check; in optimistic mode ``challengeDeposits`` proves a failure)."""
+        bridge = self.inbox.w3.eth.contract(address=self.inbox.bridge(), abi=load_artifact("L1Bridge").abi)
+        window, submitted = self.inbox.deposit_window(), self.inbox.submitted_block(verdict.index)
+        for chain_id, record in records.items():
+            proof = commitment_proof(self.sources[chain_id].rpc, self.sources[chain_id].mint_burn, record["lastBlock"])
+            count = bridge.functions.depositCountOf(chain_id, proof.roots[-1]).call()
+            if count == 0:
+                verdict.problems.append(f"chain {chain_id} minted deposits from L1 that L1 never made (its inbound "
+                                        "tree from L1 is not a prefix of the deposit tree)")
+                verdict.deposit_faults.append(chain_id)
+                continue
+            made_at = bridge.functions.depositBlock(chain_id, count).call()
+            if made_at and submitted > made_at + window:
+                verdict.problems.append(f"chain {chain_id} left deposit #{count} (L1 block {made_at}) unserved past "
+                                        f"the window of {window} L1 blocks (batch in L1 block {submitted})")
+                verdict.deposit_faults.append(chain_id)
 
     def _check_inside(self, verdict: BatchVerdict, records: dict[int, dict]) -> None:
         """Pair trees at every block before the last (the rollups' blocks advance together, so
@@ -220,6 +243,8 @@ class Verifier:
             return self._challenge_header(verdict, challenger, verdict.false_headers[0])
         if verdict.false_links:
             return self._challenge_blocks(verdict, challenger, *verdict.false_links[0])
+        if verdict.deposit_faults:
+            return self._challenge_deposits(verdict, challenger, verdict.deposit_faults[0])
         if not verdict.provable:
             return False
         source, destination, tree = verdict.provable[0]
@@ -255,6 +280,17 @@ class Verifier:
         verdict.challenge = (f"challenged batch #{verdict.index} (chain {chain_id}'s block hashes break at link {link}) "
                              f"in {sent.tx_hash}: it and every later batch are void, the bond went to "
                              f"{challenger.account.address}")
+        return True
+
+    def _challenge_deposits(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int) -> bool:
+        proof = commitment_proof(self.sources[chain_id].rpc, self.sources[chain_id].mint_burn, verdict.ranges[chain_id][1])
+        try:
+            sent = challenger.challenge_deposits(verdict.index, chain_id, proof)
+        except InboxRejected as err:
+            verdict.challenge = f"deposits challenge of batch #{verdict.index} failed: {err.reason}"
+            return False
+        verdict.challenge = (f"challenged batch #{verdict.index} (deposits to {chain_id}) in {sent.tx_hash}: it and "
+                             f"every later batch are void, the bond went to {challenger.account.address}")
         return True
 
     def _challenge_header(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int) -> bool:

@@ -7,6 +7,9 @@ the client, then a readable summary.
 5. a trigger whose action succeeds: the counter on B learns who called from A. It comes from
    another sender: a later transaction of the sender of case 4 would be left out too (its nonce
    would follow an excluded one).
+
+Around them, the token's round trip through L1 (svs.run.bridging): first a deposit L1 -> A, then,
+after the cases, an exit B -> L1 finalized on L1 once a batch covering it is accepted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from web3 import Web3
 from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
 from svs.deploy.record import Deployment
+from svs.run.bridging import Chains, burn_to_l1, deposit, finalize, find_burn
 
 TOKEN = 10**18
 GAS_PRICE = 3 * 10**9
@@ -38,7 +42,9 @@ class DemoClient:
 
     def __init__(self, ingress_urls: dict[int, str], deployment: dict):
         self.w3 = {c: Web3(Web3.HTTPProvider(url)) for c, url in ingress_urls.items()}
+        self.urls = dict(ingress_urls)
         self.addresses = {c: r.contracts for c, r in Deployment(deployment).rollups.items()}
+        self.chains = Chains(Deployment(deployment))
 
     def contract(self, chain_id: int, name: str):
         return self.w3[chain_id].eth.contract(address=self.addresses[chain_id][name], abi=load_artifact(name).abi)
@@ -65,7 +71,16 @@ class DemoClient:
         return self.contract(chain_id, "BridgeableToken").functions.balanceOf(who).call()
 
     def supply(self) -> int:
-        return sum(self.contract(c, "BridgeableToken").functions.totalSupply().call() for c in self.w3)
+        """Over every rollup and L1 (nothing is in flight between the demo's steps)."""
+        rollups = sum(self.contract(c, "BridgeableToken").functions.totalSupply().call() for c in self.w3)
+        return rollups + self.l1_supply()
+
+    def l1_supply(self) -> int:
+        if self.chains.deployment.l1 is None or "L1Token" not in self.chains.deployment.l1.contracts:
+            return 0
+        bridge = self.chains.bridge()
+        token = bridge.w3.eth.contract(address=bridge.l1_token(), abi=load_artifact("BridgeableToken").abi)
+        return token.functions.totalSupply().call()
 
 
 def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
@@ -77,6 +92,9 @@ def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
     before = {"bob_b": client.balance(b, bob.address), "bob_a": client.balance(a, bob.address), "supply": client.supply()}
     counter_b = client.contract(b, "CrossChainCounter")
     count_before = counter_b.functions.count().call()
+    sent, nonce, block = deposit(client.chains, alice, a, alice.address, 4 * TOKEN, timeout=60)
+    deposited = (f"{'deposit 4 SHR L1->' + str(a):<40} {sent.tx_hash[:12]}… deposit #{nonce} ({sent.gas_used:,} gas on L1)"
+                 f" minted on {a} by block {block}")
     mb_a, mb_b = client.contract(a, "MintBurnSystemContract"), client.contract(b, "MintBurnSystemContract")
     gen_a = client.contract(a, "GeneralSystemContract")
     increment = lambda by: counter_b.encode_abi("increment", [by])  # noqa: E731
@@ -90,14 +108,15 @@ def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
         Case(f"trigger on {a}, action on {b} succeeds", a,
              client.send(a, dave, gen_a.functions.trigger(b, counter_b.address, increment(7), 100_000)), "included"),
     ]
-    lines = ["", "=== demo summary ==="]
+    lines = ["", "=== demo summary ===", deposited]
     for case in cases:
         status = client.wait(case.chain_id, case.tx_hash)
         lines.append(_describe(client, case, status))
+    lines.append(_exit(client, b, bob))
     after = {"bob_b": client.balance(b, bob.address), "bob_a": client.balance(a, bob.address), "supply": client.supply()}
     lines.append(f"bob on {b}: {before['bob_b'] / TOKEN:g} -> {after['bob_b'] / TOKEN:g} SHR;"
                  f" bob on {a}: {before['bob_a'] / TOKEN:g} -> {after['bob_a'] / TOKEN:g} SHR")
-    lines.append(f"total supply over all rollups: {before['supply'] / TOKEN:,.0f} -> {after['supply'] / TOKEN:,.0f} SHR"
+    lines.append(f"total supply over L1 and all rollups: {before['supply'] / TOKEN:,.0f} -> {after['supply'] / TOKEN:,.0f} SHR"
                  + (" (unchanged)" if before["supply"] == after["supply"] else " (CHANGED!)"))
     lines.append(f"counter on {b}: {count_before} -> {counter_b.functions.count().call()},"
                  f" last sender {counter_b.functions.lastSender().call()} from chain {counter_b.functions.lastSourceChainId().call()}")
@@ -119,3 +138,13 @@ def _describe(client: DemoClient, case: Case, status: dict) -> str:
     legs = ", ".join(f"{leg['kind']} leg on chain {leg['destination']} in tx {leg['counterpart'][:12]}…"
                      f" at block {client.status(leg['destination'], leg['counterpart'])['block']}" for leg in status["legs"])
     return f"{head} -> {legs}"
+
+
+def _exit(client: DemoClient, chain_id: int, holder: LocalAccount) -> str:
+    """Exit 2 SHR from ``chain_id`` to L1 and finalize it there (waits for an accepted batch)."""
+    tx_hash = burn_to_l1(client.chains, client.urls[chain_id], holder, chain_id, holder.address, 2 * TOKEN)
+    leg, block = find_burn(client.chains, chain_id, tx_hash)
+    sent, _ = finalize(client.chains, holder, leg, block, timeout=120)
+    return (f"{'exit 2 SHR ' + str(chain_id) + '->L1':<40} {tx_hash[:12]}… burned at block {block}, finalized on L1"
+            f" ({sent.gas_used:,} gas), L1 balance {client.chains.l1_balance(holder.address) / TOKEN:g} SHR")
+

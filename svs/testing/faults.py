@@ -11,7 +11,7 @@ a test: ``Liar`` and ``KillAt``. The sequencer is given them when it is made and
 this module.
 
 Leg lies rewrite the destination legs the builder signs (``legs``), on the first tick that has a
-leg to lie about; the builder executes the rewritten legs for real, so the chains hold the lie.
+leg to lie about (``IGNORE_DEPOSITS``: on every tick once armed); the builder executes the rewritten legs for real, so the chains hold the lie.
 The post lies change the claims of the next L1 post instead (``post``): ``WRONG_STATE_ROOT``,
 ``WRONG_BLOCK_HASHES`` (a made-up hash for a block inside the batch) and ``UNEVEN_CUT`` (a
 split pair, and a post that ends the source's range at the burn's block while the
@@ -49,10 +49,13 @@ class Lie(str, Enum):
     WRONG_BLOCK_HASHES = "wrong-block-hashes"  # the next L1 post claims a made-up hash inside the batch
     UNEVEN_CUT = "uneven-cut"  # split-ticks, posted with the source's range ending before the late mint
     SKIP_SELFCHECK = "skip-selfcheck"  # only skip the self-check
+    IGNORE_DEPOSITS = "ignore-deposits"  # L1's deposits are never minted (past the deposit window)
+    UNMADE_DEPOSIT = "unmade-deposit"  # a mint from L1, to the sequencer, of a deposit never made
 
 
 LEG_LIES = (Lie.DROP_MINT, Lie.UNBACKED_MINT, Lie.DOUBLE_MINT, Lie.WRONG_AMOUNT, Lie.WRONG_RECIPIENT,
-            Lie.SPLIT_TICKS, Lie.UNEVEN_CUT)
+            Lie.SPLIT_TICKS, Lie.UNEVEN_CUT, Lie.IGNORE_DEPOSITS, Lie.UNMADE_DEPOSIT)
+L1_LIES = (Lie.IGNORE_DEPOSITS, Lie.UNMADE_DEPOSIT)
 SPLITS = (Lie.SPLIT_TICKS, Lie.UNEVEN_CUT)
 
 
@@ -91,12 +94,14 @@ class Liar(TickHooks):
         self.burn_height: int | None = None  # UNEVEN_CUT: the block of the burn whose mint was held back
         self.split_destination = 0
         self.rollups: dict = {}
+        self.l1_chain_id = 0
 
     def bind(self, sequencer) -> None:
         self.token = next(iter(sequencer.config.rollups.values()))["BridgeableToken"]
         self.thief = sequencer.address
         self.mint_burn = {c: (chain.rpc, chain.mint_burn) for c, chain in sequencer.chains.items()}
         self.rollups = dict(sequencer.chains)
+        self.l1_chain_id = sequencer.config.l1.chain_id if sequencer.config.l1 else 0
         log.warning("FAULT INJECTION: this sequencer will lie (%s) and skips its self-check", self.lie.value)
 
     # --- legs ------------------------------------------------------------------------------
@@ -104,7 +109,8 @@ class Liar(TickHooks):
     def legs(self, wanted: Wanted, bases: dict[int, int]) -> Wanted:
         """The legs the liar signs instead of ``wanted``."""
         self._this_tick, self._carry_next = False, None
-        if self.lie not in LEG_LIES or not self.armed or (self.told and self._carried is None):
+        lasting = self.lie is Lie.IGNORE_DEPOSITS
+        if self.lie not in LEG_LIES or not self.armed or (self.told and self._carried is None and not lasting):
             return wanted
         out = {chain_id: list(legs) for chain_id, legs in wanted.items()}
         if self._carried is not None:  # SPLITS, second half: the mint held back last tick
@@ -113,8 +119,12 @@ class Liar(TickHooks):
             out[destination].insert(0, (source_hash, replace(leg, height=leg.height and bases[destination] + 1)))
             self._this_tick = True
             return out
+        if self.lie is Lie.IGNORE_DEPOSITS:
+            return self._ignore_deposits(out)
         if self.lie is Lie.UNBACKED_MINT:
-            return self._unbacked(out, bases)
+            return self._unbacked(out, bases, min(c for c in self.mint_burn if c != max(out)))
+        if self.lie is Lie.UNMADE_DEPOSIT:
+            return self._unbacked(out, bases, self.l1_chain_id)
         target = _last_transfer(out)
         if target is None:
             return wanted
@@ -135,11 +145,16 @@ class Liar(TickHooks):
             out[destination][index] = (source_hash, replace(leg, recipient=self.thief))
         return out
 
-    def _unbacked(self, out: Wanted, bases: dict[int, int]) -> Wanted:
-        """Mint to the thief on the last rollup, as if from the first, under the next inbound
-        nonce (after this tick's honest legs from that source)."""
+    def _ignore_deposits(self, out: Wanted) -> Wanted:
+        """Leave out every mint from L1, in every tick (once armed, it is told for good)."""
+        kept = {c: [(h, leg) for h, leg in legs if leg.source != self.l1_chain_id] for c, legs in out.items()}
+        self._this_tick = kept != out or self.told
+        return kept
+
+    def _unbacked(self, out: Wanted, bases: dict[int, int], source: int) -> Wanted:
+        """Mint to the thief on the last rollup, as if from ``source`` (the first rollup, or L1),
+        under the next inbound nonce (after this tick's honest legs from that source)."""
         destination = max(out)
-        source = min(c for c in self.mint_burn if c != destination)
         rpc, address = self.mint_burn[destination]
         data = MINT_COUNT + source.to_bytes(32, "big").hex()
         nonce = int(rpc.call("eth_call", {"to": address, "data": data}, hex(bases[destination])), 16)

@@ -37,10 +37,13 @@ def l1_supply_and_in_flight(sequencer) -> int:
     exits L1 has not finalized, all read from the chains (logs and tree counts)."""
     legs = sequencer.deposits.legs
     l1 = sequencer.deposits.l1
-    bridge_logs = l1.call("eth_getLogs", {"address": legs.bridge, "fromBlock": hex(legs.from_block), "toBlock": "latest",
-                                          "topics": [[DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC]]})
     l1_token = "0x" + l1.call("eth_call", {"to": legs.bridge, "data": L1_TOKEN_VIEW}, "latest")[-40:]
     total = int(l1.call("eth_call", {"to": l1_token, "data": TOTAL_SUPPLY}, "latest"), 16)
+    counts = sequencer.deposits.status(sequencer.committed)["rollups"].values()
+    if all(c["depositsMade"] == c["depositsServed"] and c["exitsBurned"] == c["exitsFinalized"] for c in counts):
+        return total  # nothing in flight: no logs to read
+    bridge_logs = l1.call("eth_getLogs", {"address": legs.bridge, "fromBlock": hex(legs.from_block), "toBlock": "latest",
+                                          "topics": [[DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC]]})
     finalized = {(int(e["topics"][1], 16), int(e["topics"][2], 16)) for e in bridge_logs
                  if e["topics"][0] == EXIT_FINALIZED_TOPIC}
     for entry in bridge_logs:

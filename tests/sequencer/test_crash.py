@@ -161,3 +161,37 @@ def test_kill_9_at_each_phase_then_restart_loses_nothing_and_keeps_invariants(cl
         with pytest.raises(ProcessLookupError):
             os.killpg(node["pid"], 0)
     assert not (cli.state_dir / "nodes.json").exists()
+
+
+@pytest.mark.parametrize("phase", CRASH_POINTS)
+def test_kill_9_in_a_tick_that_mints_a_deposit_then_restart_mints_it_once(cli, phase):
+    """The tick that carries a deposit's mint is killed at ``phase``; after the restart the
+    deposit is minted exactly once and the supply over L1 and the rollups is whole."""
+    from svs.l1.exits import BridgeClient
+
+    cli.start("--crash-at", phase, "--block-time", "2")
+    chains = cli.call(901, "sequencer_status")["deployment"]["chains"]
+    l1 = next(entry for entry in chains.values() if entry["role"] == "l1")
+    bridge = BridgeClient(l1["rpc"], l1["contracts"]["L1Bridge"], accounts.user(0))
+    recipient = accounts.user(4).address
+    bridge.deposit(902, recipient, 3 * TOKEN)
+    assert cli.proc.wait(timeout=60) == -signal.SIGKILL, cli.log.read_text()[-2000:]
+
+    cli.start()
+    token = chains["902"]["contracts"]["BridgeableToken"]
+    balance_of = "0x70a08231" + recipient[2:].lower().rjust(64, "0")
+    deadline = time.monotonic() + 60
+    while int(cli.call(902, "eth_call", {"to": token, "data": balance_of}, "latest"), 16) == 0:
+        assert time.monotonic() < deadline, "the deposit was never minted after the restart"
+        time.sleep(0.2)
+    for _ in range(2):  # two more ticks: nothing is minted again
+        height = cli.call(902, "eth_blockNumber")
+        while cli.call(902, "eth_blockNumber") == height:
+            time.sleep(0.05)
+    assert int(cli.call(902, "eth_call", {"to": token, "data": balance_of}, "latest"), 16) == 3 * TOKEN
+    status = cli.call(901, "sequencer_status")
+    assert status["l1Legs"]["rollups"]["902"]["depositsServed"] == 1 and status["halted"] is None
+    rollups = sum(int(cli.call(c, "eth_call", {"to": token, "data": "0x18160ddd"}, "latest"), 16) for c in (901, 902))
+    l1_supply = bridge.w3.eth.contract(address=bridge.l1_token(), abi=load_artifact("BridgeableToken").abi) \
+        .functions.totalSupply().call()
+    assert rollups + l1_supply == 3 * INITIAL_SUPPLY_PER_ROLLUP

@@ -4,10 +4,15 @@ with a proof through the accepted batch, once; only the bridge's token may exit.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
+from svs.deploy.suite import InboxConfig
+from svs.l1.verifier import verify_all
+from svs.testing.faults import UNBACKED_AMOUNT, Liar, Lie
 from svs.l1.exits import BridgeClient, BridgeRejected, build_exit_proof, covering_batch, exit_state, find_exit
 from svs.node.chains import L1_CHAIN_ID
 
@@ -66,3 +71,78 @@ def test_an_exit_is_finalized_once_with_a_proof_through_the_accepted_batch(make_
         client.finalize_exit(leg, proof)
     print(f"finalizeExit gas: {sent.gas_used:,}")
     system.assert_invariants()
+
+
+# --- lies about L1's legs ------------------------------------------------------------------
+
+WINDOW = 3  # L1 blocks
+MODES = {"strict": InboxConfig(deposit_window=WINDOW),
+         "optimistic": InboxConfig(optimistic=True, bond=10**18, challenge_window=600, deposit_window=WINDOW)}
+
+
+def _busy_tick(system, users):
+    """A tick with a transfer in it, so that the batcher posts (batch_every=1)."""
+    system.burn(901, 902, users[0], users[1].address, TOKEN)
+    return system.sequencer.tick()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_deposit_ignored_past_the_window_is_refused_or_challenged(make_system, users, mode):
+    system = make_system(2, batch_every=1, hooks=Liar(Lie.IGNORE_DEPOSITS), inbox=MODES[mode])
+    before = system.balance(902, users[2].address)
+    bridge(system, accounts.user(0)).deposit(902, users[2].address, TOKEN)
+    inside = _busy_tick(system, users)  # ignored, but still inside the window: the post stands
+    assert inside.l1_batch.ok, inside.line()
+    l1 = Deployment(system.service.deployment).l1
+    system.inbox().w3.provider.make_request("anvil_mine", [hex(WINDOW + 1)])
+    late = _busy_tick(system, users)
+    assert system.balance(902, users[2].address) == before and system.sequencer.hooks.told
+    if mode == "strict":
+        assert not late.l1_batch.ok and "InboxDepositOverdue(chainId=902, nonce=1" in late.l1_batch.error, late.line()
+        assert system.inbox().batch_count() == 1
+        return
+    assert late.l1_batch.ok, late.line()
+    verdicts, _ = verify_all(system.verifier(), system.inbox(accounts.user(6)))
+    assert [v.ok for v in verdicts] == [True, False], [v.line() for v in verdicts]
+    assert verdicts[1].challenge.startswith("challenged batch #1 (deposits to 902)"), verdicts[1].line()
+    assert system.inbox().batch_count() == 1 and system.inbox().bond() == 0
+    assert l1.chain_id == L1_CHAIN_ID
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_mint_from_l1_without_a_deposit_is_refused_or_challenged(make_system, users, mode):
+    system = make_system(2, batch_every=1, hooks=Liar(Lie.UNMADE_DEPOSIT), inbox=MODES[mode])
+    thief = accounts.sequencer().address
+    before = system.balance(902, thief)
+    report = _busy_tick(system, users)
+    assert system.balance(902, thief) == before + UNBACKED_AMOUNT  # the lie is on the chain
+    if mode == "strict":
+        assert not report.l1_batch.ok and "InboxDepositsNotPrefix(chainId=902" in report.l1_batch.error, report.line()
+        assert system.inbox().batch_count() == 0
+        return
+    assert report.l1_batch.ok, report.line()
+    verdicts, _ = verify_all(system.verifier(), system.inbox(accounts.user(6)))
+    assert [v.ok for v in verdicts] == [False], [v.line() for v in verdicts]
+    assert "minted deposits from L1 that L1 never made" in verdicts[0].line()
+    assert verdicts[0].challenge.startswith("challenged batch #0 (deposits to 902)"), verdicts[0].line()
+    assert system.inbox().batch_count() == 0
+
+
+def test_an_exit_claimed_for_a_leaf_never_burned_is_refused(make_system, users):
+    system = make_system(2, batch_every=1)
+    burn = system.burn(901, L1_CHAIN_ID, users[0], users[1].address, TOKEN)
+    system.tick()
+    rollup = system.sequencer.chains[901]
+    leg, _ = find_exit(rollup, L1_CHAIN_ID, burn)
+    proof = build_exit_proof(system.inbox(), rollup, leg, 0)
+    client = bridge(system, users[3])
+    for forged in (replace(leg, amount=100 * TOKEN), replace(leg, recipient=users[3].address), replace(leg, nonce=2)):
+        with pytest.raises(BridgeRejected, match=r"BridgeExitNotProven\(rollup=901, nonce=" + str(forged.nonce)):
+            client.finalize_exit(forged, proof)
+    with pytest.raises(BridgeRejected, match=r"BridgeUnknownBatch\(batchIndex=7\)"):
+        client.finalize_exit(leg, replace(proof, batch_index=7))
+    with pytest.raises(BridgeRejected, match=r"BridgeBatchVoided\(batchIndex=0\)"):  # a root no batch claims
+        client.finalize_exit(leg, replace(proof, state_root=b"\x01" * 32))
+    with pytest.raises(BridgeRejected, match=r"BridgeUnsupportedToken"):
+        client.finalize_exit(replace(leg, token=users[3].address), proof)
+    client.finalize_exit(leg, proof)  # the real one still goes through, once

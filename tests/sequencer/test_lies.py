@@ -16,7 +16,7 @@ from svs.deploy import accounts
 from svs.deploy.suite import InboxConfig
 from svs.l1.verifier import verify_all
 from svs.pipeline.builder import Builder
-from svs.testing.faults import UNBACKED_AMOUNT, Liar, Lie
+from svs.testing.faults import L1_LIES, UNBACKED_AMOUNT, Liar, Lie
 
 from tests.support.system import TOKEN
 
@@ -65,7 +65,8 @@ def _lying_tick(system, users, lie: Lie, monkeypatch):
     return system.sequencer.tick()
 
 
-ONE_TICK_LIES = [lie for lie in Lie if lie not in (Lie.UNEVEN_CUT, Lie.WRONG_BLOCK_HASHES)]
+# L1's lies (deposits ignored or made up) need a deposit or an L1 window: tests/sequencer/test_l1_legs.py.
+ONE_TICK_LIES = [lie for lie in Lie if lie not in (Lie.UNEVEN_CUT, Lie.WRONG_BLOCK_HASHES, *L1_LIES)]
 
 
 @pytest.mark.parametrize("lie", ONE_TICK_LIES, ids=[lie.value for lie in ONE_TICK_LIES])
