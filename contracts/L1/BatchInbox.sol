@@ -152,6 +152,7 @@ contract BatchInbox is IBatchInbox {
         if (created == address(0)) revert InboxInvalidConfig();
         bridge_ = IL1Bridge(created);
         for (uint256 i; i < rollups_.length; ++i) {
+            // slither-disable-next-line calls-loop -- the bridge was just created by this constructor
             if (bridge_.depositCount(rollups_[i]) != 1) revert InboxInvalidConfig();
         }
     }
@@ -249,6 +250,7 @@ contract BatchInbox is IBatchInbox {
             _checkCommitment(r, Tree.Call, batches[r].stateRoot, proofs[r].general);
             (bool served, uint256 nonce, uint256 depositBlock) = _depositsServed(r, proofs[r].mintBurn.roots, block.number);
             if (!served) {
+                // slither-disable-next-line incorrect-equality -- 0 is depositCountOf's "never had this root", not a balance
                 if (nonce == 0) revert InboxDepositsNotPrefix(_rollups[r], _inboundFromL1(proofs[r].mintBurn.roots));
                 revert InboxDepositOverdue(_rollups[r], nonce, depositBlock, depositBlock + DEPOSIT_WINDOW);
             }
@@ -303,8 +305,10 @@ contract BatchInbox is IBatchInbox {
         returns (bool served_, uint256 nonce_, uint256 depositBlock_)
     {
         uint256 chainId = _rollups[r];
+        // slither-disable-next-line calls-loop -- the inbox's own bridge (created in its constructor), once per rollup
         nonce_ = L1_BRIDGE.depositCountOf(chainId, _inboundFromL1(roots));
         if (nonce_ == 0) return (false, 0, 0);
+        // slither-disable-next-line calls-loop -- likewise
         depositBlock_ = L1_BRIDGE.depositBlock(chainId, nonce_);
         served_ = depositBlock_ == 0 || atBlock <= depositBlock_ + DEPOSIT_WINDOW;
     }

@@ -81,12 +81,13 @@ contract L1Bridge is IL1Bridge {
 
         nonce_ = tree.count;
         bytes32 leaf = _legHash(block.chainid, rollup, nonce_, msg.sender, recipient, amount);
+        // slither-disable-next-line unused-return -- the leaf's index is nonce_, read above
         (, bytes32 root) = tree.insert(leaf);
         _depositCountOf[rollup][root] = nonce_ + 1;
         _depositBlock[rollup][nonce_] = block.number;
-        L1_TOKEN.crosschainBurn(msg.sender, amount);
-
         emit DepositLeg(rollup, nonce_, msg.sender, recipient, ROLLUP_TOKEN, amount, leaf);
+
+        L1_TOKEN.crosschainBurn(msg.sender, amount); // the bridge's own token: a failed burn reverts it all
     }
 
     /// @inheritdoc IL1Bridge
@@ -105,9 +106,9 @@ contract L1Bridge is IL1Bridge {
         _exitsFinalized[exit.rollup][word] |= bit;
         // slither-disable-next-line unused-return -- the record's index and root are not needed here
         _exitTrees[exit.rollup].insert(leaf);
-        L1_TOKEN.crosschainMint(exit.recipient, exit.amount);
-
         emit ExitFinalized(exit.rollup, exit.nonce, exit.recipient, exit.sender, exit.token, exit.amount, leaf);
+
+        L1_TOKEN.crosschainMint(exit.recipient, exit.amount); // the bridge's own token, after every effect
     }
 
     /// @inheritdoc IL1Bridge
