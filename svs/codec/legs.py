@@ -114,6 +114,7 @@ BURN_SELECTOR = keccak_text(text="burn(uint256,address,address,uint256)")[:4]
 TRIGGER_SELECTOR = keccak_text(text="trigger(uint256,address,bytes,uint256)")[:4]
 MINT_SELECTOR = keccak_text(text="mint(uint256,uint256,address,address,address,uint256)")[:4]
 ACTION_SELECTOR = keccak_text(text="action(uint256,uint256,address,address,bytes,uint256)")[:4]
+MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]  # the next nonce a mint stream expects
 
 Leg = TransferLeg | CallLeg
 

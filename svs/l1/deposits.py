@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from eth_utils import keccak as keccak_text
 
-from svs.codec.legs import TransferLeg
+from svs.codec.legs import MINT_COUNT_SELECTOR, TransferLeg
 from svs.node.rollup import Rollup
 from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 
@@ -42,7 +42,6 @@ DEPOSIT_LEG_TOPIC = "0x" + keccak_text(text="DepositLeg(uint256,uint256,address,
 EXIT_FINALIZED_TOPIC = "0x" + keccak_text(
     text="ExitFinalized(uint256,uint256,address,address,address,uint256,bytes32)").hex()
 DEPOSIT_COUNT_SELECTOR = keccak_text(text="depositCount(uint256)")[:4]
-MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]
 BURN_COUNT_SELECTOR = keccak_text(text="burnCount(uint256)")[:4]
 EXIT_COUNT_SELECTOR = keccak_text(text="exitCount(uint256)")[:4]
 DEFAULT_MAX_DEPOSITS_PER_TICK = 32

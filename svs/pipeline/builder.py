@@ -62,6 +62,7 @@ from eth_utils import keccak as keccak_text
 from svs.codec.legs import (
     ALL_LEG_TOPICS,
     INBOUND_TOPICS,
+    MINT_COUNT_SELECTOR,
     OUTBOUND_TOPICS,
     Leg,
     TransferLeg,
@@ -93,7 +94,6 @@ MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
 
 SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
-MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]
 ACTION_COUNT_SELECTOR = keccak_text(text="actionCount(uint256)")[:4]
 LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 

@@ -17,12 +17,11 @@ from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from web3 import Web3
 
-from svs.codec.legs import TransferLeg
+from svs.codec.legs import MINT_COUNT_SELECTOR, TransferLeg
 from svs.deploy.artifacts import load_artifact
 from svs.deploy.record import Deployment, RecordError
 from svs.errors import SvsError
 from svs.l1.contract import Sent
-from svs.l1.deposits import MINT_COUNT_SELECTOR
 from svs.l1.exits import BridgeClient, build_exit_proof, exit_state, find_exit
 from svs.l1.inbox import InboxClient
 from svs.node.rollup import Rollup

@@ -29,12 +29,12 @@ from enum import Enum
 from eth_utils import keccak
 
 from svs.codec.batches import Batch, build_batch
-from svs.codec.legs import Leg, TransferLeg
+from svs.codec.legs import MINT_COUNT_SELECTOR, Leg, TransferLeg
 from svs.pipeline.hooks import CRASH_POINTS, TickHooks, Wanted
 
 log = logging.getLogger(__name__)
 
-MINT_COUNT = "0x" + keccak(text="mintCount(uint256)")[:4].hex()
+MINT_COUNT = "0x" + MINT_COUNT_SELECTOR.hex()
 UNBACKED_AMOUNT = 10**21  # what the liar mints out of thin air
 
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 
 from eth_utils import keccak
 
-from svs.codec.legs import ALL_LEG_TOPICS, BURN_LEG_TOPIC, OUTBOUND_TOPICS
-from svs.l1.deposits import DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC, MINT_COUNT_SELECTOR
+from svs.codec.legs import ALL_LEG_TOPICS, BURN_LEG_TOPIC, MINT_COUNT_SELECTOR, OUTBOUND_TOPICS
+from svs.l1.deposits import DEPOSIT_LEG_TOPIC, EXIT_FINALIZED_TOPIC
 from svs.pipeline.selfcheck import read_pair_roots
 
 TOTAL_SUPPLY = "0x" + keccak(text="totalSupply()")[:4].hex()

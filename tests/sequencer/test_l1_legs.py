@@ -146,3 +146,25 @@ def test_an_exit_claimed_for_a_leaf_never_burned_is_refused(make_system, users):
     with pytest.raises(BridgeRejected, match=r"BridgeUnsupportedToken"):
         client.finalize_exit(replace(leg, token=users[3].address), proof)
     client.finalize_exit(leg, proof)  # the real one still goes through, once
+
+
+def test_an_exit_of_any_other_token_is_excluded_with_its_reason(make_system, users):
+    """Only the bridge's token can be finalized on L1: the sequencer leaves out the burn of any
+    other ERC-7802 token to L1 (it would be burned for good), and keeps building."""
+    from svs.deploy.artifacts import load_artifact
+
+    system = make_system(2, batch_every=1)
+    w3 = system.w3[901]
+    artifact = load_artifact("BridgeableToken")
+    deploy = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(
+        "Other", "OTH", system.addresses[901]["MintBurnSystemContract"], users[0].address, 10 * TOKEN)
+    created = system.send(901, users[0], deploy, gas=3_000_000)
+    system.tick()
+    other = w3.eth.get_transaction_receipt(created).contractAddress
+    mint_burn = system.contract(901, "MintBurnSystemContract")
+    burn = system.send(901, users[0], mint_burn.functions.burn(L1_CHAIN_ID, users[0].address, other, TOKEN))
+    honest = system.burn(901, L1_CHAIN_ID, users[1], users[1].address, TOKEN)
+    system.tick()
+    status = system.status(901, burn)
+    assert status["status"] == "excluded" and f"can exit to L1 (chain {L1_CHAIN_ID})" in status["reason"], status
+    assert system.status(901, honest)["status"] == "included"
