@@ -18,7 +18,7 @@ from ape.cli import ape_cli_context
 
 from svs.deploy.suite import DEFAULT_DEPOSIT_WINDOW, DeploymentError, InboxConfig
 from svs.l1.batcher import DEFAULT_HEARTBEAT
-from svs.l1.deposits import DEFAULT_CONFIRMATIONS
+from svs.l1.deposits import DEFAULT_ATTACH_CONFIRMATIONS, DEFAULT_CONFIRMATIONS
 from svs.node.chains import ChainError
 from svs.pipeline.recovery import RecoveryError
 from svs.pipeline.hooks import CRASH_POINTS, NO_HOOKS
@@ -127,15 +127,17 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, m
               help="Seconds between scans of the rollups.")
 @click.option("--batch-every", default=4, show_default=True, type=click.IntRange(min=0),
               help="Post to the L1 inbox every this many polls (0: never).")
+@click.option("--l1-confirmations", default=DEFAULT_ATTACH_CONFIRMATIONS, show_default=True,
+              type=click.IntRange(min=0), help="L1 blocks on top of a deposit before it is minted.")
 @ape_cli_context()
-def attach(cli_ctx, record, first_port, poll_interval, batch_every):
+def attach(cli_ctx, record, first_port, poll_interval, batch_every, l1_confirmations):
     """Relay for the deployment in RECORD (ape run deploy) on nodes this sequencer does not
     control; needs SVS_SEQUENCER_KEY. See README."""
     configure(cli_ctx.logger.level)
-    _attach(record, first_port, poll_interval, batch_every)
+    _attach(record, first_port, poll_interval, batch_every, l1_confirmations)
 
 
-def _attach(record_path: Path, first_port: int, interval: float, post_every: int) -> None:
+def _attach(record_path: Path, first_port: int, interval: float, post_every: int, l1_confirmations: int) -> None:
     """Attach mode (svs.run.attach): no block production, relaying only."""
     import json
     import os
@@ -150,7 +152,7 @@ def _attach(record_path: Path, first_port: int, interval: float, post_every: int
         raise click.UsageError("attach mode signs mints and actions: set SVS_SEQUENCER_KEY to the private key of "
                                "the sequencer the deployment names")
     try:
-        relayer = Relayer(json.loads(record_path.read_text()), Account.from_key(key))
+        relayer = Relayer(json.loads(record_path.read_text()), Account.from_key(key), l1_confirmations=l1_confirmations)
     except (AttachError, ValueError, KeyError) as err:
         raise click.ClickException(f"{record_path}: {err}") from err
     stop = threading.Event()

@@ -75,6 +75,8 @@ contract BatchInbox is IBatchInbox {
     uint256[] private _rollups;
     uint256 private _batchCount;
     uint256 private _highestBatchCount; // batchCount before the last challenge, if higher than now
+    mapping(uint256 => bytes32) private _lastExitRoot; // strict mode: per rollup, the last one recorded
+    mapping(uint256 => mapping(uint256 => bytes32)) private _exitRoots; // strict: batch -> rollup -> root, where it changed
     mapping(uint256 => uint64) private _nextBlock;
     mapping(uint256 => Submission) private _submissions;
     mapping(uint256 => mapping(uint256 => RollupRecord)) private _records;
@@ -182,6 +184,24 @@ contract BatchInbox is IBatchInbox {
         _submissions[batchIndex_] = Submission(uint64(block.timestamp), uint64(block.number));
         for (uint256 i; i < n; ++i) {
             _record(batchIndex_, batches[i]);
+        }
+        if (!OPTIMISTIC) _recordExitRoots(batchIndex_, proofs);
+    }
+
+    /// @dev Strict mode: keep each rollup's outbound root for L1 (proven just now) in the batches
+    ///      where it changed, so an exit proven against such a batch needs no commitment proof
+    ///      (`recordedExitRoot`, L1Bridge). One cold read per rollup per batch; a write only in
+    ///      batches with new exits.
+    /// @param batchIndex The batch being accepted.
+    /// @param proofs     Its proofs (commitment-checked by `_verifyAllPairs`).
+    function _recordExitRoots(uint256 batchIndex, RollupProof[] calldata proofs) private {
+        uint256 l1Slot = 2 * (_rollups.length - 1);
+        for (uint256 r; r < proofs.length; ++r) {
+            uint256 chainId = _rollups[r];
+            bytes32 root = proofs[r].mintBurn.roots[l1Slot];
+            if (root == _lastExitRoot[chainId]) continue;
+            _lastExitRoot[chainId] = root;
+            _exitRoots[batchIndex][chainId] = root;
         }
     }
 
@@ -498,6 +518,11 @@ contract BatchInbox is IBatchInbox {
         // No count is proven: a leaf is never zero, and an index past the last leaf holds zero.
         included_ = leaf != bytes32(0) && leafIndex < IncrementalMerkleTree.CAPACITY
             && IncrementalMerkleTree.rootFromProof(leaf, leafIndex, path) == root;
+    }
+
+    /// @inheritdoc IBatchInbox
+    function recordedExitRoot(uint256 batchIndex, uint256 chainId) external view returns (bytes32 root_) {
+        if (batchIndex < _batchCount) root_ = _exitRoots[batchIndex][chainId];
     }
 
     /// @inheritdoc IBatchInbox

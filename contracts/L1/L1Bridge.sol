@@ -151,9 +151,14 @@ contract L1Bridge is IL1Bridge {
         root_ = _exitRoots[_batchKey(batchIndex, rollup, stateRoot)];
     }
 
-    /// @dev The rollup's outbound root for L1 under the proof's batch: kept from an earlier exit,
-    ///      or proven now from the commitment (and kept). A kept root is never zero.
+    /// @dev The rollup's outbound root for L1 under the proof's batch: recorded by a strict inbox
+    ///      when the proof brings no commitment, kept from an earlier exit, or proven now from the
+    ///      commitment (and kept). A recorded or kept root is never zero.
     function _exitRoot(uint256 rollup, ExitProof calldata proof) private returns (bytes32 root_) {
+        if (proof.commitment.roots.length == 0) {
+            root_ = INBOX.recordedExitRoot(proof.batchIndex, rollup);
+            if (root_ != bytes32(0)) return root_;
+        }
         bytes32 key = _batchKey(proof.batchIndex, rollup, proof.stateRoot);
         root_ = _exitRoots[key];
         if (root_ != bytes32(0)) return root_;

@@ -331,6 +331,11 @@ interface IBatchInbox {
     /// @notice The L1 block batch `batchIndex` was accepted in.
     function submittedBlock(uint256 batchIndex) external view returns (uint256 block_);
 
+    /// @notice Strict mode: `chainId`'s outbound root for L1 (MintBurn) as batch `batchIndex`
+    ///         proved it, if it changed in that batch (the batch that holds a burn to L1 always
+    ///         records it); else zero. Optimistic mode: always zero (exits prove the root).
+    function recordedExitRoot(uint256 batchIndex, uint256 chainId) external view returns (bytes32 root_);
+
     /// @notice The root of `chainId`'s outbound or inbound `tree` for `counterpart` under batch
     ///         `batchIndex`'s stored state root, taken from roots checked against the commitment
     ///         `proof` proves. No finality check (see `batchState`). `counterpart` may be L1 (this

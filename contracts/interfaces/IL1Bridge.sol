@@ -43,7 +43,9 @@ interface IL1Bridge {
     ///         the leaf's Merkle path, and the rollup's commitment to its MintBurn roots. The
     ///         first exit proven against a batch proves the rollup's outbound root for L1 from the
     ///         commitment and the bridge keeps it (`exitRootOf`); later exits of that batch may
-    ///         leave `commitment` empty.
+    ///         leave `commitment` empty. A strict inbox records the root in the batch where it
+    ///         changed (`IBatchInbox.recordedExitRoot`): exits proven against that batch leave
+    ///         `commitment` empty from the first.
     struct ExitProof {
         uint256 batchIndex;
         bytes32 stateRoot;

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from eth_utils import keccak as keccak_text
 
 from svs.codec.legs import MINT_COUNT_SELECTOR, TransferLeg
+from svs.deploy.record import Deployment
 from svs.node.rollup import Rollup
 from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 
@@ -46,6 +47,7 @@ BURN_COUNT_SELECTOR = keccak_text(text="burnCount(uint256)")[:4]
 EXIT_COUNT_SELECTOR = keccak_text(text="exitCount(uint256)")[:4]
 DEFAULT_MAX_DEPOSITS_PER_TICK = 32
 DEFAULT_CONFIRMATIONS = 0  # anvil: no reorgs; on a public L1 pass --l1-confirmations
+DEFAULT_ATTACH_CONFIRMATIONS = 5  # attach mode (public L1s): ~1 minute of Sepolia blocks
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,16 @@ class L1Legs:
     confirmations: int = DEFAULT_CONFIRMATIONS
     max_per_tick: int = DEFAULT_MAX_DEPOSITS_PER_TICK
     from_block: int = 0  # where to start looking for DepositLeg logs (the bridge's deployment)
+
+    @classmethod
+    def of(cls, deployment: Deployment, confirmations: int = DEFAULT_CONFIRMATIONS) -> "L1Legs | None":
+        """L1 as a counterpart, from a deployment record: its bridge and the rollups' token (None
+        for a record without a bridge)."""
+        l1 = deployment.l1
+        if l1 is None or "L1Bridge" not in l1.contracts or not deployment.rollups:
+            return None
+        token = next(iter(deployment.rollups.values()))["BridgeableToken"]
+        return cls(l1.chain_id, l1.rpc, l1["L1Bridge"], token, confirmations, from_block=l1.first_block or 0)
 
 
 @dataclass(frozen=True)

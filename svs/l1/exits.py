@@ -7,8 +7,9 @@ shows, for an accepted and final batch whose range reaches the burn's block:
 - the Merkle path of the burn's leg hash in the rollup's outbound tree for L1 as it stood at the
   batch's last block: the tree's leaves are the genesis leaf and the leg hashes of every burn to
   L1 up to that block (``BurnLeg`` logs, in nonce order), rebuilt here;
-- the rollup's MintBurn commitment proof at that block (svs.l1.proofs), unless an earlier exit
-  proved the root for that batch already: the bridge keeps it, and the proof is left out.
+- the rollup's MintBurn commitment proof at that block (svs.l1.proofs), unless the root is
+  known on L1 already: a strict inbox records it in the batch that holds the burn, and the
+  bridge keeps the root an earlier exit proved for that batch. Then the proof is left out.
 
 ``exit_state`` says where an exit stands: ``burned`` (no accepted batch reaches it yet),
 ``proven`` (a batch reaches it, not final), ``final`` (it can be finalized), ``finalized``.
@@ -117,22 +118,29 @@ MAX_BATCHES_SEARCHED = 256
 
 
 def covering_batch(inbox: InboxClient, chain_id: int, block: int) -> int | None:
-    """The newest final batch whose range for ``chain_id`` reaches ``block`` or, if none of the
-    newest MAX_BATCHES_SEARCHED is final yet, the newest that reaches it; None if none does."""
-    newest = None
-    for index in range(inbox.batch_count() - 1, -1, -1):
-        if inbox.record(index, chain_id)["lastBlock"] < block or index < inbox.batch_count() - MAX_BATCHES_SEARCHED:
+    """The batch to prove an exit burned in ``block`` against: in strict mode the batch that
+    holds the block (every batch is final, and it recorded the exit root: no commitment proof
+    needed); in optimistic mode the newest final batch whose range reaches the block or, if none
+    of the newest MAX_BATCHES_SEARCHED is final yet, the newest that reaches it. None if no batch
+    reaches the block."""
+    count = inbox.batch_count()
+    newest = holding = None
+    for index in range(count - 1, max(count - MAX_BATCHES_SEARCHED, 0) - 1, -1):
+        record = inbox.record(index, chain_id)
+        if record["lastBlock"] < block:
             break
         newest = index if newest is None else newest
-        if inbox.is_final(index):
+        holding = index
+        if inbox.optimistic() and inbox.is_final(index):
             return index
-    return newest
+    return holding if not inbox.optimistic() else newest
 
 
 def build_exit_proof(inbox: InboxClient, rollup: Rollup, leg: TransferLeg, batch_index: int,
                      bridge: BridgeClient | None = None) -> ExitProof:
-    """The proof of ``leg`` under batch ``batch_index`` (module notes). With ``bridge``, the
-    commitment proof is left out when the bridge already keeps the root for that batch."""
+    """The proof of ``leg`` under batch ``batch_index`` (module notes). The commitment proof is
+    left out when a strict inbox recorded the root in that batch, or (with ``bridge``) when the
+    bridge already keeps it."""
     record = inbox.record(batch_index, rollup.chain_id)
     last = record["lastBlock"]
     tree = exit_legs(rollup, leg.destination, last)
@@ -142,7 +150,8 @@ def build_exit_proof(inbox: InboxClient, rollup: Rollup, leg: TransferLeg, batch
     commitment = commitment_proof(rollup.rpc, rollup.mint_burn, last)
     if not verify_inclusion(leg.leg_hash(), leg.nonce, path, commitment.root(leg.destination, outbound=True)):
         raise ExitError(f"the rebuilt tree of chain {rollup.chain_id} does not match its root at block {last}")
-    if bridge is not None and bridge.exit_root_of(batch_index, rollup.chain_id, record["stateRoot"]) == tree.root():
+    if tree.root() in (inbox.recorded_exit_root(batch_index, rollup.chain_id),
+                       bridge and bridge.exit_root_of(batch_index, rollup.chain_id, record["stateRoot"])):
         commitment = CommitmentProof([], [], [], [])
     return ExitProof(batch_index, record["stateRoot"], path, commitment)
 

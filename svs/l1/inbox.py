@@ -53,6 +53,9 @@ class InboxClient(L1Contract):
     def deposit_window(self) -> int:
         return self.contract.functions.DEPOSIT_WINDOW().call()
 
+    def recorded_exit_root(self, batch_index: int, chain_id: int) -> bytes:
+        return self.contract.functions.recordedExitRoot(batch_index, chain_id).call()
+
     def is_final(self, batch_index: int) -> bool:
         return self.contract.functions.isFinal(batch_index).call()
 

@@ -8,6 +8,10 @@
   transaction is refused with the reason, and never reaches the chain;
 - watches every rollup for BurnLeg/TriggerLeg events and sends the matching mint or action to
   the destination, signed by the sequencer key, in nonce order per pair;
+- mints L1's deposits on their rollups, oldest first, once they are ``l1_confirmations`` deep
+  (svs.l1.deposits), like any other leg from a source, so the inbox's deposit window is kept;
+  burns to L1 (exits) need no leg here, and only the bridge's token may exit (the ingress
+  refuses others);
 - posts batches with proofs to the L1 inbox at a *consistent cut*: heads at which every pair's
   trees agree (no leg in flight). Without a cut it says why and tries again later. A post too
   large for one L1 transaction ends at an earlier consistent cut: every poll that ends with all
@@ -54,6 +58,7 @@ from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 from svs.deploy.record import Deployment
 from svs.errors import SvsError
 from svs.l1.batcher import MAX_DATA_BYTES, Batcher, BatchReport
+from svs.l1.deposits import DEFAULT_ATTACH_CONFIRMATIONS, DepositFeed, L1Legs
 from svs.l1.inbox import InboxClient
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcError
@@ -103,9 +108,11 @@ Ranges = dict[int, tuple[int, int]]  # chain id -> (first block, last block)
 
 
 class Relayer:
-    def __init__(self, record: dict, key: LocalAccount, max_data_bytes: int = MAX_DATA_BYTES, bond: int = 0):
+    def __init__(self, record: dict, key: LocalAccount, max_data_bytes: int = MAX_DATA_BYTES, bond: int = 0,
+                 l1_confirmations: int = DEFAULT_ATTACH_CONFIRMATIONS):
         """``max_data_bytes``: batch data per L1 post (``Batcher``); ``bond``: wei to keep
-        posted in an optimistic inbox, if more than its minimum."""
+        posted in an optimistic inbox, if more than its minimum; ``l1_confirmations``: L1 blocks
+        on top of a deposit before it is minted."""
         if key.address.lower() != record["sequencer"].lower():
             raise AttachError(f"the key is for {key.address}, but the system contracts' sequencer is "
                               f"{record['sequencer']}: only the sequencer may mint and act")
@@ -121,6 +128,8 @@ class Relayer:
             self.scanned[chain_id] = (entry.first_block or 1) - 1
         l1 = deployed.l1
         self.inbox = InboxClient(l1.rpc, l1["BatchInbox"], key) if l1 else None
+        self.l1 = L1Legs.of(deployed, l1_confirmations)
+        self.deposits = DepositFeed(self.l1, self.rollups) if self.l1 else None
         self.attempts: dict[bytes, int] = {}
         self.stuck: dict[tuple[int, int, str], Stuck] = {}
         self.last_report: RelayReport | None = None
@@ -152,6 +161,10 @@ class Relayer:
         except RpcError as err:
             return f"the transaction would revert on chain {chain_id}: {describe_revert(err.data, err.message)}"
         leg = self._leg_of(chain_id, tx)
+        if self.l1 is not None and leg.destination == self.l1.chain_id:
+            if isinstance(leg, TransferLeg) and leg.token.lower() == self.l1.exit_token.lower():
+                return None  # an exit: finalized on L1 later, no destination leg here
+            return f"only token {self.l1.exit_token} can exit to L1 (chain {leg.destination})"
         if leg.destination not in self.rollups:
             return f"destination chain {leg.destination} is not served by this sequencer"
         return self._simulate_destination(leg)
@@ -198,10 +211,17 @@ class Relayer:
                                                        "address": [rollup.mint_burn, rollup.general],
                                                        "topics": [list(OUTBOUND_TOPICS)]})
                 legs = [decode_outbound_log(entry, rollup.chain_id) for entry in logs]
+                legs = [leg for leg in legs if self.l1 is None or leg.destination != self.l1.chain_id]  # exits
                 delivered = [self._deliver(leg, report) for leg in legs]  # pairs are independent: try all
                 if all(delivered):
                     self.scanned[rollup.chain_id] = head  # else rescan from here next time (idempotent)
-            self._find_cut(self._heads())
+            heads = self._heads()
+            if self.deposits is not None:
+                for deposits in self.deposits.due(heads).values():
+                    for deposit in deposits:  # in nonce order: a failed one holds back the later ones
+                        if not self._deliver(deposit.leg, report):
+                            break
+            self._find_cut(heads)
             self.last_report = report
             return report
 
@@ -232,8 +252,9 @@ class Relayer:
         report.failures.append(f"{kind} leg {leg.source}->{leg.destination} #{leg.nonce} failed "
                                f"(attempt {self.attempts[leg.leg_hash()]}/{MAX_ATTEMPTS}): {reason}")
         if self.attempts[leg.leg_hash()] >= MAX_ATTEMPTS:
-            source = self.rollups[leg.source]
-            self.stuck[pair] = Stuck(leg, reason, self._outbound_count(source, kind, leg.destination), count)
+            sent = self.deposits.made.get(leg.destination, 0) if leg.source not in self.rollups else \
+                self._outbound_count(self.rollups[leg.source], kind, leg.destination)
+            self.stuck[pair] = Stuck(leg, reason, sent, count)
             log.error("%s", self.stuck[pair].line())
         return False
 
@@ -357,7 +378,8 @@ class Relayer:
                 "stuck": [s.line() for s in self.stuck.values()],
                 "lastPoll": None if report is None else {"delivered": report.delivered, "skipped": report.skipped,
                                                          "failures": report.failures, "noCut": report.no_cut,
-                                                         "l1Batch": report.l1_batch.as_dict() if report.l1_batch else None}}
+                                                         "l1Batch": report.l1_batch.as_dict() if report.l1_batch else None},
+                "l1Legs": self.deposits.status(self._heads()) if self.deposits else None}
 
 
 class AttachIngress(JsonRpcEndpoint):

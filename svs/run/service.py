@@ -115,7 +115,7 @@ class Service:
     def start_sequencer(self) -> Sequencer:
         deployment = Deployment(self.deployment)
         config = SequencerConfig(state_dir=self.options.state_dir, max_block_txs=self.options.max_block_txs,
-                                 rollups=deployment.rollups, l1=l1_legs(deployment, self.options.l1_confirmations))
+                                 rollups=deployment.rollups, l1=L1Legs.of(deployment, self.options.l1_confirmations))
         self.sequencer = Sequencer(config, accounts.sequencer(), self.options.hooks)
         self.sequencer.start()
         if not self.options.nodes:
@@ -279,14 +279,4 @@ def install_signal_handlers(service: Service) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
-
-
-def l1_legs(deployment: Deployment, confirmations: int = DEFAULT_CONFIRMATIONS) -> L1Legs | None:
-    """L1 as a counterpart, from the record: its bridge and the rollups' token (None for a
-    record without a bridge)."""
-    l1 = deployment.l1
-    if l1 is None or "L1Bridge" not in l1.contracts or not deployment.rollups:
-        return None
-    token = next(iter(deployment.rollups.values()))["BridgeableToken"]
-    return L1Legs(l1.chain_id, l1.rpc, l1["L1Bridge"], token, confirmations, from_block=l1.first_block or 0)
 

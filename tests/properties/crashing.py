@@ -19,8 +19,8 @@ from .honest import HonestAtomicity, event
 
 class CrashingAtomicity(HonestAtomicity):
     def _may_crash(self) -> bool:
-        """A crash needs transactions to lose."""
-        return bool(self.model.pending)
+        """A crash needs transactions (or deposits to mint) to lose."""
+        return bool(self.model.pending or self.model.deposits)
 
     @precondition(lambda self: self._may_crash())
     @rule(phase=st.sampled_from(CRASH_POINTS))

@@ -22,11 +22,14 @@ from collections import Counter
 from hypothesis import event as hypothesis_event
 from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from eth_utils import keccak
 
 from svs.deploy import accounts
+from svs.deploy.record import Deployment
+from svs.l1.exits import BridgeClient, build_exit_proof, exit_state, find_exit
+from svs.node.chains import L1_CHAIN_ID
 from svs.pipeline.selfcheck import read_pair_roots
 from svs.testing.invariants import check_all, legs_match_on_chain, total_supply
 from tests.support.harness import Harness
@@ -34,6 +37,7 @@ from tests.support.harness import Harness
 from .model import EXCLUDED, INCLUDED, REVERTED, ZERO, Model, Tx
 
 USERS = [accounts.user(i) for i in range(4)]
+MAX_PENDING_DEPOSITS = 8  # well under the sequencer's 32 per rollup per tick
 # Weighted toward what succeeds, so that successful legs are the common case.
 ACTIONS = ("ok", "ok", "ok", "revert", "out-of-gas", "reenter")
 AMOUNTS = ("valid", "valid", "valid", "over-balance", "zero", "zero-recipient")
@@ -60,7 +64,8 @@ class HonestAtomicity(RuleBasedStateMachine):
         self.system = self.harness.system
         self.chains = self.system.chain_ids
         self.token = self.system.token
-        self.model = Model(self.chains)
+        self.model = Model(self.chains, l1=L1_CHAIN_ID)
+        self.bridge = self._bridge()
         self.checked_height = self.sequencer.committed[self.chains[0]]
         self.dirty = True
         self.played: list[Tx] = []
@@ -75,6 +80,8 @@ class HonestAtomicity(RuleBasedStateMachine):
             for user, balance in zip(USERS, balances):
                 self.model.balances[(chain_id, user.address)] = balance
             self.model.counters[chain_id] = counter
+        for user, balance in zip(USERS, self._l1_balances()):
+            self.model.balances[(L1_CHAIN_ID, user.address)] = balance
 
     # --- user transactions -----------------------------------------------------------------
 
@@ -129,6 +136,63 @@ class HonestAtomicity(RuleBasedStateMachine):
                              action_ok=action == "ok", by=by))
         event(f"trigger: {action}")
 
+    # --- L1's legs -------------------------------------------------------------------------
+
+    @precondition(lambda self: len(self.model.deposits) < MAX_PENDING_DEPOSITS)
+    @rule(sender=st.integers(0, 3), chain=st.integers(0, 2), recipient=st.integers(0, 3), share=st.floats(0.01, 0.5))
+    def deposit(self, sender, chain, recipient, share):
+        """Deposit on L1 (mined at once); the next tick mints it."""
+        user = USERS[sender]
+        amount = int(self.model.balances[(L1_CHAIN_ID, user.address)] * share)
+        if amount == 0:
+            event("deposit: nothing to deposit")
+            return
+        chain_id = self.chains[chain % len(self.chains)]
+        to = USERS[recipient].address
+        self._bridge(user).deposit(chain_id, to, amount)
+        self.model.deposit(user.address, chain_id, to, amount)
+        self.dirty = True
+        event("deposit")
+
+    @rule(source=st.integers(0, 2), sender=st.integers(0, 3), share=st.floats(0.01, 1.0))
+    def exit(self, source, sender, share):
+        """Burn to L1, for the sender on L1."""
+        src = self.chains[source % len(self.chains)]
+        user = USERS[sender]
+        amount = max(1, int(self.model.projected_balance(src, user.address) * share))
+        mint_burn = self._contract(src, "MintBurnSystemContract")
+        tx_hash = self._send(src, user, mint_burn.functions.burn(L1_CHAIN_ID, user.address, self.token, amount))
+        self.model.submit(Tx(tx_hash, src, user.address, "burn", destination=L1_CHAIN_ID, recipient=user.address,
+                             amount=amount))
+        event("exit burned")
+
+    @precondition(lambda self: bool(self.model.exits))
+    @rule(which=st.integers(0, 100))
+    def finalize_exit(self, which):
+        """Finalize an exit on L1 once a final batch covers it; before that, the bridge refuses."""
+        tx = self.model.exits[which % len(self.model.exits)]
+        rollup = self.sequencer.chains[tx.chain]
+        leg, block = find_exit(rollup, L1_CHAIN_ID, tx.hash)
+        inbox = self.sequencer.batcher.inbox
+        state, batch = exit_state(inbox, self.bridge, leg, block)
+        if state != "final":
+            event(f"exit not finalizable yet: {state}")
+            assert state in ("burned", "proven"), state
+            return
+        self._bridge(USERS[3]).finalize_exit(leg, build_exit_proof(inbox, rollup, leg, batch, self.bridge))
+        self.model.finalize(tx)
+        self.dirty = True
+        event("exit finalized")
+
+    def _bridge(self, account=None) -> BridgeClient:
+        l1 = Deployment(self.system.service.deployment).l1
+        return BridgeClient(l1.rpc, l1["L1Bridge"], account)
+
+    def _l1_balances(self) -> list[int]:
+        token = self.bridge.w3.eth.contract(address=self.bridge.l1_token(), abi=self._contract(
+            self.chains[0], "BridgeableToken").abi)
+        return [token.functions.balanceOf(user.address).call() for user in USERS]
+
     def _send(self, chain_id: int, user, call) -> str:
         self.serial += 1
         return self.system.send(chain_id, user, call, gas=300_000 + self.serial)
@@ -175,6 +239,8 @@ class HonestAtomicity(RuleBasedStateMachine):
             for i, (user, balance) in enumerate(zip(USERS, balances)):
                 assert balance == self.model.balances[(chain_id, user.address)], f"balance of user {i} on {chain_id}"
             assert counter == self.model.counters[chain_id], f"counter on {chain_id}"
+        for i, (user, balance) in enumerate(zip(USERS, self._l1_balances())):
+            assert balance == self.model.balances[(L1_CHAIN_ID, user.address)], f"L1 balance of user {i}"
         for pair in read_pair_roots(sequencer.chains, sequencer.committed):
             assert pair.source_count == self.model.leaves[(pair.source, pair.destination, pair.kind)], \
                 f"{pair.kind} tree {pair.source}->{pair.destination} has {pair.source_count} leaves"

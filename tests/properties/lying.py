@@ -31,7 +31,7 @@ class LyingAtomicity(CrashingAtomicity):
         self.liar: Liar | None = None
 
     @precondition(lambda self: self.liar is None)
-    @rule(lie=st.sampled_from([lie for lie in Lie if lie not in L1_LIES]))  # no deposit rules yet
+    @rule(lie=st.sampled_from([lie for lie in Lie if lie not in L1_LIES]))  # those need a window to pass: test_l1_legs
     def start_lying(self, lie):
         self.liar = Liar(lie)
         self.harness.lie(self.liar)

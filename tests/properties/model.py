@@ -5,6 +5,10 @@ tick the way the design says a tick goes: on every rollup the user transactions 
 order, then the destination legs. A burn reverts at its source (no leaf, no mint) unless the
 recipient is non-zero, the amount non-zero and the sender has it; a trigger whose action fails is
 left out of the tick altogether, with every later transaction of its sender on that rollup.
+
+L1 (``l1``): a deposit leaves the depositor's L1 balance at once and arrives, with the tick's
+other destination legs, in the next tick; a burn to L1 (an exit) leaves the rollup at its tick
+and reaches L1 only when it is finalized there (``finalize``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,17 @@ class Model:
     leaves: dict[tuple[int, int, str], int] = field(default_factory=lambda: defaultdict(lambda: 1))
     pending: list[Tx] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)
+    l1: int = 0  # L1's chain id (its balances are keyed by it too)
+    deposits: list[tuple[int, str, int]] = field(default_factory=list)  # (rollup, recipient, amount), not minted yet
+    exits: list[Tx] = field(default_factory=list)  # burns to L1 included, not finalized yet
+
+    def deposit(self, sender: str, rollup: int, recipient: str, amount: int) -> None:
+        self.balances[(self.l1, sender)] -= amount
+        self.deposits.append((rollup, recipient, amount))
+
+    def finalize(self, exit_tx: Tx) -> None:
+        self.exits.remove(exit_tx)
+        self.balances[(self.l1, exit_tx.recipient)] += exit_tx.amount
 
     def submit(self, tx: Tx) -> None:
         self.pending.append(tx)
@@ -57,7 +72,8 @@ class Model:
         """Play the pending transactions as one tick; return them with their outcomes set."""
         played, self.pending = self.pending, []
         cut: set[tuple[int, str]] = set()
-        arrivals: list[tuple[int, str, int]] = []
+        arrivals: list[tuple[int, str, int]] = list(self.deposits)  # minted first among the legs
+        self.deposits = []
         increments: list[tuple[int, int]] = []
         for tx in played:
             if (tx.chain, tx.sender) in cut:
@@ -75,7 +91,10 @@ class Model:
                     self.outcomes[tx.hash] = INCLUDED
                     self.balances[(tx.chain, tx.sender)] -= tx.amount
                     self.leaves[(tx.chain, tx.destination, "transfer")] += 1
-                    arrivals.append((tx.destination, tx.recipient, tx.amount))
+                    if tx.destination == self.l1:
+                        self.exits.append(tx)
+                    else:
+                        arrivals.append((tx.destination, tx.recipient, tx.amount))
                 else:
                     self.outcomes[tx.hash] = REVERTED
             elif tx.kind == "transfer":

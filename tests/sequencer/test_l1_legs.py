@@ -64,12 +64,13 @@ def test_an_exit_is_finalized_once_with_a_proof_through_the_accepted_batch(make_
 
     before = l1_balance(system, bob.address)
     proof = build_exit_proof(system.inbox(), rollup, leg, batch)
+    assert not proof.commitment.roots, "the strict inbox recorded the exit root in the batch holding the burn"
     sent = client.finalize_exit(leg, proof)
     assert l1_balance(system, bob.address) == before + 2 * TOKEN
     assert exit_state(system.inbox(), client, leg, block)[0] == "finalized"
     with pytest.raises(BridgeRejected, match=r"BridgeExitReplayed\(rollup=901, nonce=1\)"):
         client.finalize_exit(leg, proof)
-    print(f"finalizeExit gas: {sent.gas_used:,}")
+    print(f"finalizeExit gas, strict (root recorded by the inbox): {sent.gas_used:,}")
     system.assert_invariants()
 
 
@@ -168,3 +169,34 @@ def test_an_exit_of_any_other_token_is_excluded_with_its_reason(make_system, use
     status = system.status(901, burn)
     assert status["status"] == "excluded" and f"can exit to L1 (chain {L1_CHAIN_ID})" in status["reason"], status
     assert system.status(901, honest)["status"] == "included"
+
+
+def test_optimistic_exits_wait_for_the_window_and_a_voided_batch_refuses_them(make_system, users):
+    """Not final while its window is open; a batch voided by a challenge refuses the exit (even
+    though it covered the burn); once the window of an honest batch closed, the exit goes through
+    with the commitment proof (the optimistic inbox records no roots)."""
+    system = make_system(2, batch_every=1, hooks=Liar(Lie.DROP_MINT), inbox=MODES["optimistic"])
+    liar = system.sequencer.hooks
+    liar.armed = False
+    burn = system.burn(901, L1_CHAIN_ID, users[0], users[0].address, TOKEN)
+    assert system.sequencer.tick().l1_batch.ok  # batch 0: honest, holds the exit
+    liar.armed = True
+    assert _busy_tick(system, users).l1_batch.ok  # batch 1: a dropped mint, accepted for now
+    rollup, client = system.sequencer.chains[901], bridge(system, users[3])
+    leg, block = find_exit(rollup, L1_CHAIN_ID, burn)
+    inbox = system.inbox()
+    assert exit_state(inbox, client, leg, block) == ("proven", 1)
+    late = build_exit_proof(inbox, rollup, leg, 1)
+    assert late.commitment.roots, "an optimistic inbox records no exit roots"
+    with pytest.raises(BridgeRejected, match=r"BridgeBatchNotFinal\(batchIndex=1\)"):
+        client.finalize_exit(leg, late)
+    verdicts, _ = verify_all(system.verifier(), system.inbox(accounts.user(6)))
+    assert [v.ok for v in verdicts] == [True, False], [v.line() for v in verdicts]
+    with pytest.raises(BridgeRejected, match=r"BridgeBatchVoided\(batchIndex=1\)"):
+        client.finalize_exit(leg, late)
+    inbox.w3.provider.make_request("evm_increaseTime", [601])
+    inbox.w3.provider.make_request("evm_mine", [])
+    assert exit_state(inbox, client, leg, block) == ("final", 0)
+    sent = client.finalize_exit(leg, build_exit_proof(inbox, rollup, leg, 0, client))
+    print(f"finalizeExit gas, first of an optimistic batch (commitment proof): {sent.gas_used:,}")
+    assert client.exit_finalized(901, leg.nonce)

@@ -83,6 +83,66 @@ def test_the_record_has_the_sequencers_format_and_equal_addresses(record):
     assert record["chains"][str(SEPOLIA)]["role"] == "l1" and "BatchInbox" in record["chains"][str(SEPOLIA)]["contracts"]
 
 
+def test_attach_mode_mints_deposits_and_lets_only_the_bridges_token_exit(record):
+    """(Before the end-to-end test, which leaves a call pair stuck and so no cut to post.)
+    A deposit on the L1 (Sepolia's chain id) is minted on Base by the relayer once, at
+    height 0 like every leg of an asynchronous deployment; a burn to L1 passes the ingress guard
+    only for the bridge's token, needs no leg from the relayer, and is finalized on L1 once a
+    posted batch covers it."""
+    from svs.deploy.record import Deployment
+    from svs.l1.exits import BridgeClient, build_exit_proof, covering_batch, find_exit
+    from svs.node.rollup import Rollup
+
+    relayer = Relayer(record, accounts.sequencer(), l1_confirmations=0)
+    l1 = record["chains"][str(SEPOLIA)]
+    owner = accounts.owner()
+    bridge = BridgeClient(l1["rpc"], l1["contracts"]["L1Bridge"], owner)
+    base = Web3(Web3.HTTPProvider(record["chains"][str(BASE_SEPOLIA)]["rpc"]))
+    token = _contract(base, record, "BridgeableToken")
+    recipient = accounts.user(5).address
+    before = token.functions.balanceOf(recipient).call()
+    bridge.deposit(BASE_SEPOLIA, recipient, 2 * TOKEN)
+    report = relayer.poll()
+    assert report.delivered == 1 and not report.failures, report
+    assert token.functions.balanceOf(recipient).call() == before + 2 * TOKEN
+    assert relayer.poll().delivered == 0
+    assert relayer.status()["l1Legs"]["rollups"][str(BASE_SEPOLIA)]["depositsServed"] == 1
+
+    op = Web3(Web3.HTTPProvider(record["chains"][str(OP_SEPOLIA)]["rpc"]))
+    mint_burn = _contract(op, record, "MintBurnSystemContract")
+    op_token = record["chains"][str(OP_SEPOLIA)]["contracts"]["BridgeableToken"]
+
+    def signed_burn(token_address: str) -> bytes:
+        tx = mint_burn.functions.burn(SEPOLIA, owner.address, token_address, TOKEN).build_transaction({
+            "from": owner.address, "gas": 400_000, "gasPrice": op.eth.gas_price * 2, "chainId": OP_SEPOLIA,
+            "nonce": op.eth.get_transaction_count(owner.address, "pending")})
+        return bytes(owner.sign_transaction(tx).raw_transaction)
+
+    artifact = load_artifact("BridgeableToken")
+    other = op.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(
+        "Other", "OTH", mint_burn.address, owner.address, 10 * TOKEN).build_transaction({
+            "from": owner.address, "gas": 3_000_000, "gasPrice": op.eth.gas_price * 2, "chainId": OP_SEPOLIA,
+            "nonce": op.eth.get_transaction_count(owner.address, "pending")})
+    created = op.eth.wait_for_transaction_receipt(op.eth.send_raw_transaction(
+        owner.sign_transaction(other).raw_transaction)).contractAddress
+    refused = relayer.refusal(OP_SEPOLIA, signed_burn(created))  # an ERC-7802 token, not the bridge's
+    assert refused is not None and "only token" in refused, refused
+    raw = signed_burn(op_token)
+    assert relayer.refusal(OP_SEPOLIA, raw) is None
+    burn = op.eth.send_raw_transaction(raw).to_0x_hex()
+    op.eth.wait_for_transaction_receipt(burn)
+    assert relayer.poll().failures == []  # an exit is no leg to deliver
+    posted = relayer.post()
+    assert posted.l1_batch is not None and posted.l1_batch.ok, posted
+    rollup = Rollup.of(Deployment(record).rollups[OP_SEPOLIA])
+    leg, block = find_exit(rollup, SEPOLIA, burn)
+    batch = covering_batch(relayer.inbox, OP_SEPOLIA, block)
+    l1_balance = bridge.w3.eth.contract(address=bridge.l1_token(), abi=load_artifact("BridgeableToken").abi)
+    before_l1 = l1_balance.functions.balanceOf(owner.address).call()
+    bridge.finalize_exit(leg, build_exit_proof(relayer.inbox, rollup, leg, batch, bridge))
+    assert l1_balance.functions.balanceOf(owner.address).call() == before_l1 + TOKEN
+
+
 @pytest.fixture
 def attached(record):
     relayer = Relayer(record, accounts.sequencer())
@@ -207,3 +267,4 @@ def test_the_attach_ingress_bounds_batches_and_answers_malformed_requests_as_the
     not_hex = provider.make_request("eth_sendRawTransaction", ["0xzz"])
     assert not_hex["error"]["code"] == -32602
     assert int(provider.make_request("eth_chainId", [])["result"], 16) == OP_SEPOLIA
+
