@@ -6,6 +6,8 @@
   see them. ``latest``/``pending``/``safe``/``finalized`` mean the committed head; a receipt or
   block above it does not exist yet.
 - ``eth_getTransactionCount(addr, "pending")`` counts the sender's transactions in the mempool.
+- ``eth_sendRawTransactionSync`` (EIP-7966) answers the receipt once the transaction's tick, with
+  every leg it asked for, has committed.
 - ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot.
 - Methods that would let a client produce blocks or change node state (anvil_*, evm_*, ...) are
   refused. Batch requests are answered in order.
@@ -38,7 +40,10 @@ from svs.pipeline.limits import (
     MAX_BODY_BYTES,
     MAX_CONCURRENT_READS,
     MAX_LOG_BLOCK_RANGE,
+    MAX_SYNC_WAITERS,
     READ_QUEUE_SECONDS,
+    SYNC_DEFAULT_MS,
+    SYNC_MAX_MS,
 )
 
 log = logging.getLogger(__name__)
@@ -115,6 +120,7 @@ class Ingress(JsonRpcEndpoint):
         self.upstream: RpcClient = sequencer.chains[chain_id].rpc
         self.deployment = deployment
         self._reads = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
+        self._sync_waiters = threading.BoundedSemaphore(MAX_SYNC_WAITERS)
 
     def _read(self, method: str, *params: Any) -> Any:
         """One proxied read, waiting for one of the node's read slots."""
@@ -190,6 +196,37 @@ class Ingress(JsonRpcEndpoint):
                 else:
                     replies[i] = {"jsonrpc": "2.0", "id": request_id, "result": result}
         return replies  # type: ignore[return-value]
+
+    def rpc_eth_sendRawTransactionSync(self, params: list) -> dict:
+        """EIP-7966: admit the transaction, then answer its receipt once the tick that includes
+        it has committed, and with it every destination leg it asked for (the tick is atomic).
+        Errors: the admission's (-32000, nothing admitted); code 4 with the hash when the
+        timeout passes (the transaction stays pending); -32000 with the hash and the reason when
+        the sequencer excludes it. The receipt carries ``svsLegs``, the legs' transactions."""
+        if not (1 <= len(params) <= 2 and isinstance(params[0], str)):
+            raise RpcFailure(-32602, "invalid params: expected [rawTransactionHex, timeoutMs?]")
+        timeout_ms = _sync_timeout(params[1] if len(params) == 2 else None)
+        if not self._sync_waiters.acquire(blocking=False):
+            raise RpcFailure(LIMIT_EXCEEDED, f"busy: {MAX_SYNC_WAITERS} eth_sendRawTransactionSync calls already "
+                                             "waiting on this rollup; nothing was admitted, retry later")
+        try:
+            reply = self._send_raw([{"id": None, "params": [params[0]]}])[0]
+            if "error" in reply:
+                error = reply["error"]
+                raise RpcFailure(error["code"], error["message"], error.get("data"))
+            tx_hash = reply["result"]
+            status = self.sequencer.wait_settled(tx_hash, timeout_ms / 1000)
+        finally:
+            self._sync_waiters.release()
+        if status is None:
+            raise RpcFailure(4, f"the transaction was admitted but not committed within {timeout_ms} ms; it stays "
+                                "pending (sequencer_getTransactionStatus tells when)", tx_hash)
+        if status["status"] == "excluded":
+            raise RpcFailure(-32000, f"transaction excluded by the sequencer: {status['reason']}", tx_hash)
+        receipt = self.rpc_eth_getTransactionReceipt([tx_hash])
+        if receipt is None:
+            raise RpcFailure(-32603, f"transaction {tx_hash} is included but its receipt is not readable yet", tx_hash)
+        return {**receipt, "svsLegs": status.get("legs", [])}
 
     # --- pinned reads --------------------------------------------------------------------
 
@@ -291,6 +328,16 @@ class Ingress(JsonRpcEndpoint):
 
 
 NODE_DOWN = "rollup node unavailable, nothing was accepted; send again shortly"
+
+
+def _sync_timeout(value: Any) -> int:
+    """EIP-7966's timeout in milliseconds (a number or a hex quantity); a missing or invalid one,
+    or one above SYNC_MAX_MS, is the default."""
+    try:
+        ms = int(value, 16) if isinstance(value, str) else int(value) if isinstance(value, int) else 0
+    except ValueError:
+        ms = 0
+    return ms if 0 < ms <= SYNC_MAX_MS else SYNC_DEFAULT_MS
 
 
 def _cap_gas(params: list) -> list:

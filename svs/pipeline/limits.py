@@ -33,6 +33,9 @@ CALL_GAS_CAP = 50_000_000  # geth's RPCGasCap for eth_call / eth_estimateGas
 MAX_LOG_BLOCK_RANGE = 10_000  # eth_getLogs: blocks per query
 MAX_CONCURRENT_READS = 4  # proxied reads in flight per rollup node; the rest wait their turn
 READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as busy
+SYNC_DEFAULT_MS = 10_000  # eth_sendRawTransactionSync (EIP-7966): wait when no timeout is given
+SYNC_MAX_MS = 60_000  # the longest wait a client may ask for; longer asks get the default
+MAX_SYNC_WAITERS = 256  # eth_sendRawTransactionSync calls waiting per rollup; more are refused as busy
 # Node requests: SEND_CHUNK and MAX_REQUEST_BYTES belong to the client that sends them
 # (svs.node.rpc), which owns the in-order sending rule.
 

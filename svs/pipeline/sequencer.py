@@ -179,6 +179,7 @@ class Sequencer:
         self._base_fee: dict[int, int] = {}
         self._tick_has_work = False
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
+        self._settled = threading.Condition()  # notified when transactions are included or excluded
         self._suspects = _Suspects()
         self._saved_suspects: list[list[str]] = []
         hooks.bind(self)
@@ -404,6 +405,11 @@ class Sequencer:
         self.journal.exclude({culprit.hash: reason[:500]})
         self.mempool.remove([culprit.hash])
         log.warning("excluded %s: %s", culprit.hash, reason)
+        self._notify_settled()
+
+    def _notify_settled(self) -> None:
+        with self._settled:
+            self._settled.notify_all()
 
     def _tick(self, candidates: dict[int, list[PendingTx]], deposits: dict[int, list[Deposit]]) -> TickReport:
         started = time.perf_counter()
@@ -443,6 +449,7 @@ class Sequencer:
                 listener(number, plan)
             except Exception:  # a listener (status, tests) must not fail a committed tick
                 log.exception("commit listener failed")
+        self._notify_settled()
         self._hook_at("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
         report.l1_batch = self._post_to_l1(heights, busy=any(block.txs for block in plan.blocks.values()))
@@ -494,6 +501,20 @@ class Sequencer:
         elif record.status == "excluded":
             status.update(reason=record.reason, tick=record.tick)
         return status
+
+    def wait_settled(self, tx_hash: str, seconds: float) -> dict | None:
+        """The transaction's status once it is included (its tick, and so its legs, committed)
+        or excluded; None if neither happens within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        with self._settled:
+            while True:
+                status = self.transaction_status(tx_hash)
+                if status is not None and status["status"] in ("included", "excluded"):
+                    return status
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._settled.wait(remaining)
 
     def status(self) -> dict:
         return {
