@@ -8,7 +8,8 @@
 - ``eth_getTransactionCount(addr, "pending")`` counts the sender's transactions in the mempool.
 - ``eth_sendRawTransactionSync`` (EIP-7966) answers the receipt once the transaction's tick, with
   every leg it asked for, has committed.
-- ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot.
+- ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot;
+  ``sequencer_simulate`` tells what a transaction or bundle would do, legs included.
 - Methods that would let a client produce blocks or change node state (anvil_*, evm_*, ...) are
   refused. Batch requests are answered in order.
 - Limits as a production node's (svs/pipeline/limits.py): request bodies and batches, ``eth_call`` /
@@ -33,6 +34,7 @@ from eth_utils import to_checksum_address
 from svs.errors import SvsError
 from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 from svs.pipeline.admission import Rejected
+from svs.pipeline.simulation import SimulationError, Simulator
 from svs.pipeline.limits import (
     CALL_GAS_CAP,
     INTRINSIC_GAS,
@@ -121,14 +123,20 @@ class Ingress(JsonRpcEndpoint):
         self.deployment = deployment
         self._reads = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
         self._sync_waiters = threading.BoundedSemaphore(MAX_SYNC_WAITERS)
+        self._simulator = Simulator(sequencer, lambda chain_id, method, *p: self._read_on(chain_id, method, *p))
 
-    def _read(self, method: str, *params: Any) -> Any:
+    def _read_on(self, chain_id: int, method: str, *params: Any) -> Any:
+        """A read on any rollup, through this endpoint's read slots (simulation reaches the
+        destinations of the legs)."""
+        return self._read(method, *params, rpc=self.sequencer.chains[chain_id].rpc)
+
+    def _read(self, method: str, *params: Any, rpc: RpcClient | None = None) -> Any:
         """One proxied read, waiting for one of the node's read slots."""
         if not self._reads.acquire(timeout=READ_QUEUE_SECONDS):
             raise RpcFailure(LIMIT_EXCEEDED, f"busy: more than {MAX_CONCURRENT_READS} reads in flight on this rollup "
                                              f"for {READ_QUEUE_SECONDS:.0f} s; retry later")
         try:
-            return self.upstream.call(method, *params)
+            return (rpc or self.upstream).call(method, *params)
         finally:
             self._reads.release()
 
@@ -320,6 +328,17 @@ class Ingress(JsonRpcEndpoint):
 
     def rpc_sequencer_status(self, params: list) -> dict:
         return {**self.sequencer.status(), "chainId": self.chain_id, "deployment": self.deployment}
+
+    def rpc_sequencer_simulate(self, params: list) -> dict:
+        """What a transaction (signed raw hex or a call object) or a bundle of them (a list)
+        would do, legs included, without sending anything (svs.pipeline.simulation)."""
+        if len(params) != 1:
+            raise RpcFailure(-32602, "invalid params: expected [transaction] or [[transaction, ...]]")
+        items = params[0] if isinstance(params[0], list) else [params[0]]
+        try:
+            return self._simulator.simulate(self.chain_id, items)
+        except SimulationError as err:
+            raise RpcFailure(-32602, f"invalid params: {err}") from err
 
     def rpc_sequencer_getTransactionStatus(self, params: list) -> dict | None:
         if len(params) != 1 or not isinstance(params[0], str):
