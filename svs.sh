@@ -2,7 +2,8 @@
 # One entry point for everything: bootstraps the toolchain on first use, then runs the command.
 #
 #   ./svs.sh run [options]   the main job: `ape run sequencer` (local anvil chains + demo)
-#   ./svs.sh test [args]     the test suite: `ape test` (pytest arguments pass through)
+#   ./svs.sh test [args]     the test suite: `ape test` (pytest arguments pass through); installs
+#                            Debian's chromium for the status page test if it is missing
 #   ./svs.sh mutate [opts]   mutation check: every mutant in tools/mutate.py must fail the suite
 #   ./svs.sh slither [args]  static analysis of contracts/: fails on any untriaged finding
 #   ./svs.sh setup           only install: .venv (requirements.lock), node_modules (package-lock) and
@@ -106,6 +107,18 @@ environment() {
   echo "export SOLCX_BINARY_PATH=\"$ROOT/tools/solc\""
 }
 
+# The status page test renders the page in headless Chromium: Debian's package (no browser
+# download at run time). Installed for the test suite only, with apt as root.
+setup_browser() {
+  command -v chromium >/dev/null && return 0
+  command -v apt-get >/dev/null || die "chromium is needed by the tests (status page); install Debian's chromium package"
+  local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  log "installing Debian's chromium for the status page test"
+  $sudo apt-get install -y -q chromium >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q chromium >/dev/null; } \
+    || die "could not install chromium with apt-get; install Debian's chromium package"
+}
+
 setup() {
   setup_node
   setup_python
@@ -116,7 +129,7 @@ cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   run) setup; compile_contracts; exec ape run sequencer local "$@" ;;
-  test) setup; compile_contracts; exec ape test "$@" ;;
+  test) setup; setup_browser; compile_contracts; exec ape test "$@" ;;
   mutate) setup; compile_contracts; exec python tools/mutate.py "$@" ;;
   slither) setup_node; setup_slither; exec "$SLITHER_VENV/bin/python" tools/static_analysis.py "$@" ;;
   setup) setup; setup_slither; log "ready: $(ape --version 2>/dev/null | tail -n1), $(anvil --version | head -n1)" ;;

@@ -8,6 +8,7 @@
 - ``eth_getTransactionCount(addr, "pending")`` counts the sender's transactions in the mempool.
 - ``eth_sendRawTransactionSync`` (EIP-7966) answers the receipt once the transaction's tick, with
   every leg it asked for, has committed.
+- ``GET /status`` is a status page that refreshes itself from ``sequencer_status``.
 - ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot;
   ``sequencer_simulate`` tells what a transaction or bundle would do, legs included.
 - Methods that would let a client produce blocks or change node state (anvil_*, evm_*, ...) are
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from importlib import resources
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -386,6 +388,9 @@ def _error(request_id: Any, failure: RpcFailure) -> dict:
     return {"jsonrpc": "2.0", "id": request_id, "error": error}
 
 
+STATUS_PAGE = resources.files("svs.pipeline").joinpath("status.html").read_bytes()
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     ingress: Ingress  # set on the subclass made per server
@@ -412,10 +417,18 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = _error(None, RpcFailure(-32603, f"internal error: {err}"))
         self._reply(reply)
 
+    def do_GET(self) -> None:  # noqa: N802
+        """The status page (``/`` or ``/status``); it reads the endpoint's own JSON-RPC."""
+        if self.path.split("?")[0] not in ("/", "/status"):
+            return self._send(404, "text/plain; charset=utf-8", b"not found: the status page is at /status\n")
+        self._send(200, "text/html; charset=utf-8", STATUS_PAGE)
+
     def _reply(self, reply: Any) -> None:
-        payload = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self._send(200, "application/json", json.dumps(reply).encode())
+
+    def _send(self, code: int, content_type: str, payload: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

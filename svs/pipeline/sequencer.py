@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,9 @@ from svs.pipeline.recovery import RecoveryError, committed_heights, recover
 from svs.pipeline.selfcheck import PairRoots, read_pair_roots
 
 log = logging.getLogger(__name__)
+
+
+RECENT = 20  # exclusions and L1 batches the status keeps
 
 
 class Halted(SvsError, RuntimeError):
@@ -180,6 +184,8 @@ class Sequencer:
         self._tick_has_work = False
         self.commit_listeners: list = []  # called with (tick, plan) right after each commit
         self._settled = threading.Condition()  # notified when transactions are included or excluded
+        self.recent_exclusions: deque[dict] = deque(maxlen=RECENT)  # for the status page
+        self.recent_batches: deque[dict] = deque(maxlen=RECENT)  # the batcher's last reports
         self._suspects = _Suspects()
         self._saved_suspects: list[list[str]] = []
         hooks.bind(self)
@@ -404,6 +410,8 @@ class Sequencer:
             return
         self.journal.exclude({culprit.hash: reason[:500]})
         self.mempool.remove([culprit.hash])
+        self.recent_exclusions.append({"hash": culprit.hash, "chainId": culprit.chain_id, "reason": reason[:500],
+                                       "tick": None})
         log.warning("excluded %s: %s", culprit.hash, reason)
         self._notify_settled()
 
@@ -452,6 +460,9 @@ class Sequencer:
         self._notify_settled()
         self._hook_at("committed")
         report = _report(number, heights, plan, candidates, roots, time.perf_counter() - started)
+        chain_of = {t.hash: c for c, txs in candidates.items() for t in txs}
+        self.recent_exclusions.extend({"hash": h, "chainId": chain_of.get(h), "reason": r, "tick": number}
+                                      for h, r in report.excluded.items())
         report.l1_batch = self._post_to_l1(heights, busy=any(block.txs for block in plan.blocks.values()))
         self.last_report = report
         return report
@@ -465,6 +476,7 @@ class Sequencer:
         batch = self.batcher.on_commit(heights, busy)
         if batch is not None:
             self.last_batch = batch.as_dict()
+            self.recent_batches.append(self.last_batch)
         return batch
 
     def _check_heights(self, bases: dict[int, int]) -> None:
@@ -526,6 +538,8 @@ class Sequencer:
             "lastTick": self.last_report.tick if self.last_report else None,
             "pairs": [p.as_dict() for p in self.last_roots],
             "lastL1Batch": self.last_batch,
+            "recentL1Batches": list(self.recent_batches),
+            "recentExclusions": list(self.recent_exclusions),
             "l1Legs": self.deposits.status(self.committed) if self.deposits else None,
             "transactions": self.journal.counts(),
         }
