@@ -38,7 +38,20 @@ def error_table() -> dict[bytes, tuple[str, list[str], list[str]]]:
                 types = _signature_types(entry)
                 selector = keccak(text=f"{entry['name']}({','.join(types)})")[:4]
                 table[selector] = (entry["name"], types, [i.get("name", "") for i in entry.get("inputs", [])])
-    return table
+    return table  # register_errors adds a dApp's
+
+
+def register_errors(abi: list[dict]) -> int:
+    """Add the custom errors of a dApp's ABI to the table, so that the reasons the sequencer
+    gives (exclusions, simulation) name them; returns how many were new."""
+    table, added = error_table(), 0
+    for entry in abi:
+        if entry.get("type") == "error":
+            types = _signature_types(entry)
+            selector = keccak(text=f"{entry['name']}({','.join(types)})")[:4]
+            added += selector not in table
+            table.setdefault(selector, (entry["name"], types, [i.get("name", "") for i in entry.get("inputs", [])]))
+    return added
 
 
 def decode_revert(data: bytes) -> str:

@@ -119,12 +119,17 @@ class Ingress(JsonRpcEndpoint):
     """The JSON-RPC methods of one rollup's endpoint."""
 
     def __init__(self, sequencer, chain_id: int, deployment: dict):
-        self.sequencer = sequencer
         self.chain_id = chain_id
-        self.upstream: RpcClient = sequencer.chains[chain_id].rpc
         self.deployment = deployment
         self._reads = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
         self._sync_waiters = threading.BoundedSemaphore(MAX_SYNC_WAITERS)
+        self.serve(sequencer)
+
+    def serve(self, sequencer) -> None:
+        """Answer for ``sequencer`` from now on (a test fixture restarts the sequencer behind a
+        running endpoint, so that clients' open connections stay valid)."""
+        self.sequencer = sequencer
+        self.upstream: RpcClient = sequencer.chains[self.chain_id].rpc
         self._simulator = Simulator(sequencer, lambda chain_id, method, *p: self._read_on(chain_id, method, *p))
 
     def _read_on(self, chain_id: int, method: str, *params: Any) -> Any:
