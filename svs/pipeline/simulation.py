@@ -10,7 +10,8 @@ it reverted, or exclude it and why).
 
 It is a prediction on committed state: the tick that really builds it also holds other users'
 transactions, which can change the outcome (a balance spent first, a counter moved). Bounded:
-at most MAX_SIMULATE_TXS transactions and MAX_SIMULATE_LEGS legs per call.
+at most MAX_SIMULATE_TXS transactions, CALL_GAS_CAP gas over the whole bundle (a call object
+without gas gets an equal share), and MAX_SIMULATE_LEGS legs per call.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ class Simulator:
         """``items``: signed raw transactions (hex) or call objects ({from, to, data, value, gas})."""
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_SIMULATE_TXS:
             raise SimulationError(f"expected 1 to {MAX_SIMULATE_TXS} transactions")
-        calls = [self._call_of(chain_id, item) for item in items]
+        calls = [self._call_of(chain_id, item, CALL_GAS_CAP // len(items)) for item in items]
+        asked = sum(int(call["gas"], 16) for call in calls)
+        if asked > CALL_GAS_CAP:
+            raise SimulationError(f"the bundle asks for {asked:,} gas, more than the {CALL_GAS_CAP:,} one "
+                                  "simulation may use")
         heads = dict(self.sequencer.committed)
         timestamp = int(time.time())
         results = self._run(chain_id, heads[chain_id], timestamp, calls)
@@ -76,7 +81,8 @@ class Simulator:
 
     # --- sources ---------------------------------------------------------------------------
 
-    def _call_of(self, chain_id: int, item: Any) -> dict:
+    def _call_of(self, chain_id: int, item: Any, default_gas: int) -> dict:
+        """The eth_simulateV1 call of one item; a call object without gas gets ``default_gas``."""
         if isinstance(item, str):
             try:
                 tx = decode_raw_transaction(bytes.fromhex(item.removeprefix("0x")))
@@ -85,7 +91,7 @@ class Simulator:
             if tx.chain_id not in (None, chain_id):
                 raise SimulationError(f"signed for chain {tx.chain_id}, this endpoint is chain {chain_id}")
             return {"from": tx.sender, "to": tx.to, "data": "0x" + tx.data.hex(), "value": hex(tx.value),
-                    "gas": hex(min(tx.gas, CALL_GAS_CAP))}
+                    "gas": hex(tx.gas)}
         if not isinstance(item, dict) or not is_address(item.get("from")) or not (
                 item.get("to") is None or is_address(item["to"])):
             raise SimulationError("expected a signed transaction or a call object with from and to addresses")
@@ -93,7 +99,7 @@ class Simulator:
                 "data": item.get("data") or item.get("input") or "0x"}
         try:
             call["value"] = hex(int(item.get("value") or "0x0", 16))
-            call["gas"] = hex(min(int(item.get("gas") or hex(CALL_GAS_CAP), 16), CALL_GAS_CAP))
+            call["gas"] = hex(int(item["gas"], 16) if item.get("gas") else default_gas)
             bytes.fromhex(call["data"].removeprefix("0x"))
         except (TypeError, ValueError) as err:
             raise SimulationError(f"invalid call object: {err}") from err

@@ -83,6 +83,8 @@ def test_bad_input_gets_clear_errors(system, users):
     for params, words in (([], "expected"), (["0xzz"], "not a signed transaction"),
                           ([{"to": users[0].address}], "call object"),
                           ([[]], "1 to 16"), ([["0x00"] * 17], "1 to 16"),
+                          ([[{"from": users[0].address, "to": users[1].address, "gas": hex(30_000_000)}] * 2],
+                           "more than the 50,000,000"),
                           ([raw_burn(system, b, a, users[0], users[1].address, TOKEN)], f"signed for chain {b}")):
         error = simulate(system, a, *params)["error"]
         assert error["code"] == -32602 and words in error["message"], (params, error)
