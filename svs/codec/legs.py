@@ -115,6 +115,7 @@ TRIGGER_SELECTOR = keccak_text(text="trigger(uint256,address,bytes,uint256)")[:4
 MINT_SELECTOR = keccak_text(text="mint(uint256,uint256,address,address,address,uint256)")[:4]
 ACTION_SELECTOR = keccak_text(text="action(uint256,uint256,address,address,bytes,uint256)")[:4]
 MINT_COUNT_SELECTOR = keccak_text(text="mintCount(uint256)")[:4]  # the next nonce a mint stream expects
+ACTION_COUNT_SELECTOR = keccak_text(text="actionCount(uint256)")[:4]  # the next nonce an action stream expects
 
 Leg = TransferLeg | CallLeg
 

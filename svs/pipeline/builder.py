@@ -60,6 +60,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak as keccak_text
 
 from svs.codec.legs import (
+    ACTION_COUNT_SELECTOR,
     ALL_LEG_TOPICS,
     INBOUND_TOPICS,
     MINT_COUNT_SELECTOR,
@@ -94,7 +95,6 @@ MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
 
 SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
-ACTION_COUNT_SELECTOR = keccak_text(text="actionCount(uint256)")[:4]
 LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 
 
@@ -423,13 +423,9 @@ class Builder:
         unserved: dict[str, str] = {}
         for source_hash, legs in seen.legs.items():
             for leg in legs:
-                if leg.destination in self.chains:
-                    continue
-                if self.l1 is None or leg.destination != self.l1.chain_id:
-                    unserved[source_hash] = f"destination chain {leg.destination} is not served by this sequencer"
-                elif not isinstance(leg, TransferLeg) or leg.token.lower() != self.l1.exit_token.lower():
-                    unserved[source_hash] = (f"only token {self.l1.exit_token} can exit to L1 (chain {leg.destination}): "
-                                             "the L1 bridge could never finalize this leg")
+                reason = unserved_reason(leg, self.chains, self.l1)
+                if reason is not None:
+                    unserved[source_hash] = reason
         return unserved
 
     def _drop_failed_deposits(self, failed: dict[str, str]) -> None:
@@ -732,6 +728,19 @@ def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] 
             return None
         kept[chain_id] = [outcome for _, outcome in remaining]
     return kept
+
+
+def unserved_reason(leg: Leg, chains, l1: L1Legs | None) -> str | None:
+    """Why no rollup of this sequencer serves ``leg`` (an unknown chain, or an exit to L1 of any
+    token but the bridge's), or None if one does (the builder and sequencer_simulate ask)."""
+    if leg.destination in chains:
+        return None
+    if l1 is None or leg.destination != l1.chain_id:
+        return f"destination chain {leg.destination} is not served by this sequencer"
+    if not isinstance(leg, TransferLeg) or leg.token.lower() != l1.exit_token.lower():
+        return (f"only token {l1.exit_token} can exit to L1 (chain {leg.destination}): "
+                "the L1 bridge could never finalize this leg")
+    return None
 
 
 def _leg_transaction_gas(measured: int, calldata: bytes) -> int:

@@ -20,9 +20,10 @@ import time
 from collections import defaultdict
 from typing import Any, Callable
 
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import is_address, to_checksum_address
 
 from svs.codec.legs import (
+    ACTION_COUNT_SELECTOR,
     MINT_COUNT_SELECTOR,
     OUTBOUND_TOPICS,
     Leg,
@@ -34,11 +35,11 @@ from svs.codec.legs import (
 from svs.codec.reverts import describe_revert
 from svs.codec.transactions import InvalidTransaction, decode_raw_transaction
 from svs.errors import SvsError
+from svs.pipeline.builder import unserved_reason
 from svs.pipeline.limits import CALL_GAS_CAP
 
 MAX_SIMULATE_TXS = 16
 MAX_SIMULATE_LEGS = 64
-ACTION_COUNT_SELECTOR = keccak(text="actionCount(uint256)")[:4]
 NESTED = "it emitted a further cross-chain leg (nested legs are not supported)"  # as the builder says
 
 
@@ -127,7 +128,7 @@ class Simulator:
         for answer, leg in legs:
             view = _leg_view(leg)
             answer["legs"].append(view)
-            unserved = self._unserved(leg)
+            unserved = unserved_reason(leg, self.sequencer.chains, self.sequencer.config.l1)
             if unserved is not None:
                 view.update(success=False, reason=unserved)
             elif leg.destination not in self.sequencer.chains:  # an exit to L1: finalized there later
@@ -158,17 +159,6 @@ class Simulator:
                              for e in result.get("logs", []))
                 view.update(success=ok and not nested, gasUsed=int(result.get("gasUsed", "0x0"), 16), nested=nested,
                             reason=(NESTED if ok and nested else None if ok else _reason(result)))
-
-    def _unserved(self, leg: Leg) -> str | None:
-        """Why the sequencer would refuse a leg for its destination (as the builder does), or None."""
-        if leg.destination in self.sequencer.chains:
-            return None
-        l1 = self.sequencer.config.l1
-        if l1 is None or leg.destination != l1.chain_id:
-            return f"destination chain {leg.destination} is not served by this sequencer"
-        if not isinstance(leg, TransferLeg) or leg.token.lower() != l1.exit_token.lower():
-            return f"only token {l1.exit_token} can exit to L1 (chain {leg.destination})"
-        return None
 
 
 def _leg_view(leg: Leg) -> dict:
