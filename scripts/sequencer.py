@@ -53,6 +53,8 @@ def cli():
 @click.option("--l1-port", default=8545, show_default=True, type=click.IntRange(1, 65535), help="L1 (chain 900) port.")
 @click.option("--port", "first_port", default=9545, show_default=True, type=click.IntRange(1, 55535),
               help="Ingress port of the first rollup; rollup i on port + i, its node on port + i + 10000.")
+@click.option("--ws-port", "ws_first_port", default=None, type=click.IntRange(1, 65535),
+              help="WebSocket port (eth_subscribe) of the first rollup; rollup i on ws-port + i.  [default: port + 100]")
 @click.option("--state-dir", default=".sequencer", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Journal, deployment.json, nodes.json, node checkpoints and logs.")
 @click.option("--nodes", callback=_urls,
@@ -83,20 +85,24 @@ def cli():
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
 @ape_cli_context()
-def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat, l1_mode,
+def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat, l1_mode,
           bond, challenge_window, deposit_window, l1_confirmations, checkpoint_every, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains (started here, or --nodes)."""
     configure(cli_ctx.logger.level)
     ports = [first_port + i for i in range(rollups)]
     if l1_port in ports:
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
+    ws_first = first_port + 100 if ws_first_port is None else ws_first_port
+    if {l1_port, *ports} & {ws_first + i for i in range(rollups)}:
+        raise click.BadParameter(f"WebSocket ports from {ws_first} collide with the L1 or ingress ports",
+                                 param_hint="--ws-port")
     if nodes and len(nodes) != rollups + 1:
         raise click.BadParameter(f"--nodes gave {len(nodes) - 1} rollup URLs for --rollups {rollups}")
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window,
                          deposit_window=deposit_window)
              if l1_mode == "optimistic" else InboxConfig(deposit_window=deposit_window))
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
-                             state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
+                             ws_first_port=ws_first_port, state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
                              exit_after_demo=exit_after_demo, batch_every=batch_every, heartbeat=heartbeat, inbox=inbox,
                              checkpoint_every=checkpoint_every, l1_confirmations=l1_confirmations, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
     service = Service(options)
@@ -106,7 +112,8 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, state_dir, nodes, m
         if demo:
             urls = {chain_id: s.url for chain_id, s in zip(sorted(service.sequencer.chains), service.servers)}
             threading.Thread(target=_demo, args=(service, urls, exit_after_demo), daemon=True).start()
-        click.echo(f"sequencer up: ingress {', '.join(s.url for s in service.servers)}; Ctrl-C stops")
+        click.echo(f"sequencer up: ingress {', '.join(s.url for s in service.servers)}; "
+                   f"subscriptions {', '.join(s.url for s in service.sockets)}; Ctrl-C stops")
         service.run_clock()
     except (ChainError, DeploymentError, RecoveryError) as err:
         raise click.ClickException(str(err)) from err

@@ -8,6 +8,8 @@
 - ``eth_getTransactionCount(addr, "pending")`` counts the sender's transactions in the mempool.
 - ``eth_sendRawTransactionSync`` (EIP-7966) answers the receipt once the transaction's tick, with
   every leg it asked for, has committed.
+- ``eth_subscribe`` (``newHeads``, ``logs``, ``newPendingTransactions``) is served on the
+  rollup's WebSocket endpoint (svs.pipeline.subscriptions), which pushes committed blocks only.
 - ``GET /status`` is a status page that refreshes itself from ``sequencer_status``.
 - ``sequencer_status`` and ``sequencer_getTransactionStatus`` say what plain eth_* cannot;
   ``sequencer_simulate`` tells what a transaction or bundle would do, legs included.
@@ -37,6 +39,7 @@ from svs.errors import SvsError
 from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 from svs.pipeline.admission import Rejected
 from svs.pipeline.simulation import SimulationError, Simulator
+from svs.pipeline.subscriptions import Feed
 from svs.pipeline.limits import (
     CALL_GAS_CAP,
     INTRINSIC_GAS,
@@ -123,6 +126,8 @@ class Ingress(JsonRpcEndpoint):
         self.deployment = deployment
         self._reads = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
         self._sync_waiters = threading.BoundedSemaphore(MAX_SYNC_WAITERS)
+        self.feed = Feed(self)  # eth_subscribe's notifications, pushed by the WebSocket endpoint
+        self.ws_url: str | None = None  # that endpoint's URL, once it serves
         self.serve(sequencer)
 
     def serve(self, sequencer) -> None:
@@ -130,14 +135,15 @@ class Ingress(JsonRpcEndpoint):
         running endpoint, so that clients' open connections stay valid)."""
         self.sequencer = sequencer
         self.upstream: RpcClient = sequencer.chains[self.chain_id].rpc
+        sequencer.commit_listeners.append(self.feed.committed)
         self._simulator = Simulator(sequencer, lambda chain_id, method, *p: self._read_on(chain_id, method, *p))
 
     def _read_on(self, chain_id: int, method: str, *params: Any) -> Any:
         """A read on any rollup, through this endpoint's read slots (simulation reaches the
         destinations of the legs)."""
-        return self._read(method, *params, rpc=self.sequencer.chains[chain_id].rpc)
+        return self.read(method, *params, rpc=self.sequencer.chains[chain_id].rpc)
 
-    def _read(self, method: str, *params: Any, rpc: RpcClient | None = None) -> Any:
+    def read(self, method: str, *params: Any, rpc: RpcClient | None = None) -> Any:
         """One proxied read, waiting for one of the node's read slots."""
         if not self._reads.acquire(timeout=READ_QUEUE_SECONDS):
             raise RpcFailure(LIMIT_EXCEEDED, f"busy: more than {MAX_CONCURRENT_READS} reads in flight on this rollup "
@@ -174,9 +180,9 @@ class Ingress(JsonRpcEndpoint):
         if method in GAS_CAPPED:
             params = _cap_gas(params)
         if method in BLOCK_PARAM:
-            return self._read(method, *self._pin(params, BLOCK_PARAM[method]))
+            return self.read(method, *self._pin(params, BLOCK_PARAM[method]))
         if method in PASS_THROUGH:
-            return self._read(method, *params)
+            return self.read(method, *params)
         raise RpcFailure(-32601, f"method {method} is not available through the sequencer ingress")
 
     # --- writes ----------------------------------------------------------------------------
@@ -210,6 +216,7 @@ class Ingress(JsonRpcEndpoint):
                     replies[i] = _error(request_id, RpcFailure(-32000, str(result)))
                 else:
                     replies[i] = {"jsonrpc": "2.0", "id": request_id, "result": result}
+            self.feed.admitted([r for r in results if not isinstance(r, Rejected)])
         return replies  # type: ignore[return-value]
 
     def rpc_eth_sendRawTransactionSync(self, params: list) -> dict:
@@ -278,13 +285,13 @@ class Ingress(JsonRpcEndpoint):
         return hex(self.head)
 
     def rpc_eth_estimateGas(self, params: list) -> str:
-        estimate = int(self._read("eth_estimateGas", *self._pin(_cap_gas(params), 1)), 16)
+        estimate = int(self.read("eth_estimateGas", *self._pin(_cap_gas(params), 1)), 16)
         return hex(estimate + ESTIMATE_MARGIN if estimate > INTRINSIC_GAS else estimate)
 
     def rpc_eth_getTransactionCount(self, params: list) -> str:
         if len(params) < 1 or not isinstance(params[0], str):
             raise RpcFailure(-32602, "invalid params: expected [address, block]")
-        committed = int(self._read("eth_getTransactionCount", *self._pin(params, 1)), 16)
+        committed = int(self.read("eth_getTransactionCount", *self._pin(params, 1)), 16)
         if len(params) > 1 and params[1] == "pending":
             pending = self.sequencer.mempool.next_nonce(self.chain_id, to_checksum_address(params[0]))
             if pending is not None:
@@ -292,18 +299,26 @@ class Ingress(JsonRpcEndpoint):
         return hex(committed)
 
     def rpc_eth_getTransactionReceipt(self, params: list) -> dict | None:
-        receipt = self._read("eth_getTransactionReceipt", *params)
+        receipt = self.read("eth_getTransactionReceipt", *params)
         return receipt if receipt and int(receipt["blockNumber"], 16) <= self.head else None
 
     def rpc_eth_getTransactionByHash(self, params: list) -> dict | None:
-        tx = self._read("eth_getTransactionByHash", *params)
+        tx = self.read("eth_getTransactionByHash", *params)
         if tx and tx.get("blockNumber") and int(tx["blockNumber"], 16) <= self.head:
             return tx
-        pending = self.sequencer.mempool.get(str(params[0]).lower()) if params else None
+        return self.pending_transaction(str(params[0])) if params else None
+
+    def pending_transaction(self, tx_hash: str) -> dict | None:
+        """An admitted transaction of this rollup not yet committed, as eth_getTransactionByHash shows it."""
+        pending = self.sequencer.mempool.get(tx_hash.lower())
         return _pending_view(pending) if pending and pending.chain_id == self.chain_id else None
 
+    def rpc_eth_subscribe(self, params: list) -> None:
+        where = f"this rollup's is {self.ws_url}" if self.ws_url else "this endpoint has none"
+        raise RpcFailure(-32601, f"eth_subscribe needs the WebSocket endpoint ({where})")
+
     def rpc_eth_getBlockByHash(self, params: list) -> dict | None:
-        block = self._read("eth_getBlockByHash", *params)
+        block = self.read("eth_getBlockByHash", *params)
         return block if block and int(block["number"], 16) <= self.head else None
 
     def rpc_eth_getLogs(self, params: list) -> list:
@@ -328,7 +343,7 @@ class Ingress(JsonRpcEndpoint):
             if bounds[1] - bounds[0] >= MAX_LOG_BLOCK_RANGE:
                 raise RpcFailure(LIMIT_EXCEEDED, f"eth_getLogs range of {bounds[1] - bounds[0] + 1} blocks exceeds the "
                                                  f"limit of {MAX_LOG_BLOCK_RANGE}")
-        logs = self._read("eth_getLogs", query)
+        logs = self.read("eth_getLogs", query)
         return [entry for entry in logs if int(entry["blockNumber"], 16) <= self.head]
 
     # --- sequencer_ namespace --------------------------------------------------------------

@@ -36,6 +36,12 @@ READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as
 SYNC_DEFAULT_MS = 10_000  # eth_sendRawTransactionSync (EIP-7966): wait when no timeout is given
 SYNC_MAX_MS = 60_000  # the longest wait a client may ask for; longer asks get the default
 MAX_SYNC_WAITERS = 256  # eth_sendRawTransactionSync calls waiting per rollup; more are refused as busy
+# WebSocket subscriptions (svs.pipeline.subscriptions), per rollup endpoint and per connection.
+MAX_WS_CONNECTIONS = 64  # open connections; more are closed at once with code 1013 (try again later)
+MAX_SUBSCRIPTIONS = 32  # eth_subscribe per connection
+MAX_WS_INFLIGHT = 8  # requests of one connection answered at once; more get a busy error
+WS_OUTBOX = 4_096  # messages queued for one connection; a client that falls further behind is dropped
+MAX_FILTER_ITEMS = 64  # addresses, and alternatives per topic position, in a logs subscription
 # Node requests: SEND_CHUNK and MAX_REQUEST_BYTES belong to the client that sends them
 # (svs.node.rpc), which owns the in-order sending rule.
 

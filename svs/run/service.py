@@ -32,6 +32,7 @@ from svs.node.chains import (ChainError, L1_CHAIN_ID, Node, load_nodes, process_
 from svs.node.checkpoints import DIRECTORY as CHECKPOINTS, Checkpointer, checkpoint_path
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.ingress import Ingress, IngressServer
+from svs.pipeline.subscriptions import WS_PORT_OFFSET, SocketServer
 from svs.pipeline.sequencer import Halted, NodesUnavailable, Sequencer, SequencerConfig, TickAbandoned
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class ServiceOptions:
     block_time: float = 1.0
     l1_port: int = 8545
     first_port: int = 9545
+    ws_first_port: int | None = None  # WebSocket port of the first rollup (None: first_port + 100; 0: any free)
     state_dir: Path = Path(".sequencer")
     nodes: list[str] = field(default_factory=list)  # --nodes: build on these (L1 first) instead of starting anvil
     max_block_txs: int = 1000
@@ -61,6 +63,13 @@ class ServiceOptions:
     def ports(self) -> list[int]:
         return [self.first_port + i for i in range(self.rollups)]
 
+    @property
+    def ws_ports(self) -> list[int]:
+        if self.ws_first_port == 0:
+            return [0] * self.rollups
+        first = self.first_port + WS_PORT_OFFSET if self.ws_first_port is None else self.ws_first_port
+        return [first + i for i in range(self.rollups)]
+
 
 class Service:
     def __init__(self, options: ServiceOptions):
@@ -68,6 +77,7 @@ class Service:
         self.nodes: list[Node] = []
         self.sequencer: Sequencer | None = None
         self.servers: list[IngressServer] = []
+        self.sockets: list[SocketServer] = []  # the WebSocket endpoints (eth_subscribe), one per rollup
         self.deployment: dict = {}
         self.checkpointer: Checkpointer | None = None
         self._stop = threading.Event()
@@ -139,10 +149,11 @@ class Service:
                        heartbeat=self.options.heartbeat)
 
     def start_ingress(self) -> None:
-        for (chain_id, _), port in zip(sorted(self.sequencer.chains.items()), self.options.ports):
-            server = IngressServer(Ingress(self.sequencer, chain_id, self.deployment), "127.0.0.1", port).start()
-            self.servers.append(server)
-            log.info("ingress for chain %d on %s", chain_id, server.url)
+        for chain_id, port, ws_port in zip(sorted(self.sequencer.chains), self.options.ports, self.options.ws_ports):
+            ingress = Ingress(self.sequencer, chain_id, self.deployment)
+            self.servers.append(IngressServer(ingress, "127.0.0.1", port).start())
+            self.sockets.append(SocketServer(ingress, "127.0.0.1", ws_port).start())
+            log.info("ingress for chain %d on %s and %s", chain_id, self.servers[-1].url, self.sockets[-1].url)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -220,7 +231,7 @@ class Service:
         self._stop.set()
 
     def shutdown(self, stop_nodes: bool = True) -> None:
-        for server in self.servers:
+        for server in [*self.servers, *self.sockets]:
             server.stop()
         if self.sequencer is not None:
             self.sequencer.close()

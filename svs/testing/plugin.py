@@ -38,6 +38,7 @@ class SharedSequencer:
         self.service = service
         self.chain_ids: list[int] = sorted(service.sequencer.chains)
         self.urls: dict[int, str] = {c: s.url for c, s in zip(self.chain_ids, service.servers)}
+        self.ws_urls: dict[int, str] = {c: s.url for c, s in zip(self.chain_ids, service.sockets)}  # eth_subscribe
         self.w3 = {c: Web3(Web3.HTTPProvider(url)) for c, url in self.urls.items()}
         deployment = Deployment(service.deployment)
         self.addresses: dict[int, dict[str, str]] = {c: dict(r.contracts) for c, r in deployment.rollups.items()}
@@ -173,7 +174,7 @@ def start(state_dir: Path, rollups: int = 2):
 
     base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
     options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             state_dir=state_dir, demo=False, checkpoint_every=0)
+                             ws_first_port=0, state_dir=state_dir, demo=False, checkpoint_every=0)
     service = Service(options)
     try:
         service.start()

@@ -41,6 +41,7 @@ class System:
     def __post_init__(self):
         self.w3 = {c: Web3(Web3.HTTPProvider(s.url)) for c, s in zip(self.chain_ids, self.service.servers)}
         self.urls = {c: s.url for c, s in zip(self.chain_ids, self.service.servers)}
+        self.ws_urls = {c: s.url for c, s in zip(self.chain_ids, self.service.sockets)}
         self.addresses = {c: r.contracts for c, r in Deployment(self.service.deployment).rollups.items()}
         self.token = self.addresses[self.chain_ids[0]]["BridgeableToken"]
         self.initial_supply = total_supply(self.sequencer, self.token)
@@ -98,7 +99,7 @@ def start_system(state_dir: Path, rollups: int = 2, **overrides) -> System:
     """A running system; ``overrides`` are ServiceOptions fields (batch_every, inbox, ...)."""
     base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
     options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             state_dir=state_dir, demo=False, **overrides)
+                             ws_first_port=0, state_dir=state_dir, demo=False, **overrides)
     service = Service(options)
     try:
         service.start()
