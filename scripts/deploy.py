@@ -20,6 +20,7 @@ from web3 import Web3
 from svs.deploy.suite import DeploymentError, InboxConfig, SuiteConfig
 from svs.deploy.testnet import TESTNET_ROLLUPS, deploy_network
 from svs.run.logs import configure
+from svs.run.progress import progress
 
 
 def _chain_ids(ctx, param, value: str) -> tuple[int, ...]:
@@ -62,14 +63,20 @@ def cli(cli_ctx, provider, account, record, sequencer, rollups, supply, l1_mode,
              if l1_mode == "optimistic" else InboxConfig())
     w3 = provider.web3
 
+    sent = 0
+
     def send(to: str, data: bytes) -> int:
+        nonlocal sent
+        advance(0, text=f"deploying on chain {w3.eth.chain_id}: transaction {sent + 1} sent, waiting for its receipt")
         receipt = account.transfer(to, 0, data=data, required_confirmations=0)
         if receipt.failed:
             raise DeploymentError(f"transaction {receipt.txn_hash} failed on chain {w3.eth.chain_id}")
+        sent += 1
         return receipt.block_number
 
     try:
-        report = deploy_network(w3, send, provider.uri, record, config, inbox)
+        with progress(f"deploying on chain {w3.eth.chain_id}: looking for the suite") as advance:
+            report = deploy_network(w3, send, provider.uri, record, config, inbox)
     except DeploymentError as err:
         raise click.ClickException(str(err)) from err
     for line in report.lines():

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 from ape.cli import ape_cli_context
-from rich.console import Console
 
 from svs.deploy import accounts
 from svs.errors import SvsError
 from svs.run.bridging import TOKEN, deposit, load_chains
 from svs.run.logs import configure
+from svs.run.progress import CONSOLE
 
 
 
@@ -38,7 +38,7 @@ def cli(cli_ctx, rollup, amount, recipient, account_index, deployment, timeout):
     wei = int(amount * TOKEN)
     try:
         chains = load_chains(deployment)
-        sent, nonce, block = deposit(chains, account, rollup, recipient, wei, timeout, Console(stderr=True))
+        sent, nonce, block = deposit(chains, account, rollup, recipient, wei, timeout, CONSOLE)
     except SvsError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"deposit #{nonce}: {amount} tokens from {account.address} on L1 (tx {sent.tx_hash}, "

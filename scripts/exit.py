@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 from ape.cli import ape_cli_context
-from rich.console import Console
 
 from svs.deploy import accounts
 from svs.errors import SvsError
 from svs.run.bridging import TOKEN, burn_to_l1, finalize, find_burn, load_chains
 from svs.run.logs import configure
+from svs.run.progress import CONSOLE
 
 
 @click.command()
@@ -40,7 +40,7 @@ def cli(cli_ctx, rollup, tx_hash, amount, recipient, account_index, ingress, dep
     if (tx_hash is None) == (amount is None):
         raise click.UsageError("give exactly one of --tx (an existing burn) or --amount (burn now)")
     account = accounts.user(account_index)
-    console = Console(stderr=True)
+    console = CONSOLE
     try:
         chains = load_chains(deployment)
         if tx_hash is None:

@@ -21,6 +21,7 @@ from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier, verify_all
 from svs.node.rollup import Rollup
 from svs.run.logs import configure
+from svs.run.progress import progress
 
 log = logging.getLogger("verify")
 
@@ -63,21 +64,26 @@ def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach):
     click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "
                f"for rollups {verifier.rollups}")
     bad, index = 0, 0
-    while True:
-        try:
-            verdicts, index = verify_all(verifier, signer, index)
-        except Exception as err:  # noqa: BLE001 - the L1 node failed (a batch never makes verify_all raise)
+
+    def heard(verdict) -> None:
+        nonlocal bad
+        click.echo(verdict.line())
+        bad += not verdict.ok
+        advance(text=f"verifying: batch #{verdict.index} checked, {bad} bad")
+
+    with progress("verifying the L1 batches") as advance:
+        while True:
+            try:
+                _, index = verify_all(verifier, signer, index, on_verdict=heard)
+            except Exception as err:  # noqa: BLE001 - the L1 node failed (a batch never makes verify_all raise)
+                if not follow:
+                    raise click.ClickException(f"verification stopped at batch #{index}: "
+                                               f"{type(err).__name__}: {err}") from err
+                log.warning("verification round failed at batch #%d, retrying in %.1f s: %s: %s", index, interval,
+                            type(err).__name__, err)
             if not follow:
-                raise click.ClickException(f"verification stopped at batch #{index}: "
-                                           f"{type(err).__name__}: {err}") from err
-            log.warning("verification round failed at batch #%d, retrying in %.1f s: %s: %s", index, interval,
-                        type(err).__name__, err)
-            verdicts = []
-        for verdict in verdicts:
-            click.echo(verdict.line())
-            bad += not verdict.ok
-        if not follow:
-            break
-        time.sleep(interval)
+                break
+            advance(0, text=f"following: {index} batch(es) verified, {bad} bad; next look in {interval:g} s")
+            time.sleep(interval)
     click.echo(f"{index} batch(es) verified, {bad} bad")
     raise SystemExit(1 if bad else 0)

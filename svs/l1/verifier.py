@@ -306,16 +306,21 @@ class Verifier:
         return True
 
 
-def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0) -> tuple[list[BatchVerdict], int]:
+def verify_all(verifier: Verifier, challenger: InboxClient | None, start: int = 0,
+               on_verdict: Callable[[BatchVerdict], None] | None = None) -> tuple[list[BatchVerdict], int]:
     """Verify batches from ``start``; challenge the first provably bad one if a challenger is
-    given. Returns the verdicts and the index to resume from. A batch never stops it (see
+    given. Returns the verdicts and the index to resume from; ``on_verdict`` hears each verdict
+    as it comes (a long catch-up shows progress). A batch never stops it (see
     ``Verifier.verify``); only the L1 node failing to give the batch count does."""
     verdicts = []
     index = start
     while index < verifier.inbox.batch_count():
         verdict = verifier.verify(index)
         verdicts.append(verdict)
-        if not verdict.ok and challenger is not None and _challenge(verifier, verdict, challenger):
+        challenged = not verdict.ok and challenger is not None and _challenge(verifier, verdict, challenger)
+        if on_verdict is not None:
+            on_verdict(verdict)
+        if challenged:
             return verdicts, index  # later batches are void; the sequencer must post them again
         index += 1
     return verdicts, index

@@ -24,6 +24,7 @@ from svs.deploy import accounts
 from svs.deploy.artifacts import load_artifact
 from svs.deploy.record import Deployment
 from svs.run.bridging import Chains, burn_to_l1, deposit, finalize, find_burn
+from svs.run.progress import progress
 
 TOKEN = 10**18
 GAS_PRICE = 3 * 10**9
@@ -84,7 +85,12 @@ class DemoClient:
 
 
 def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
-    """Run the cases and return the summary text."""
+    """Run the cases and return the summary text (a progress bar on a terminal meanwhile)."""
+    with progress("demo: deposit L1 -> rollup", total=7) as advance:
+        return _run_demo(ingress_urls, deployment, advance)
+
+
+def _run_demo(ingress_urls: dict[int, str], deployment: dict, advance) -> str:
     client = DemoClient(ingress_urls, deployment)
     a, b = sorted(ingress_urls)[:2]
     alice, bob, carol, dave = accounts.user(0), accounts.user(1), accounts.user(5), accounts.user(6)
@@ -93,6 +99,7 @@ def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
     counter_b = client.contract(b, "CrossChainCounter")
     count_before = counter_b.functions.count().call()
     sent, nonce, block = deposit(client.chains, alice, a, alice.address, 4 * TOKEN, timeout=60)
+    advance(text="demo: five cross-chain cases")
     deposited = (f"{'deposit 4 SHR L1->' + str(a):<40} {sent.tx_hash[:12]}… deposit #{nonce} ({sent.gas_used:,} gas on L1)"
                  f" minted on {a} by block {block}")
     mb_a, mb_b = client.contract(a, "MintBurnSystemContract"), client.contract(b, "MintBurnSystemContract")
@@ -112,7 +119,10 @@ def run_demo(ingress_urls: dict[int, str], deployment: dict) -> str:
     for case in cases:
         status = client.wait(case.chain_id, case.tx_hash)
         lines.append(_describe(client, case, status))
+        advance()
+    advance(0, text="demo: exit to L1 (waits for an accepted batch)")
     lines.append(_exit(client, b, bob))
+    advance()
     after = {"bob_b": client.balance(b, bob.address), "bob_a": client.balance(a, bob.address), "supply": client.supply()}
     lines.append(f"bob on {b}: {before['bob_b'] / TOKEN:g} -> {after['bob_b'] / TOKEN:g} SHR;"
                  f" bob on {a}: {before['bob_a'] / TOKEN:g} -> {after['bob_a'] / TOKEN:g} SHR")
