@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,3 +67,33 @@ def test_ape_deploys_and_calls_through_the_ingress(system, users, tmp_path, proj
     counter = system.contract(a, "CrossChainCounter", out["counter"])
     assert counter.functions.count().call() == 0
     assert system.balance(a, recipient) == 5
+
+
+def test_ape_console_on_the_rollup_network(system, users, tmp_path):
+    """`ape console --network ethereum:svs-<id>:node`, typed into as a user would (IPython reads
+    the lines from stdin): the chain is the rollup, and a test account's transfer lands."""
+    a = system.chain_ids[0]
+    receiver = users[7].address
+    before = system.w3[a].eth.get_balance(receiver)
+    typed = "\n".join([
+        "print('CHAIN', chain.chain_id, 'HEAD', chain.blocks.head.number)",
+        f"receipt = accounts.test_accounts[3].transfer('{receiver}', 12345)",
+        "print('RECEIPT', receipt.status, receipt.block_number)",
+        "exit()",
+    ]) + "\n"
+    stop = threading.Event()
+    clock = ticking(system, stop)
+    try:
+        done = subprocess.run([str(Path(sys.executable).with_name("ape")), "console", "--network",
+                               f"ethereum:svs-{a}:node"], cwd=client_project(tmp_path, system), input=typed,
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        stop.set()
+        clock.join(10)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    seen = re.search(r"CHAIN (\d+) HEAD (\d+)", done.stdout), re.search(r"RECEIPT (\d+) (\d+)", done.stdout)
+    assert all(seen), done.stdout[-3000:] + done.stderr[-3000:]
+    (chain_id, head), (status, block) = (m.groups() for m in seen)
+    assert int(chain_id) == a and int(head) <= system.sequencer.committed[a]
+    assert status == "1" and int(block) <= system.sequencer.committed[a]
+    assert system.w3[a].eth.get_balance(receiver) == before + 12345
