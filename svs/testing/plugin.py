@@ -2,7 +2,8 @@
 
 Installed with the ``svs`` package; in a dApp's own ``ape test`` (or plain pytest) it gives:
 
-- ``svs``: the shared sequencer, live: an L1 and two rollups on anvil (free ports), the system
+- ``svs``: the shared sequencer, live: an L1 and two rollups (the ``svs_rollups`` ini option: 2
+  to 16) on anvil (free ports), the system
   contracts deployed, the sequencer and its JSON-RPC ingress running in-process. Started once per
   test session; every test starts from the state the session had before it (the nodes' and the
   sequencer's state are snapshotted before each test and restored after it).
@@ -184,10 +185,18 @@ def start(state_dir: Path, rollups: int = 2):
     return SharedSequencer(service)
 
 
+def pytest_addoption(parser):
+    parser.addini("svs_rollups", "rollups the svs fixture starts (chains 901, 902, ...), at least 2", default="2")
+
+
 @pytest.fixture(scope="session")
-def svs_session(tmp_path_factory):
-    """One live system for the session (see ``svs`` for the per-test view)."""
-    system = start(tmp_path_factory.mktemp("svs"))
+def svs_session(tmp_path_factory, pytestconfig):
+    """One live system for the session (see ``svs`` for the per-test view), with as many rollups
+    as the ``svs_rollups`` ini option says (2 by default)."""
+    rollups = int(pytestconfig.getini("svs_rollups"))
+    if not 2 <= rollups <= 16:
+        raise pytest.UsageError(f"svs_rollups = {rollups}: the shared sequencer runs 2 to 16 rollups")
+    system = start(tmp_path_factory.mktemp("svs"), rollups)
     yield system
     system.service.shutdown()
 

@@ -52,3 +52,22 @@ def test_the_example_dapps_own_suite_passes_with_the_fixture():
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "3 passed" in done.stdout
+
+
+def test_a_project_asks_for_three_rollups(tmp_path):
+    """The ``svs_rollups`` ini option: a plain pytest project gets 901, 902 and 903, and a
+    transfer 901 -> 903 lands in one tick (the plugin is found through its entry point)."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nsvs_rollups = 3\n")
+    (tmp_path / "test_three.py").write_text(
+        "def test_three(svs, svs_users):\n"
+        "    assert svs.chain_ids == [901, 902, 903]\n"
+        "    bob = svs_users[1].address\n"
+        "    before = svs.balance(903, bob)\n"
+        "    tx = svs.transfer(901, 903, svs_users[0], bob, 7)\n"
+        "    svs.tick()\n"
+        "    assert svs.legs_of(901, tx)[0]['destination'] == 903\n"
+        "    assert svs.balance(903, bob) == before + 7\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
