@@ -21,10 +21,14 @@ def _run(*args: str, timeout: int = 600) -> str:
 
 
 def test_bench_runs_its_checks_and_prints_the_main_and_poison_tables():
-    out = _run("bench", "--transfers", "200", "--repeat", "1", "--senders", "20", "--latency-rate", "50",
-               "--latency-seconds", "1", "--poison", "0,4", "--poison-transfers", "200")
+    out = _run("bench", "--transfers", "200", "--repeat", "1", "--senders", "20", "--latency-rates", "50",
+               "--latency-block-times", "0.25", "--latency-seconds", "1", "--poison", "0,4", "--poison-transfers", "200")
     assert re.search(r"\| \(a\) raw ceiling.* \| [\d,]+ transfers/s \|", out), out
-    assert re.search(r"\| \(c\) ratio b/a \| \d+\.\d\d \|", out), out
+    assert re.search(r"\| \(a'\) the same, one node after the other \| [\d,]+ transfers/s \|", out), out
+    assert re.search(r"\| \(c\) ratio b/a \(the target\) \| \d+\.\d\d \|", out), out
+    assert re.search(r"\| \(d\) latency p50 / p99, 50 transfers/s offered, block time 0.25 s \| [\d,]+ / [\d,]+ ms \|", out), out
+    cpu = re.findall(r"^\| (anvil \d+|python[^|]*) \| (\d+\.\d\d) \| (\d+\.\d\d) \|$", out, re.MULTILINE)
+    assert len(cpu) == 3 and all(float(seq) > 0 for _, _, seq in cpu), out
     rows = re.findall(r"^\| (\d+) \| [\d,]+ \| (\d+\.\d\d) \| (\d+) \|$", out, re.MULTILINE)
     assert [k for k, _, _ in rows] == ["0", "4"], out
     assert rows[0][1] == "1.00" and float(rows[1][2]) > 0, "the poison run excluded no failing trigger"

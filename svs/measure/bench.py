@@ -1,13 +1,16 @@
 """Throughput and latency of atomic transfers, against a raw ceiling measured in the same run.
 
 - raw ceiling (a): the same burns, and the mints that match them, pushed straight into the anvil
-  nodes and mined in blocks of the same size: no ingress, no admission, no trial execution, no
-  journal, no self-check.
+  nodes and mined in blocks of the same size: no ingress, no admission, no simulation, no
+  journal, no self-check. Both nodes are fed at once, one thread each, as the sequencer feeds
+  them; the figure the nodes reach fed one after the other is kept as a second column.
 - sequencer (b): the burns pre-signed from many accounts and sent through the ingress (JSON-RPC
   batches over HTTP); the sequencer builds continuously (block time 0). A transfer counts when
   the tick holding both its legs is committed.
-- latency: submit until both legs are included, in the run above (saturated) and in a paced run
-  at the default block time.
+- CPU: the seconds each process (this one, each anvil node) spent on the CPU during a run, per
+  transfer, from /proc: where a 2-core machine's time goes.
+- latency: submit until both legs are committed, in the run above (saturated) and in paced runs
+  at the offered rates and block times asked for.
 
 Every figure is a median over ``repeat`` runs, each on fresh chains.
 """
@@ -15,6 +18,7 @@ Every figure is a median over ``repeat`` runs, each on fresh chains.
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import tempfile
 import threading
@@ -51,8 +55,8 @@ class BenchConfig:
     senders: int = 200
     batch: int = 250
     repeat: int = 3
-    latency_block_time: float = 1.0
-    latency_rate: float = 400.0  # transfers per second offered in the paced run
+    latency_rates: tuple[float, ...] = (400.0, 1000.0)  # transfers per second offered in the paced runs
+    latency_block_times: tuple[float, ...] = (1.0, 0.25)  # the default block time, and a short one
     latency_seconds: float = 8.0
 
 
@@ -62,6 +66,7 @@ class RunResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     poison_per_tick: list[int] = field(default_factory=list)  # failing triggers excluded per tick
+    cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds during the run
 
     @property
     def rate(self) -> float:
@@ -142,10 +147,11 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
     return Workload(burns, mints)
 
 
-def run_raw(service: Service, workload: Workload, block_size: int) -> RunResult:
+def run_raw(service: Service, workload: Workload, block_size: int, concurrent: bool = True) -> RunResult:
     """(a) Burns and matching mints straight into the nodes, both rollups fed at once (one thread
-    each, as the sequencer feeds them), in blocks of at most ``block_size`` burns under the same
-    block gas limit the sequencer builds with; what a block does not hold goes into the next."""
+    each, as the sequencer feeds them; ``concurrent=False``: one after the other), in blocks of at
+    most ``block_size`` burns under the same block gas limit the sequencer builds with; what a
+    block does not hold goes into the next."""
     from svs.node.rpc import RpcClient
 
     rpcs = {c: RpcClient(r.rpc) for c, r in Deployment(service.deployment).rollups.items()}
@@ -169,16 +175,43 @@ def run_raw(service: Service, workload: Workload, block_size: int) -> RunResult:
             failures.append(err)
 
     threads = [threading.Thread(target=feed, args=item) for item in rpcs.items()]
+    cpu = CpuClock(service)
     started = time.perf_counter()
     for t in threads:
         t.start()
+        if not concurrent:
+            t.join()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
+    used = cpu.used()
     if failures:
         raise RuntimeError(f"raw run failed: {failures[0]}") from failures[0]
     _check_raw(service, rpcs, workload, before)
-    return RunResult(sum(len(v) for v in workload.burns.values()), seconds)
+    return RunResult(sum(len(v) for v in workload.burns.values()), seconds, cpu=used)
+
+
+class CpuClock:
+    """CPU seconds (user + system) of this process and of each rollup node since it was made."""
+
+    def __init__(self, service: Service):
+        self.pids = {f"anvil {n.chain_id}": n.pid for n in service.nodes if n.role == "rollup" and n.pid}
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        times = os.times()
+        now = {"python (sequencer, clients)": times.user + times.system}
+        tick = os.sysconf("SC_CLK_TCK")
+        for name, pid in self.pids.items():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                now[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            except (OSError, IndexError, ValueError):
+                now[name] = 0.0
+        return now
+
+    def used(self) -> dict[str, float]:
+        return {name: value - self.start.get(name, 0.0) for name, value in self._now().items()}
 
 
 _COUNT_SELECTORS = {"burn": keccak(text="burnCount(uint256)")[:4], "mint": keccak(text="mintCount(uint256)")[:4]}
@@ -321,6 +354,7 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
         feed_poison()  # the first tick's; after each commit the feeder sends the next k
         threading.Thread(target=poison_feeder, daemon=True).start()
     clock = threading.Thread(target=service.run_clock, daemon=True)
+    cpu = CpuClock(service)
     clock.start()
     started = time.perf_counter()
     for t in threads:
@@ -333,6 +367,7 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
     if not done.wait(timeout=600):
         service.stop()
         raise RuntimeError(f"only {len(committed)} of {expected} transfers committed after 600 s")
+    used = cpu.used()
     service.stop()
     clock.join()
     if sequencer.halted:
@@ -341,7 +376,7 @@ def run_sequencer(service: Service, workload: Workload, batch: int, pace: float 
         raise RuntimeError(f"{len(included_poison)} failing triggers were included, first {included_poison[0]}")
     last = max(committed.values())
     latencies = sorted(committed[h] - submitted[h] for h in committed)
-    return RunResult(expected, last - started, latencies, excluded_per_tick)
+    return RunResult(expected, last - started, latencies, excluded_per_tick, used)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -351,53 +386,71 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure(config: BenchConfig, block_size: int, transfers: int, repeat: int,
             progress=lambda msg: None) -> dict:
-    """Median raw rate, sequencer rate, and saturated latencies over ``repeat`` runs."""
+    """Median raw rates (both nodes at once, and one after the other), sequencer rate, CPU per
+    transfer of each process, and saturated latencies over ``repeat`` runs."""
     keys = _sender_keys(config.senders)
-    raw_rates, seq_rates, p50s, p99s = [], [], [], []
+    rates: dict[str, list[float]] = {"raw": [], "raw_sequential": [], "sequencer": []}
+    cpu: dict[str, dict[str, list[float]]] = {"raw": {}, "sequencer": {}}
+    p50s, p99s = [], []
     for run in range(repeat):
+        for name, concurrent in (("raw", True), ("raw_sequential", False)):
+            with tempfile.TemporaryDirectory() as tmp:
+                service = fresh_system(Path(tmp) / "raw", block_size, 0, keys)
+                try:
+                    workload = build_workload(service, keys, transfers, with_mints=True)
+                    raw = run_raw(service, workload, block_size, concurrent)
+                finally:
+                    service.shutdown()
+            rates[name].append(raw.rate)
+            if concurrent:
+                _add_cpu(cpu["raw"], raw)
         with tempfile.TemporaryDirectory() as tmp:
-            service = fresh_system(Path(tmp) / "raw", block_size, 0, keys)
-            try:
-                workload = build_workload(service, keys, transfers, with_mints=True)
-                raw = run_raw(service, workload, block_size)
-            finally:
-                service.shutdown()
             service = fresh_system(Path(tmp) / "seq", block_size, 0, keys)
             try:
                 workload = build_workload(service, keys, transfers, with_mints=False)
                 seq = run_sequencer(service, workload, config.batch)
             finally:
                 service.shutdown()
-        raw_rates.append(raw.rate)
-        seq_rates.append(seq.rate)
+        rates["sequencer"].append(seq.rate)
+        _add_cpu(cpu["sequencer"], seq)
         p50s.append(percentile(seq.latencies, 0.5))
         p99s.append(percentile(seq.latencies, 0.99))
-        progress(f"block size {block_size}, run {run + 1}/{repeat}: raw {raw.rate:,.0f}/s, "
-                 f"sequencer {seq.rate:,.0f}/s over {seq.transfers:,} transfers")
-    return {"block_size": block_size, "transfers": transfers, "raw": statistics.median(raw_rates),
-            "sequencer": statistics.median(seq_rates), "p50": statistics.median(p50s), "p99": statistics.median(p99s),
-            "raw_runs": raw_rates, "sequencer_runs": seq_rates}
+        progress(f"block size {block_size}, run {run + 1}/{repeat}: raw {rates['raw'][-1]:,.0f}/s at once, "
+                 f"{rates['raw_sequential'][-1]:,.0f}/s one after the other; sequencer {seq.rate:,.0f}/s over "
+                 f"{seq.transfers:,} transfers")
+    return {"block_size": block_size, "transfers": transfers,
+            **{name: statistics.median(values) for name, values in rates.items()},
+            "p50": statistics.median(p50s), "p99": statistics.median(p99s),
+            "cpu": {run: {name: statistics.median(v) for name, v in per.items()} for run, per in cpu.items()},
+            "runs": rates}
 
 
-def measure_paced_latency(config: BenchConfig, block_size: int, progress=lambda msg: None) -> dict:
-    """Latency at the default block time under a steady offered load."""
+def _add_cpu(into: dict[str, list[float]], result: RunResult) -> None:
+    """CPU milliseconds per transfer of each process, appended to ``into``."""
+    for name, seconds in result.cpu.items():
+        into.setdefault(name, []).append(1000 * seconds / result.transfers)
+
+
+def measure_paced_latency(config: BenchConfig, block_size: int, rate: float, block_time: float,
+                          progress=lambda msg: None) -> dict:
+    """Latency (submit until both legs are committed) under ``rate`` transfers/s offered at
+    ``block_time``."""
     keys = _sender_keys(config.senders)
-    transfers = int(config.latency_rate * config.latency_seconds)
+    transfers = int(rate * config.latency_seconds)
     p50s, p99s = [], []
     for run in range(config.repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            service = fresh_system(Path(tmp) / "paced", block_size, config.latency_block_time, keys)
+            service = fresh_system(Path(tmp) / "paced", block_size, block_time, keys)
             try:
                 workload = build_workload(service, keys, transfers, with_mints=False)
-                result = run_sequencer(service, workload, batch=max(1, int(config.latency_rate / 40)),
-                                       pace=config.latency_rate)
+                result = run_sequencer(service, workload, batch=max(1, int(rate / 40)), pace=rate)
             finally:
                 service.shutdown()
         p50s.append(percentile(result.latencies, 0.5))
         p99s.append(percentile(result.latencies, 0.99))
-        progress(f"paced {config.latency_rate:.0f} transfers/s at block time {config.latency_block_time}s, "
-                 f"run {run + 1}/{config.repeat}: p50 {p50s[-1] * 1000:.0f} ms, p99 {p99s[-1] * 1000:.0f} ms")
-    return {"rate": config.latency_rate, "block_time": config.latency_block_time, "transfers": transfers,
+        progress(f"paced {rate:.0f} transfers/s at block time {block_time:g} s, run {run + 1}/{config.repeat}: "
+                 f"p50 {p50s[-1] * 1000:.0f} ms, p99 {p99s[-1] * 1000:.0f} ms")
+    return {"rate": rate, "block_time": block_time, "transfers": transfers,
             "p50": statistics.median(p50s), "p99": statistics.median(p99s)}
 
 
