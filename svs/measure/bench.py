@@ -169,8 +169,11 @@ def run_raw(service: Service, workload: Workload, block_size: int, concurrent: b
                     if isinstance(result, Exception):
                         raise result
                 rpc.call("evm_mine")
-            while int(rpc.call("txpool_status")["pending"], 16):  # what the gas limit left over
-                rpc.call("evm_mine")
+                # What the gas limit left over goes into the next blocks before the next chunk is
+                # sent: the pool never holds more than one chunk (anvil's pool, left to grow to
+                # thousands, lost transactions now and then), as the sequencer's never does.
+                while int(rpc.call("txpool_status")["pending"], 16):
+                    rpc.call("evm_mine")
         except BaseException as err:  # noqa: BLE001 - reported by the caller
             failures.append(err)
 

@@ -106,10 +106,15 @@ def profile(transfers: int, block_size: int, out_dir: Path) -> tuple[list[dict],
         raise RuntimeError("py-spy is not installed: .venv/bin/pip install py-spy")
     out_dir.mkdir(parents=True, exist_ok=True)
     raw_path, result_path = out_dir / "profile-raw.txt", out_dir / "profile-run.json"
-    subprocess.run([spy, "record", "--idle", "--rate", str(SAMPLE_RATE), "--format", "raw", "--output", str(raw_path),
-                    "--", sys.executable, "-m", "svs.measure.profile", "--transfers", str(transfers),
-                    "--block-size", str(block_size), "--result", str(result_path)],
-                   check=True, capture_output=True, text=True)
+    result_path.unlink(missing_ok=True)
+    done = subprocess.run([spy, "record", "--idle", "--rate", str(SAMPLE_RATE), "--format", "raw", "--output",
+                           str(raw_path), "--", sys.executable, "-m", "svs.measure.profile", "--transfers",
+                           str(transfers), "--block-size", str(block_size), "--result", str(result_path)],
+                          capture_output=True, text=True)
+    # py-spy 0.4 may exit with 1 ("No child process") after a child that finished well: the
+    # child's result file, not py-spy's status, says whether the run happened.
+    if not result_path.exists() or not raw_path.exists():
+        raise RuntimeError(f"the profiled run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     run = json.loads(result_path.read_text())
     return summarize(raw_path.read_text(), run["transfers"]), run
 
