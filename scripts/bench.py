@@ -134,7 +134,7 @@ def _profile_table(transfers: int, block_size: int) -> None:
             raise click.ClickException(str(err)) from err
     click.echo()
     click.echo(f"Where the time goes ({run['transfers']:,} transfers at {run['rate']:,.0f}/s under py-spy; raw samples "
-               "in docs/profile-raw.txt)")
+               "in docs/profile-raw.txt.gz)")
     click.echo()
     click.echo("| phase | ms per transfer | share of the tick thread |")
     click.echo("|---|---:|---:|")

@@ -20,9 +20,10 @@ def _run(*args: str, timeout: int = 600) -> str:
     return result.stdout
 
 
-def test_bench_runs_its_checks_and_prints_the_main_and_poison_tables():
+def test_bench_runs_its_checks_and_prints_the_main_poison_and_sweep_tables(tmp_path):
     out = _run("bench", "--transfers", "200", "--repeat", "1", "--senders", "20", "--latency-rates", "50",
-               "--latency-block-times", "0.25", "--latency-seconds", "1", "--poison", "0,4", "--poison-transfers", "200")
+               "--latency-block-times", "0.25", "--latency-seconds", "1", "--poison", "0,4", "--poison-transfers", "200",
+               "--sweep", "50", "--sweep-transfers", "100", "--plot", str(tmp_path / "sweep.png"))
     assert re.search(r"\| \(a\) raw ceiling.* \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(a'\) the same, one node after the other \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(c\) ratio b/a \(the target\) \| \d+\.\d\d \|", out), out
@@ -32,6 +33,8 @@ def test_bench_runs_its_checks_and_prints_the_main_and_poison_tables():
     rows = re.findall(r"^\| (\d+) \| [\d,]+ \| (\d+\.\d\d) \| (\d+) \|$", out, re.MULTILINE)
     assert [k for k, _, _ in rows] == ["0", "4"], out
     assert rows[0][1] == "1.00" and float(rows[1][2]) > 0, "the poison run excluded no failing trigger"
+    assert re.search(r"^\| 50 \| [\d,]+ \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \|$", out, re.MULTILINE), out
+    assert (tmp_path / "sweep.png").stat().st_size > 10_000
 
 
 def test_inbox_gas_prints_every_row():

@@ -18,6 +18,7 @@ py-spy is a profiling tool, not a dependency: ``.venv/bin/pip install py-spy`` f
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import shutil
 import subprocess
@@ -100,23 +101,26 @@ def summarize(raw: str, transfers: int) -> list[dict]:
 
 
 def profile(transfers: int, block_size: int, out_dir: Path) -> tuple[list[dict], dict]:
-    """Run the profiled child under py-spy; returns the rows and the run's figures."""
+    """Run the profiled child under py-spy; returns the rows and the run's figures. py-spy's raw
+    samples are kept gzipped in ``out_dir/profile-raw.txt.gz``."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         raise RuntimeError("py-spy is not installed: .venv/bin/pip install py-spy")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_path, result_path = Path(tmp) / "profile-raw.txt", Path(tmp) / "profile-run.json"
+        done = subprocess.run([spy, "record", "--idle", "--rate", str(SAMPLE_RATE), "--format", "raw", "--output",
+                               str(raw_path), "--", sys.executable, "-m", "svs.measure.profile", "--transfers",
+                               str(transfers), "--block-size", str(block_size), "--result", str(result_path)],
+                              capture_output=True, text=True)
+        # py-spy 0.4 may exit with 1 ("No child process") after a child that finished well: the
+        # child's result file, not py-spy's status, says whether the run happened.
+        if not result_path.exists() or not raw_path.exists():
+            raise RuntimeError(f"the profiled run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        run = json.loads(result_path.read_text())
+        raw = raw_path.read_text()
     out_dir.mkdir(parents=True, exist_ok=True)
-    raw_path, result_path = out_dir / "profile-raw.txt", out_dir / "profile-run.json"
-    result_path.unlink(missing_ok=True)
-    done = subprocess.run([spy, "record", "--idle", "--rate", str(SAMPLE_RATE), "--format", "raw", "--output",
-                           str(raw_path), "--", sys.executable, "-m", "svs.measure.profile", "--transfers",
-                           str(transfers), "--block-size", str(block_size), "--result", str(result_path)],
-                          capture_output=True, text=True)
-    # py-spy 0.4 may exit with 1 ("No child process") after a child that finished well: the
-    # child's result file, not py-spy's status, says whether the run happened.
-    if not result_path.exists() or not raw_path.exists():
-        raise RuntimeError(f"the profiled run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    run = json.loads(result_path.read_text())
-    return summarize(raw_path.read_text(), run["transfers"]), run
+    (out_dir / "profile-raw.txt.gz").write_bytes(gzip.compress(raw.encode()))
+    return summarize(raw, run["transfers"]), run
 
 
 def _child() -> None:
