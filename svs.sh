@@ -72,7 +72,7 @@ setup_node() {
     # `npm install --no-save` rather than `npm ci`: the registry mirror here has only the
     # linux-amd64 build of @foundry-rs/anvil, so the lock cannot list the other platforms'
     # optional packages and `npm ci` rejects it; --no-save installs exactly the locked versions.
-    npm install --no-save --no-audit --no-fund --loglevel=error
+    npm install --no-save --no-audit --no-fund --loglevel=error >&2  # stdout belongs to `svs.sh env`
     echo "$want" > node_modules/.svs-stamp
   fi
   # ape-foundry runs `anvil` from PATH: link the real binary, not npm's node wrapper, so that

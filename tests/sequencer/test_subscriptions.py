@@ -238,3 +238,33 @@ def test_web3_websocket_provider_receives_committed_heads(system, users):
         system.tick()
     thread.join(30)
     assert received == [start + 1, start + 2, start + 3]
+
+
+def test_ethers_websocket_provider_sees_every_committed_block_and_log(system, users):
+    """ethers 6 (npm, the project's lock), as a front end uses it: `block` events and a log
+    filter over the WebSocket endpoint, while the sequencer commits blocks with transfers."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    a, b = system.chain_ids
+    script = Path(__file__).resolve().parents[1] / "support" / "ethers_client" / "watch.mjs"
+    watcher = subprocess.Popen(["node", str(script), system.ws_urls[a], system.token, "3"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "NODE_NO_WARNINGS": "1"})
+    try:
+        assert watcher.stdout.readline().strip() == "READY", watcher.stderr.read()
+        start = system.sequencer.committed[a]
+        for _ in range(3):
+            system.burn(a, b, users[0], users[5].address, TOKEN)
+            system.burn(b, a, users[1], users[6].address, TOKEN)
+            system.tick()
+        out, err = watcher.communicate(timeout=60)
+    finally:
+        watcher.kill()
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["chainId"] == a
+    assert seen["blocks"] == [start + 1, start + 2, start + 3], seen
+    committed = system.w3[a].eth.get_logs({"fromBlock": start + 1, "toBlock": start + 3, "address": system.token})
+    assert [(entry["block"], entry["index"]) for entry in seen["logs"]] == \
+        [(entry["blockNumber"], entry["logIndex"]) for entry in committed]
+    assert len(committed) >= 6  # a burn and a mint each tick, each with its token Transfer
