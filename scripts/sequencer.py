@@ -92,10 +92,6 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, stat
     ports = [first_port + i for i in range(rollups)]
     if l1_port in ports:
         raise click.BadParameter(f"L1 port {l1_port} collides with ingress ports {ports}", param_hint="--l1-port")
-    ws_first = first_port + 100 if ws_first_port is None else ws_first_port
-    if {l1_port, *ports} & {ws_first + i for i in range(rollups)}:
-        raise click.BadParameter(f"WebSocket ports from {ws_first} collide with the L1 or ingress ports",
-                                 param_hint="--ws-port")
     if nodes and len(nodes) != rollups + 1:
         raise click.BadParameter(f"--nodes gave {len(nodes) - 1} rollup URLs for --rollups {rollups}")
     inbox = (InboxConfig(optimistic=True, bond=int(bond * 10**18), challenge_window=challenge_window,
@@ -105,6 +101,9 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, stat
                              ws_first_port=ws_first_port, state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
                              exit_after_demo=exit_after_demo, batch_every=batch_every, heartbeat=heartbeat, inbox=inbox,
                              checkpoint_every=checkpoint_every, l1_confirmations=l1_confirmations, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
+    if {l1_port, *ports} & set(options.ws_ports):
+        raise click.BadParameter(f"WebSocket ports {options.ws_ports} collide with the L1 or ingress ports",
+                                 param_hint="--ws-port")
     service = Service(options)
     install_signal_handlers(service)
     try:

@@ -170,19 +170,26 @@ def _abi_and_bytecode(contract) -> tuple[list, str]:
 
 def start(state_dir: Path, rollups: int = 2):
     """The live system on free ports: nodes, suite, sequencer, ingress (no clock)."""
+    return SharedSequencer(start_service(state_dir, rollups, checkpoint_every=0))
+
+
+def start_service(state_dir: Path, rollups: int = 2, **overrides):
+    """A started ``Service`` on free ports, without a clock (tests tick it); ``overrides`` are
+    ServiceOptions fields (batch_every, inbox, checkpoint_every, ...). The repository's own
+    tests start theirs here too."""
     from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
     from svs.testing.ports import free_port_block
 
     base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
     options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             ws_first_port=0, state_dir=state_dir, demo=False, checkpoint_every=0)
+                             ws_first_port=0, state_dir=state_dir, demo=False, **overrides)
     service = Service(options)
     try:
         service.start()
     except BaseException:
         service.shutdown()
         raise
-    return SharedSequencer(service)
+    return service
 
 
 def pytest_addoption(parser):

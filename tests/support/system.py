@@ -16,9 +16,9 @@ from svs.deploy.artifacts import load_artifact
 from svs.deploy.record import Deployment
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier
-from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
+from svs.run.service import Service
 from svs.testing.invariants import check_all, total_supply
-from svs.testing.ports import free_port_block
+from svs.testing.plugin import start_service
 
 
 GAS_PRICE = 3 * 10**9
@@ -97,16 +97,7 @@ class System:
 
 def start_system(state_dir: Path, rollups: int = 2, **overrides) -> System:
     """A running system; ``overrides`` are ServiceOptions fields (batch_every, inbox, ...)."""
-    base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
-    options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             ws_first_port=0, state_dir=state_dir, demo=False, **overrides)
-    service = Service(options)
-    try:
-        service.start()
-    except BaseException:
-        service.shutdown()
-        raise
-    return System(service, state_dir)
+    return System(start_service(state_dir, rollups, **overrides), state_dir)
 
 
 @pytest.fixture
