@@ -125,19 +125,20 @@ def profile(transfers: int, block_size: int, out_dir: Path) -> tuple[list[dict],
 
 def _child() -> None:
     """One saturated sequencer run (the profiled process)."""
-    from svs.measure.bench import _sender_keys, build_workload, fresh_system, run_sequencer
+    from svs.measure.bench import BenchConfig, _sender_keys, build_workload, fresh_system, run_sequencer
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--transfers", type=int, required=True)
     parser.add_argument("--block-size", type=int, required=True)
     parser.add_argument("--result", type=Path, required=True)
     args = parser.parse_args()
-    keys = _sender_keys(200)
+    config = BenchConfig()  # the main table's senders and request batches
+    keys = _sender_keys(config.senders)
     with tempfile.TemporaryDirectory() as tmp:
         service = fresh_system(Path(tmp) / "profiled", args.block_size, 0, keys)
         try:
             workload = build_workload(service, keys, args.transfers, with_mints=False)
-            result = run_sequencer(service, workload, batch=250)
+            result = run_sequencer(service, workload, batch=config.batch)
         finally:
             service.shutdown()
     args.result.write_text(json.dumps({"transfers": result.transfers, "seconds": result.seconds,

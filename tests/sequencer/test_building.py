@@ -7,6 +7,7 @@ import pytest
 from svs.pipeline.ingress import NODE_DOWN
 from svs.pipeline.sequencer import Halted, NodesUnavailable
 
+from tests.support.hostile import nested_leg_probe
 from tests.support.system import TOKEN
 
 
@@ -121,26 +122,14 @@ def test_many_ticks_keep_every_invariant(system, users):
     assert system.contract(b, "CrossChainCounter").functions.count().call() == 1 + 2 + 3
 
 
-def test_nested_leg_from_an_action_is_rejected_with_a_reason(system, users, project):
+def test_nested_leg_from_an_action_is_rejected_with_a_reason(system, users):
     """An action whose target burns (emits a further leg) fails, and its trigger is excluded."""
     a, b = system.chain_ids
-    owner = users[0]
-    # Deploy the relay on b through the sequencer itself, then fund it there.
-    w3 = system.w3[b]
-    relay_type = project.NestedLegProbe.contract_type
-    factory = w3.eth.contract(abi=[e.model_dump(mode="json", by_alias=True) for e in relay_type.abi],
-                              bytecode=relay_type.deployment_bytecode.bytecode)
-    deploy = system.send(b, owner, factory.constructor(), gas=1_000_000)
-    system.tick()
-    relay = w3.eth.get_transaction_receipt(deploy).contractAddress
-    token_b = system.contract(b, "BridgeableToken")
-    system.send(b, owner, token_b.functions.transfer(relay, TOKEN))
-    system.tick()
-    probe = w3.eth.contract(address=relay, abi=factory.abi)
+    probe = nested_leg_probe(system, b, users[0])  # deployed on b through the sequencer itself, funded there
     data = probe.encode_abi("burnOnward", [system.addresses[b]["MintBurnSystemContract"], a,
                                            users[1].address, system.token, TOKEN])
     general = system.contract(a, "GeneralSystemContract")
-    tx = system.send(a, users[2], general.functions.trigger(b, relay, data, 300_000))
+    tx = system.send(a, users[2], general.functions.trigger(b, probe.address, data, 300_000))
     system.tick()
     status = system.status(a, tx)
     assert status["status"] == "excluded"

@@ -4,6 +4,7 @@ tick then confirms, nothing is sent, and bad input gets a clear error."""
 from __future__ import annotations
 
 from tests.sequencer.test_sync_send import raw_burn, raw_trigger
+from tests.support.hostile import nested_leg_probe
 from tests.support.system import TOKEN
 
 
@@ -55,23 +56,14 @@ def test_a_reverting_source_and_a_call_object_bundle(system, users):
     assert first["legs"][0]["success"] and second["legs"][0]["success"]  # the second mint takes the next nonce
 
 
-def test_a_nested_leg_is_predicted_excluded(system, users, project):
+def test_a_nested_leg_is_predicted_excluded(system, users):
     a, b = system.chain_ids
-    owner = users[0]
-    w3 = system.w3[b]
-    relay_type = project.NestedLegProbe.contract_type
-    factory = w3.eth.contract(abi=[e.model_dump(mode="json", by_alias=True) for e in relay_type.abi],
-                              bytecode=relay_type.deployment_bytecode.bytecode)
-    deploy = system.send(b, owner, factory.constructor(), gas=1_000_000)
-    system.tick()
-    relay = w3.eth.get_transaction_receipt(deploy).contractAddress
-    system.send(b, owner, system.contract(b, "BridgeableToken").functions.transfer(relay, TOKEN))
-    system.tick()
-    data = w3.eth.contract(address=relay, abi=factory.abi).encode_abi(
+    probe = nested_leg_probe(system, b, users[0])
+    data = probe.encode_abi(
         "burnOnward", [system.addresses[b]["MintBurnSystemContract"], a, users[1].address, system.token, TOKEN])
     general = system.contract(a, "GeneralSystemContract")
     call = {"from": users[2].address, "to": general.address,
-            "data": general.encode_abi("trigger", [b, relay, data, 300_000])}
+            "data": general.encode_abi("trigger", [b, probe.address, data, 300_000])}
     (tx,) = simulate(system, a, call)["result"]["transactions"]
     (leg,) = tx["legs"]
     assert leg["nested"] and not leg["success"] and "nested legs are not supported" in leg["reason"]

@@ -8,7 +8,7 @@ from web3 import Web3
 from svs.deploy.artifacts import load_artifact
 from svs.node.rpc import RpcClient
 
-from .system import GAS_PRICE, System
+from .system import GAS_PRICE, TOKEN, System
 
 
 def deploy(system: System, chain_id: int, name: str, args: list, sender) -> object:
@@ -26,6 +26,16 @@ def hostile_sources(system: System, chain_id: int, sender) -> object:
     contracts = system.addresses[chain_id]
     return deploy(system, chain_id, "HostileSources",
                   [contracts["GeneralSystemContract"], contracts["MintBurnSystemContract"]], sender)
+
+
+def nested_leg_probe(system: System, chain_id: int, owner) -> object:
+    """A ``NestedLegProbe`` on ``chain_id`` holding one token: an action that calls it burns
+    onward, i.e. a destination leg that emits a further leg (two ticks)."""
+    probe = deploy(system, chain_id, "NestedLegProbe", [], owner)
+    token = system.contract(chain_id, "BridgeableToken")
+    system.send(chain_id, owner, token.functions.transfer(probe.address, TOKEN))
+    system.tick()
+    return probe
 
 
 def fund_new_accounts(system: System, chain_id: int, count: int, funder, wei: int = 10**18) -> list:
