@@ -17,7 +17,7 @@ import click
 from ape.cli import ape_cli_context
 
 from svs.deploy.suite import DEFAULT_DEPOSIT_WINDOW, DeploymentError, InboxConfig
-from svs.l1.batcher import DEFAULT_HEARTBEAT
+from svs.l1.batcher import DATA_AVAILABILITY, DEFAULT_HEARTBEAT
 from svs.l1.deposits import DEFAULT_ATTACH_CONFIRMATIONS, DEFAULT_CONFIRMATIONS
 from svs.node.chains import ChainError
 from svs.pipeline.recovery import RecoveryError
@@ -67,6 +67,9 @@ def cli():
 @click.option("--heartbeat", default=DEFAULT_HEARTBEAT, show_default=True, type=click.IntRange(min=0),
               help="Post even without transactions once this many ticks passed since the last post, so L1 "
                    "sees the rollups advance (0: only post blocks with transactions).")
+@click.option("--data-availability", type=click.Choice(DATA_AVAILABILITY), default="auto", show_default=True,
+              help="Where L1 posts put the batch data: EIP-4844 blobs, calldata, or auto (blobs if L1 takes "
+                   "them). A post that needs more blobs than one transaction carries goes in calldata.")
 @click.option("--l1-mode", type=click.Choice(["strict", "optimistic"]), default="strict", show_default=True,
               help="strict: the inbox checks storage proofs on every batch; optimistic: bond + challenges.")
 @click.option("--bond", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
@@ -85,8 +88,8 @@ def cli():
 @click.option("--crash-at", type=click.Choice(CRASH_POINTS), hidden=True,
               help="Fault injection for the crash tests: kill -9 this process at that phase of a tick.")
 @ape_cli_context()
-def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat, l1_mode,
-          bond, challenge_window, deposit_window, l1_confirmations, checkpoint_every, demo, exit_after_demo, crash_at):
+def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, state_dir, nodes, max_block_txs, batch_every, heartbeat,
+          data_availability, l1_mode, bond, challenge_window, deposit_window, l1_confirmations, checkpoint_every, demo, exit_after_demo, crash_at):
     """Run the shared sequencer on local anvil chains (started here, or --nodes)."""
     configure(cli_ctx.logger.level)
     ports = [first_port + i for i in range(rollups)]
@@ -100,6 +103,7 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, stat
     options = ServiceOptions(rollups=rollups, block_time=block_time, l1_port=l1_port, first_port=first_port,
                              ws_first_port=ws_first_port, state_dir=state_dir, nodes=nodes, max_block_txs=max_block_txs, demo=demo,
                              exit_after_demo=exit_after_demo, batch_every=batch_every, heartbeat=heartbeat, inbox=inbox,
+                             data_availability=data_availability,
                              checkpoint_every=checkpoint_every, l1_confirmations=l1_confirmations, hooks=KillAt(crash_at) if crash_at else NO_HOOKS)
     if {l1_port, *ports} & set(options.ws_ports):
         raise click.BadParameter(f"WebSocket ports {options.ws_ports} collide with the L1 or ingress ports",

@@ -3,6 +3,7 @@
 pragma solidity 0.8.15;
 
 import {IBatchInbox} from "../interfaces/IBatchInbox.sol";
+import {IBlobHashes} from "../interfaces/IBlobHashes.sol";
 import {IL1Bridge} from "../interfaces/IL1Bridge.sol";
 import {IncrementalMerkleTree} from "../libraries/IncrementalMerkleTree.sol";
 import {StateProofs} from "./StateProofs.sol";
@@ -30,6 +31,11 @@ contract BatchInbox is IBatchInbox {
     /// @dev Storage slot of the roots commitment in both system contracts.
     bytes32 private constant _COMMITMENT_SLOT = bytes32(uint256(4));
 
+    /// @notice Blobs one batch may claim at most: more than any L1 transaction carries (9 per
+    ///         block since Prague), so the bound only keeps a claimed count from asking for
+    ///         unbounded memory.
+    uint256 public constant MAX_BLOBS_PER_BATCH = 16;
+
     /// @notice MintBurnSystemContract, at this address on every rollup.
     address public immutable MINT_BURN;
 
@@ -50,6 +56,10 @@ contract BatchInbox is IBatchInbox {
 
     /// @notice L1 blocks within which every deposit must be served by an accepted batch.
     uint256 public immutable DEPOSIT_WINDOW;
+
+    /// @notice Reads the submitting transaction's blob versioned hashes (BlobHashes; this
+    ///         compiler has no `blobhash`).
+    IBlobHashes public immutable BLOB_HASHES;
 
     /// @notice Whether the rollups advance together (local deployments): then one submission is
     ///         one cut (every batch covers the same heights) and leg hashes carry the height.
@@ -93,6 +103,7 @@ contract BatchInbox is IBatchInbox {
     /// @param challengeWindow Optimistic mode: window in seconds (non-zero); strict mode: 0.
     /// @param synchronous     The rollups advance together (then every first block is equal).
     /// @param depositWindow   L1 blocks within which a deposit must be served (non-zero).
+    /// @param blobHashes      A BlobHashes contract (batches in blobs are read through it).
     struct Config {
         address owner;
         address sequencer;
@@ -105,6 +116,7 @@ contract BatchInbox is IBatchInbox {
         uint256 challengeWindow;
         bool synchronous;
         uint256 depositWindow;
+        address blobHashes;
     }
 
     /// @param config         See Config; reverts with InboxInvalidConfig if inconsistent.
@@ -113,7 +125,7 @@ contract BatchInbox is IBatchInbox {
     constructor(Config memory config, bytes memory bridgeInitCode) {
         if (
             config.owner == address(0) || config.sequencer == address(0) || config.mintBurn == address(0)
-                || config.general == address(0)
+                || config.general == address(0) || config.blobHashes.code.length == 0
         ) {
             revert InboxInvalidConfig();
         }
@@ -140,6 +152,7 @@ contract BatchInbox is IBatchInbox {
         CHALLENGE_WINDOW = config.challengeWindow;
         SYNCHRONOUS = config.synchronous;
         DEPOSIT_WINDOW = config.depositWindow;
+        BLOB_HASHES = IBlobHashes(config.blobHashes);
         L1_BRIDGE = _createBridge(bridgeInitCode, rollups_);
         emit SequencerChanged(address(0), config.sequencer);
     }
@@ -182,9 +195,11 @@ contract BatchInbox is IBatchInbox {
 
         batchIndex_ = _batchCount++;
         _submissions[batchIndex_] = Submission(uint64(block.timestamp), uint64(block.number));
+        uint256 blobsClaimed;
         for (uint256 i; i < n; ++i) {
-            _record(batchIndex_, batches[i]);
+            blobsClaimed = _record(batchIndex_, batches[i], blobsClaimed);
         }
+        _requireNoUnclaimedBlob(blobsClaimed);
         if (!OPTIMISTIC) _recordExitRoots(batchIndex_, proofs);
     }
 
@@ -234,10 +249,13 @@ contract BatchInbox is IBatchInbox {
     }
 
     /// @dev Store what is kept of one rollup's batch and advance its next block.
-    /// @param batchIndex Index of the accepted batch.
-    /// @param batch      The rollup's part of it.
-    function _record(uint256 batchIndex, Batch calldata batch) private {
-        bytes32 dataHash = keccak256(batch.data);
+    /// @param batchIndex  Index of the accepted batch.
+    /// @param batch       The rollup's part of it.
+    /// @param firstBlob   Blobs claimed by the batches before it (its first blob, if in blobs).
+    /// @return nextBlob_  Blobs claimed with this batch's.
+    function _record(uint256 batchIndex, Batch calldata batch, uint256 firstBlob) private returns (uint256 nextBlob_) {
+        bytes32 dataHash;
+        (dataHash, nextBlob_) = _dataHash(batch, firstBlob);
         bytes32 blocksRoot = IncrementalMerkleTree.rootOf(batch.blockHashes);
         _records[batchIndex][batch.chainId] =
             RollupRecord(batch.stateRoot, batch.blockHash, blocksRoot, dataHash, batch.firstBlock, batch.lastBlock);
@@ -252,6 +270,34 @@ contract BatchInbox is IBatchInbox {
             blocksRoot,
             dataHash
         );
+    }
+
+    /// @dev What a batch's record commits to as its data: keccak256 of its calldata `data`, or
+    ///      of the versioned hashes of its `blobs` blobs from `firstBlob` on.
+    /// @param batch     The batch.
+    /// @param firstBlob Its first blob, if it is in blobs.
+    /// @return dataHash_ The record's data hash.
+    /// @return nextBlob_ The first blob after the batch's.
+    function _dataHash(Batch calldata batch, uint256 firstBlob)
+        private
+        view
+        returns (bytes32 dataHash_, uint256 nextBlob_)
+    {
+        uint256 blobs = batch.blobs;
+        if (blobs == 0) return (keccak256(batch.data), firstBlob);
+        if (batch.data.length != 0) revert InboxDataInBothPlaces(batch.chainId);
+        if (blobs > MAX_BLOBS_PER_BATCH) revert InboxTooManyBlobs(batch.chainId, blobs);
+        bytes32[] memory hashes = BLOB_HASHES.hashes(firstBlob, blobs);
+        for (uint256 i; i < blobs; ++i) {
+            if (hashes[i] == bytes32(0)) revert InboxMissingBlob(batch.chainId, firstBlob + i);
+        }
+        return (keccak256(abi.encodePacked(hashes)), firstBlob + blobs);
+    }
+
+    /// @dev Every blob of the transaction belongs to a batch: none follows the claimed ones.
+    /// @param claimed Blobs the submission's batches claim.
+    function _requireNoUnclaimedBlob(uint256 claimed) private view {
+        if (BLOB_HASHES.hashes(claimed, 1)[0] != bytes32(0)) revert InboxUnclaimedBlob(claimed);
     }
 
     // ---------------------------------------------------------------------------------------

@@ -43,7 +43,12 @@ interface IBatchInbox {
     ///                    must be `blockHash`. The inbox keeps their Merkle root (`blocksRoot`),
     ///                    so later proofs about one transaction can reach any block, not only
     ///                    the last. They stay in calldata for challengers (`challengeBlocks`).
-    /// @param data        The batch's transactions (opaque to the inbox; its keccak256 is stored).
+    /// @param data        The batch's transactions in calldata (opaque to the inbox; its
+    ///                    keccak256 is stored). Empty when they come in blobs.
+    /// @param blobs       How many of the transaction's EIP-4844 blobs hold the batch's
+    ///                    transactions instead (0: calldata). The batches of a submission take
+    ///                    the blobs in order, each the next `blobs` of them, and together all
+    ///                    of them; the keccak256 of their versioned hashes is stored.
     struct Batch {
         uint256 chainId;
         uint64 firstBlock;
@@ -52,6 +57,7 @@ interface IBatchInbox {
         bytes32 blockHash;
         bytes32[] blockHashes;
         bytes data;
+        uint256 blobs;
     }
 
     /// @notice One system contract's roots, revealed, and the proof of the commitment to them.
@@ -74,7 +80,9 @@ interface IBatchInbox {
 
     /// @notice What the inbox keeps of each rollup's part of an accepted batch. `blocksRoot` is
     ///         the root of the depth-32 Merkle tree (IncrementalMerkleTree's hashing, empty
-    ///         leaves zero) whose leaf i is the hash of block `firstBlock + i`.
+    ///         leaves zero) whose leaf i is the hash of block `firstBlock + i`. `dataHash` is
+    ///         keccak256 of the batch's calldata `data`, or, for a batch in blobs, keccak256 of
+    ///         its blobs' versioned hashes concatenated (`abi.encodePacked`).
     struct RollupRecord {
         bytes32 stateRoot;
         bytes32 blockHash;
@@ -218,6 +226,18 @@ interface IBatchInbox {
     /// @dev A deposits challenge showed a rollup that served its deposits in time: nothing to
     ///      disprove.
     error InboxDepositsChallengeFailed(uint256 batchIndex, uint256 chainId);
+
+    /// @notice A batch says its data is in blobs and also carries calldata `data`.
+    error InboxDataInBothPlaces(uint256 chainId);
+
+    /// @notice A batch claims more blobs than any transaction can carry (`MAX_BLOBS_PER_BATCH`).
+    error InboxTooManyBlobs(uint256 chainId, uint256 blobs);
+
+    /// @notice A batch claims blob `index`, which the transaction does not carry.
+    error InboxMissingBlob(uint256 chainId, uint256 index);
+
+    /// @notice The transaction carries blob `index`, which no batch claims.
+    error InboxUnclaimedBlob(uint256 index);
 
     /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof
     ///         per batch, and only if every pair's trees are proven equal. Optimistic mode:

@@ -53,9 +53,11 @@ class Batch:
     def data_hash(self) -> bytes:
         return keccak(self.data)
 
-    def as_abi(self) -> tuple:
+    def as_abi(self, blobs: int = 0) -> tuple:
+        """The batch as the inbox takes it; ``blobs``: the number of blobs its data goes in
+        (svs.codec.blobs), and then the calldata ``data`` is empty."""
         return (self.chain_id, self.first_block, self.last_block, self.state_root, self.block_hash,
-                list(self.block_hashes), self.data)
+                list(self.block_hashes), b"" if blobs else self.data, blobs)
 
     def summary(self) -> dict:
         return {"chainId": self.chain_id, "firstBlock": self.first_block, "lastBlock": self.last_block,

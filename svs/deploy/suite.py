@@ -28,7 +28,7 @@ CREATE2_FACTORY = "0x4e59b44847b379578588920ca78fbf26c0b4956c"
 SALT = keccak(text="shared-validity-sequencer/v1")
 TOKEN_NAME, TOKEN_SYMBOL = "Shared", "SHR"
 ROLLUP_CONTRACTS = ("MintBurnSystemContract", "GeneralSystemContract", "BridgeableToken", "CrossChainCounter")
-L1_CONTRACTS = ("BatchInbox", "L1Bridge", "L1Token")
+L1_CONTRACTS = ("BlobHashes", "BatchInbox", "L1Bridge", "L1Token")
 DEFAULT_DEPOSIT_WINDOW = 100  # L1 blocks
 
 
@@ -136,24 +136,39 @@ def bridge_init_code(config: SuiteConfig) -> bytes:
                       config.initial_supply])
 
 
+def blob_hashes_init_code() -> bytes:
+    """Init code of BlobHashes (no arguments: one address serves every inbox)."""
+    return init_code("BlobHashes", [], [])
+
+
 def inbox_init_code(config: SuiteConfig, inbox: InboxConfig) -> bytes:
     """Init code of the L1 BatchInbox for the suite ``config`` describes."""
     rollup_codes = rollup_init_codes(config)
     first_blocks = list(inbox.first_blocks) or [1] * len(config.rollup_chain_ids)
     return init_code(
         "BatchInbox",
-        ["(address,address,uint256[],uint64[],address,address,bool,uint256,uint256,bool,uint256)", "bytes"],
+        ["(address,address,uint256[],uint64[],address,address,bool,uint256,uint256,bool,uint256,address)", "bytes"],
         [(config.owner, config.sequencer, list(config.rollup_chain_ids), first_blocks,
           create2_address(rollup_codes["MintBurnSystemContract"]), create2_address(rollup_codes["GeneralSystemContract"]),
-          inbox.optimistic, inbox.bond, inbox.challenge_window, config.synchronous, inbox.deposit_window),
+          inbox.optimistic, inbox.bond, inbox.challenge_window, config.synchronous, inbox.deposit_window,
+          create2_address(blob_hashes_init_code())),
          bridge_init_code(config)],
     )
 
 
 def l1_addresses(inbox_address: str) -> dict[str, str]:
-    """The L1 contracts of an inbox: it creates the bridge, which creates the L1 token."""
+    """The L1 contracts of an inbox: BlobHashes (CREATE2, deployed first), the inbox, the bridge
+    the inbox creates, and the L1 token the bridge creates."""
     bridge = create_address(inbox_address, 1)
-    return {"BatchInbox": to_checksum_address(inbox_address), "L1Bridge": bridge, "L1Token": create_address(bridge, 1)}
+    return {"BlobHashes": create2_address(blob_hashes_init_code()), "BatchInbox": to_checksum_address(inbox_address),
+            "L1Bridge": bridge, "L1Token": create_address(bridge, 1)}
+
+
+def deploy_l1_create2(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox: InboxConfig) -> tuple[str, bool]:
+    """Deploy (or find) BlobHashes, then the inbox (which reads blobs through it); return the
+    inbox's address and whether it was deployed now."""
+    deploy_create2(w3, deployer, blob_hashes_init_code())
+    return deploy_create2(w3, deployer, inbox_init_code(config, inbox))
 
 
 Send = Callable[[str, bytes], int]  # (to, data) -> block number of the successful transaction
@@ -203,7 +218,7 @@ def deploy_rollup_suite(w3: Web3, deployer: Account | Send, config: SuiteConfig)
 def deploy_inbox(w3: Web3, deployer: Account | Send, config: SuiteConfig, inbox: InboxConfig) -> dict[str, str]:
     """Deploy (or find) the BatchInbox on L1, with the bridge and L1 token it creates; return
     name -> address (L1_CONTRACTS)."""
-    address, fresh = deploy_create2(w3, deployer, inbox_init_code(config, inbox))
+    address, fresh = deploy_l1_create2(w3, deployer, config, inbox)
     log.info("%s %s BatchInbox on chain %d at %s", "deployed" if fresh else "found", inbox.mode,
              w3.eth.chain_id, address)
     return l1_addresses(address)

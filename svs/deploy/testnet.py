@@ -25,7 +25,7 @@ from svs.deploy.suite import (
     SuiteConfig,
     create2_address,
     deploy_create2,
-    inbox_init_code,
+    deploy_l1_create2,
     l1_addresses,
     rollup_init_codes,
 )
@@ -109,7 +109,7 @@ def _deploy_l1(w3: Web3, send: Send, config: SuiteConfig, inbox: InboxConfig, re
                               f"first; deploy to chain(s) {', '.join(map(str, missing))} first")
     first_blocks = tuple(record.chains[c].first_block for c in config.rollup_chain_ids)
     inbox = replace(inbox, first_blocks=first_blocks)
-    address, fresh = deploy_create2(w3, send, inbox_init_code(config, inbox))
+    address, fresh = deploy_l1_create2(w3, send, config, inbox)
     return NetworkReport(w3.eth.chain_id, "l1", l1_addresses(address), list(L1_CONTRACTS) if fresh else [])
 
 

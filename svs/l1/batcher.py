@@ -16,13 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from svs.codec import blobs as blob_codec
 from svs.codec.batches import Batch, build_batch
 from svs.l1.inbox import InboxClient, InboxRejected
 from svs.l1.proofs import CommitmentProof, commitment_proof
 from svs.node.rollup import Rollup
 from svs.node.rpc import RpcClient, RpcError
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
-from svs.pipeline.limits import MAX_POST_DATA_BYTES
+from svs.pipeline.limits import MAX_BLOBS_PER_POST, MAX_POST_DATA_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +69,21 @@ class BatchReport:
     calldata_bytes: int | None = None
     seconds: float = 0.0
     error: str | None = None
+    blobs: int = 0  # EIP-4844 blobs the data went in (0: calldata)
+    blob_gas_used: int = 0
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "batchIndex": self.batch_index, "txHash": self.tx_hash, "gasUsed": self.gas_used,
-                "calldataBytes": self.calldata_bytes, "seconds": round(self.seconds, 3), "error": self.error,
+                "calldataBytes": self.calldata_bytes, "blobs": self.blobs, "blobGasUsed": self.blob_gas_used,
+                "seconds": round(self.seconds, 3), "error": self.error,
                 "ranges": {str(c): {"firstBlock": f, "lastBlock": t} for c, (f, t) in self.ranges.items()}}
 
     def line(self) -> str:
         spans = ", ".join(f"{c}:{f}-{t}" for c, (f, t) in sorted(self.ranges.items()))
         if not self.ok:
             return f"L1 batch FAILED for {spans}: {self.error}"
-        return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas)"
+        where = f", {self.blobs} blob(s)" if self.blobs else ""
+        return f"L1 batch #{self.batch_index} accepted ({spans}; {self.gas_used:,} gas{where})"
 
 
 # Given a post's ranges that are too large: smaller ranges ending at a consistent cut, or None.
@@ -88,6 +93,7 @@ MAX_DATA_BYTES = MAX_POST_DATA_BYTES  # compressed batch data per L1 transaction
 
 
 DEFAULT_HEARTBEAT = 60  # ticks without transactions after which a post goes anyway
+DATA_AVAILABILITY = ("auto", "blobs", "calldata")  # where posts put the batch data (Batcher)
 
 
 class Batcher:
@@ -95,20 +101,29 @@ class Batcher:
     or when ``heartbeat`` ticks passed since the last post (0: no heartbeat); see module notes.
     A post carries at most ``max_data_bytes`` of batch data: a longer backlog is posted a part at
     a time, one part per tick, until it has caught up (anvil refuses requests of a few MB, and L1
-    gas grows with the data)."""
+    gas grows with the data).
+
+    ``data_availability``: where the batch data goes. "blobs": in EIP-4844 blobs, each rollup's
+    data in its own, whenever they fit one transaction (MAX_BLOBS_PER_POST); a post that needs
+    more blobs, even at one block per rollup, goes in calldata. "calldata": always calldata.
+    "auto": blobs if L1 takes blob transactions and every rollup can have a blob, else calldata."""
 
     def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], every: int,
                  max_data_bytes: int = MAX_DATA_BYTES, hooks: TickHooks = NO_HOOKS,
-                 heartbeat: int = DEFAULT_HEARTBEAT):
+                 heartbeat: int = DEFAULT_HEARTBEAT, data_availability: str = "calldata"):
         if every < 1:
             raise ValueError("the batch interval must be at least 1 tick")
         if heartbeat < 0:
             raise ValueError("the heartbeat must be 0 (none) or a number of ticks")
+        if data_availability not in DATA_AVAILABILITY:
+            raise ValueError(f"data availability must be one of {', '.join(DATA_AVAILABILITY)}, "
+                             f"not {data_availability!r}")
         self.inbox, self.sources, self.every, self.heartbeat = inbox, sources, every, heartbeat
         self.max_data_bytes = max_data_bytes
         self.hooks = hooks  # fault injection (svs.pipeline.hooks): may change the claims of a post
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
+        self.in_blobs = self._use_blobs(data_availability)
         self._ticks = 0
         self._behind = False  # the last post left blocks behind: post again on the next tick
         self._busy = True  # a block since the last post has transactions (unknown after a start)
@@ -117,6 +132,20 @@ class Batcher:
         self.find_earliest_ends()
         if sorted(self.rollups) != sorted(sources):
             raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
+
+    def _use_blobs(self, data_availability: str) -> bool:
+        if data_availability == "calldata":
+            return False
+        usable = len(self.rollups) <= MAX_BLOBS_PER_POST and self.inbox.blobs_supported()
+        if data_availability == "blobs" and not usable:
+            raise ValueError(f"posts in blobs need an L1 that takes blob transactions and at most "
+                             f"{MAX_BLOBS_PER_POST} rollups (a blob each); use calldata")
+        if usable:
+            blob_codec.prepare()
+        return usable
+
+    def _blobs_fit(self, batches: list[Batch]) -> bool:
+        return sum(blob_codec.blobs_needed(len(b.data)) for b in batches) <= MAX_BLOBS_PER_POST
 
     def find_earliest_ends(self) -> None:
         """A batch can only end where both system contracts exist (their accounts are proven) and
@@ -157,7 +186,7 @@ class Batcher:
             if batches is None:
                 return None
             index = self.inbox.batch_count()
-            sent = self.inbox.submit(batches, proofs)
+            sent = self.inbox.submit(batches, proofs, in_blobs=self.in_blobs and self._blobs_fit(batches))
         except InboxRejected as err:
             log.error("%s", err)
             return BatchReport(False, None, ranges, seconds=time.monotonic() - started, error=err.reason)
@@ -166,7 +195,7 @@ class Batcher:
             return BatchReport(False, None, ranges, seconds=time.monotonic() - started,
                                error=f"{type(err).__name__}: {err}")
         return BatchReport(True, index, ranges, sent.tx_hash, sent.gas_used, sent.calldata_bytes,
-                           time.monotonic() - started)
+                           time.monotonic() - started, blobs=sent.blobs, blob_gas_used=sent.blob_gas_used)
 
     def dry_run(self, heights: dict[int, int]) -> str | None:
         """Why L1 would refuse a post of every unposted block up to ``heights``; None if it would
@@ -193,7 +222,8 @@ class Batcher:
         consistent cut, or None if it knows none; then the last ranges are posted as they are."""
         while True:
             batches = [build_batch(self.sources[c].rpc, c, *ranges[c]) for c in self.rollups]
-            if (sum(len(b.data) for b in batches) <= self.max_data_bytes
+            if ((sum(len(b.data) for b in batches) <= self.max_data_bytes
+                 and (not self.in_blobs or self._blobs_fit(batches)))
                     or all(last <= max(first, self._earliest_last[c]) for c, (first, last) in ranges.items())):
                 return batches, ranges
             if shrink is not None:

@@ -12,11 +12,13 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
+from svs.codec.blobs import Sidecar
 from svs.codec.reverts import decode_revert
 from svs.deploy.artifacts import load_artifact
 from svs.errors import SvsError
 
 GAS_HEADROOM = 1.2
+BLOB_FEE_HEADROOM = 2  # a blob transaction's max fee per blob gas, over the current blob base fee
 
 
 class ContractRejected(SvsError, RuntimeError):
@@ -35,6 +37,9 @@ class Sent:
     gas_used: int
     block_number: int
     calldata_bytes: int
+    blobs: int = 0
+    blob_gas_used: int = 0
+    blob_gas_price: int = 0
 
 
 def _revert_data(err: Exception) -> bytes:
@@ -75,14 +80,29 @@ class L1Contract:
         except (ContractCustomError, ContractLogicError) as err:
             raise self.rejected(action, decode_revert(_revert_data(err)) or str(err)) from err
 
-    def _send(self, action: str, call, value: int = 0) -> Sent:
-        tx = self._tx_fields(value)
+    def _blob_tx_fields(self, sidecar: Sidecar) -> dict:
+        """An EIP-4844 transaction's fields for ``sidecar``'s blobs: fees by EIP-1559 (a blob
+        transaction has no gas price) and a blob fee cap above the current blob base fee."""
+        fields = self._tx_fields()
+        gas_price = fields.pop("gasPrice")
+        blob_base_fee = int(self.w3.provider.make_request("eth_blobBaseFee", [])["result"], 16)
+        return {**fields, "type": 3, "maxFeePerGas": gas_price * 2, "maxPriorityFeePerGas": min(gas_price, 10**9),
+                "maxFeePerBlobGas": max(1, blob_base_fee) * BLOB_FEE_HEADROOM,
+                "blobVersionedHashes": ["0x" + h.hex() for h in sidecar.versioned_hashes]}
+
+    def _send(self, action: str, call, value: int = 0, sidecar: Sidecar | None = None) -> Sent:
+        """Estimate, sign, send and wait for ``call``; with ``sidecar``, as a blob transaction
+        carrying its blobs (estimated with their versioned hashes, so ``blobhash`` sees them)."""
+        tx = self._tx_fields(value) if sidecar is None else self._blob_tx_fields(sidecar)
         gas = self._estimate(action, call, tx)
         built = call.build_transaction({**tx, "gas": int(gas * GAS_HEADROOM)})
-        signed = self.account.sign_transaction(built)
-        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(signed.raw_transaction),
-                                                           timeout=120)
+        raw = bytes(self.account.sign_transaction(built).raw_transaction)
+        if sidecar is not None:
+            raw = sidecar.network_form(raw)
+        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(raw), timeout=120)
         if receipt.status != 1:
             raise self.rejected(action, f"transaction {receipt.transactionHash.hex()} reverted on L1")
         return Sent("0x" + receipt.transactionHash.hex().removeprefix("0x"), receipt.gasUsed,
-                    receipt.blockNumber, len(bytes.fromhex(built["data"][2:])))
+                    receipt.blockNumber, len(bytes.fromhex(built["data"][2:])),
+                    len(sidecar.blobs) if sidecar else 0, receipt.get("blobGasUsed") or 0,
+                    receipt.get("blobGasPrice") or 0)

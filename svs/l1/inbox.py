@@ -8,6 +8,7 @@ compiled ABI (svs.l1.contract). Every write is estimated first: a revert comes b
 from __future__ import annotations
 
 from svs.codec.batches import Batch
+from svs.codec.blobs import Sidecar, to_blobs
 from svs.l1.contract import ContractRejected, L1Contract, Sent
 from svs.l1.proofs import CommitmentProof
 
@@ -70,18 +71,30 @@ class InboxClient(L1Contract):
 
     # --- writes -----------------------------------------------------------------------------
 
-    def submit(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None) -> Sent:
-        """submitBatches; ``proofs`` is None in optimistic mode."""
-        return self._send("submitBatches", self._submit_call(batches, proofs))
+    def blobs_supported(self) -> bool:
+        """Whether this L1 takes blob transactions (it answers ``eth_blobBaseFee``)."""
+        return "result" in self.w3.provider.make_request("eth_blobBaseFee", [])
+
+    def submit(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None,
+               in_blobs: bool = False) -> Sent:
+        """submitBatches; ``proofs`` is None in optimistic mode. ``in_blobs``: every batch's
+        data goes in EIP-4844 blobs of the transaction (its own, in batch order) instead of
+        calldata."""
+        if not in_blobs:
+            return self._send("submitBatches", self._submit_call(batches, proofs))
+        laid_out = [to_blobs(b.data) for b in batches]
+        sidecar = Sidecar.of([blob for blobs in laid_out for blob in blobs])
+        return self._send("submitBatches", self._submit_call(batches, proofs, [len(b) for b in laid_out]), sidecar=sidecar)
 
     def dry_run(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None) -> None:
-        """submitBatches as an estimate only (nothing is sent); raises InboxRejected with the
-        reason the inbox would revert."""
+        """submitBatches (with the data in calldata) as an estimate only (nothing is sent);
+        raises InboxRejected with the reason the inbox would revert."""
         self._estimate("submitBatches", self._submit_call(batches, proofs), self._tx_fields())
 
-    def _submit_call(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None):
+    def _submit_call(self, batches: list[Batch], proofs: list[tuple[CommitmentProof, CommitmentProof]] | None,
+                     blob_counts: list[int] | None = None):
         return self.contract.functions.submitBatches(
-            [b.as_abi() for b in batches],
+            [b.as_abi(blobs) for b, blobs in zip(batches, blob_counts or [0] * len(batches))],
             [(mint_burn.as_abi(), general.as_abi()) for mint_burn, general in (proofs or [])],
         )
 

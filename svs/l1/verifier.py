@@ -33,10 +33,12 @@ from typing import Callable, TypeVar
 from eth_abi.exceptions import DecodingError
 
 from svs.codec.batches import block_contents, blocks_root, decode_contents
+from svs.codec.blobs import data_hash_of, from_blobs
 from svs.codec.hashing import keccak
 from svs.codec.headers import HeaderError, header_rlp
 from svs.codec.merkle import MerkleTree
 from svs.deploy.artifacts import load_artifact
+from svs.l1.beacon import BeaconBlobs, BlobsUnavailable
 from svs.l1.inbox import InboxClient, InboxRejected
 from svs.l1.proofs import commitment_proof
 from svs.node.rollup import Rollup
@@ -69,12 +71,29 @@ class BatchVerdict:
         return head + (f"\n    {self.challenge}" if self.challenge else "")
 
 
+@dataclass
+class Posted:
+    """One rollup's batch as the submission carried it: its data, from calldata or read back
+    from its blobs (None, with ``missing`` saying why, if it cannot be had), and the hash the
+    inbox must have recorded for it."""
+
+    data: bytes | None
+    data_hash: bytes
+    block_hashes: list[bytes] | None
+    blobs: int = 0
+    missing: str | None = None
+
+
 class Verifier:
-    def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], lockstep: bool = True):
+    def __init__(self, inbox: InboxClient, sources: dict[int, Rollup], lockstep: bool = True,
+                 blobs: BeaconBlobs | None = None):
         """``lockstep``: the rollups' blocks advance together, a block each per tick (local
         mode), so the blocks inside a batch are compared pair by pair too. Attach mode's
-        rollups produce their own blocks: only batch ends are consistent cuts there."""
+        rollups produce their own blocks: only batch ends are consistent cuts there.
+        ``blobs``: where posts' blobs are read back (default: the beacon API at the L1's URL,
+        which anvil serves)."""
         self.inbox, self.sources, self.lockstep = inbox, sources, lockstep
+        self.blobs = blobs or BeaconBlobs(inbox.w3.provider.endpoint_uri)
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
 
@@ -93,11 +112,12 @@ class Verifier:
             agree &= bool(self._guarded(verdict, f"checking chain {chain_id}'s claims",
                                         lambda: self._check_claims(verdict, chain_id, record)))
             if posted is not None:
-                batch = posted.get(chain_id) or {}
+                batch = posted.get(chain_id)
                 self._guarded(verdict, f"checking chain {chain_id}'s posted data",
-                              lambda: self._check_data(verdict, chain_id, record, batch.get("data")))
+                              lambda: self._check_data(verdict, chain_id, record, batch))
                 self._guarded(verdict, f"checking chain {chain_id}'s block hashes",
-                              lambda: self._check_block_hashes(verdict, chain_id, record, batch.get("blockHashes")))
+                              lambda: self._check_block_hashes(verdict, chain_id, record,
+                                                               batch.block_hashes if batch else None))
         if agree:
             self._guarded(verdict, "checking the deposits served", lambda: self._check_deposits(verdict, records))
             heights = {c: r["lastBlock"] for c, r in records.items()}
@@ -173,14 +193,18 @@ class Verifier:
             verdict.false_headers.append(chain_id)  # the node's header disproves the claimed root
         return agree
 
-    def _check_data(self, verdict: BatchVerdict, chain_id: int, record: dict, data: bytes | None) -> None:
-        """The posted data is what the record commits to, decodes, and holds the node's blocks
-        of the range; each way it is not is a finding."""
-        if data is None or keccak(data) != record["dataHash"]:
+    def _check_data(self, verdict: BatchVerdict, chain_id: int, record: dict, batch: Posted | None) -> None:
+        """The posted data (calldata or blobs) is what the record commits to, can be had,
+        decodes, and holds the node's blocks of the range; each way it is not is a finding."""
+        if batch is None or batch.data_hash != record["dataHash"]:
             verdict.problems.append(f"chain {chain_id}: posted data not found or its hash differs from the record")
             return
+        if batch.data is None:
+            verdict.problems.append(f"chain {chain_id}: the data of its {batch.blobs} blob(s) cannot be read back: "
+                                    f"{batch.missing}")
+            return
         try:
-            posted = decode_contents(data)
+            posted = decode_contents(batch.data)
         except ValueError as err:
             verdict.problems.append(f"chain {chain_id}: {err}")
             return
@@ -213,11 +237,11 @@ class Verifier:
                 verdict.false_links.append((chain_id, link))
                 return
 
-    def _posted_data(self, verdict: BatchVerdict, index: int) -> dict[int, dict] | None:
-        """The batches (``data``, ``blockHashes``) of the latest submission that created batch
-        ``index``, by rollup ({} if no submission is found); None, with a finding in ``verdict``,
-        if its input does not decode as a call of submitBatches (e.g. it was sent through another
-        contract)."""
+    def _posted_data(self, verdict: BatchVerdict, index: int, with_data: bool = True) -> dict[int, Posted] | None:
+        """The batches of the latest submission that created batch ``index``, by rollup ({} if
+        no submission is found); None, with a finding in ``verdict``, if its input does not
+        decode as a call of submitBatches (e.g. it was sent through another contract).
+        ``with_data=False``: blobs are not read back (their data is left None)."""
         logs = self.inbox.contract.events.BatchAccepted().get_logs(from_block=0, argument_filters={"batchIndex": index})
         if not logs:
             return {}
@@ -233,7 +257,31 @@ class Verifier:
             verdict.problems.append(f"the submission {tx_hash.hex()} calls {function.fn_name}, not submitBatches, "
                                     "so its data cannot be checked")
             return None
-        return {batch["chainId"]: batch for batch in args["batches"]}
+        return self._read_back(tx, args["batches"], with_data)
+
+    def _read_back(self, tx, batches: list[dict], with_data: bool) -> dict[int, Posted]:
+        """Each batch's data as the submission ``tx`` carried it: its calldata, or its blobs
+        (the next ``blobs`` of the transaction's, in batch order, as the inbox assigns them)
+        read back and checked against their versioned hashes."""
+        hashes = [bytes(h) for h in tx.get("blobVersionedHashes") or []]
+        posted, next_blob = {}, 0
+        for batch in batches:
+            count = batch["blobs"]
+            if not count:
+                posted[batch["chainId"]] = Posted(batch["data"], keccak(batch["data"]), batch["blockHashes"])
+                continue
+            own = hashes[next_blob:next_blob + count]
+            next_blob += count
+            entry = Posted(None, data_hash_of(own), batch["blockHashes"], count)
+            if not with_data:
+                posted[batch["chainId"]] = entry
+                continue
+            try:
+                entry.data = from_blobs(self.blobs.blobs(tx["blockNumber"], own))
+            except (BlobsUnavailable, ValueError) as err:
+                entry.missing = str(err)
+            posted[batch["chainId"]] = entry
+        return posted
 
     def challenge(self, verdict: BatchVerdict, challenger: InboxClient) -> bool:
         """Prove the first provable fault of ``verdict`` on L1; True if the bond was won."""
@@ -268,8 +316,8 @@ class Verifier:
     def _challenge_blocks(self, verdict: BatchVerdict, challenger: InboxClient, chain_id: int, link: int) -> bool:
         """Challenge link ``link``: the node's header of the (real) block at that position names
         a parent other than the hash the batch claims before it."""
-        posted = self._posted_data(verdict, verdict.index) or {}
-        tree = MerkleTree([bytes(h) for h in posted[chain_id]["blockHashes"]])
+        posted = self._posted_data(verdict, verdict.index, with_data=False) or {}
+        tree = MerkleTree([bytes(h) for h in posted[chain_id].block_hashes])
         block = self.sources[chain_id].rpc.call("eth_getBlockByNumber", hex(verdict.ranges[chain_id][0] + link), False)
         try:
             sent = challenger.challenge_blocks(verdict.index, chain_id, link, header_rlp(block), tree.proof(link),

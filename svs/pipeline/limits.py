@@ -25,6 +25,9 @@ ELASTICITY = 2  # EIP-1559: the gas target is half the gas limit
 # block of every rollup; the builder caps each block's transaction bytes so that one block of
 # every rollup always fits (block_bytes_cap).
 MAX_POST_DATA_BYTES = 768 * 1024
+# Blobs one L1 transaction carries at most (EIP-7594, Osaka). A post in blobs puts each rollup's
+# data in its own blobs; a post that needs more goes in calldata (svs.l1.batcher).
+MAX_BLOBS_PER_POST = 6
 
 # --- JSON-RPC ---------------------------------------------------------------------------------
 MAX_BODY_BYTES = 5 * 1024 * 1024  # geth's HTTP body limit

@@ -54,6 +54,7 @@ class ServiceOptions:
     exit_after_demo: bool = False
     batch_every: int = 4  # post to the L1 inbox every this many ticks (0: never)
     heartbeat: int = DEFAULT_HEARTBEAT  # ticks without transactions after which a post goes anyway (0: never)
+    data_availability: str = "auto"  # where posts put the batch data: auto, blobs or calldata (svs.l1.batcher)
     inbox: InboxConfig = field(default_factory=InboxConfig)
     l1_confirmations: int = DEFAULT_CONFIRMATIONS  # L1 blocks on top of a deposit before it is minted
     checkpoint_every: float = 5.0  # seconds between rollup node checkpoints (0: never)
@@ -145,8 +146,11 @@ class Service:
         heartbeat = f"at least every {self.options.heartbeat}" if self.options.heartbeat else "never without transactions"
         log.info("posting batches to the %s L1 inbox %s every %d tick(s) with transactions, %s tick(s)",
                  "optimistic" if inbox.optimistic() else "strict", inbox.address, self.options.batch_every, heartbeat)
-        return Batcher(inbox, self.sequencer.chains, self.options.batch_every, hooks=self.sequencer.hooks,
-                       heartbeat=self.options.heartbeat)
+        batcher = Batcher(inbox, self.sequencer.chains, self.options.batch_every, hooks=self.sequencer.hooks,
+                          heartbeat=self.options.heartbeat, data_availability=self.options.data_availability)
+        log.info("batch data goes to L1 in %s", "EIP-4844 blobs (calldata when a post needs more than fits)"
+                 if batcher.in_blobs else "calldata")
+        return batcher
 
     def start_ingress(self) -> None:
         for chain_id, port, ws_port in zip(sorted(self.sequencer.chains), self.options.ports, self.options.ws_ports):
