@@ -124,6 +124,7 @@ class Batcher:
         self.rollups = inbox.rollups()
         self.optimistic = inbox.optimistic()
         self.in_blobs = self._use_blobs(data_availability)
+        self.max_blobs = MAX_BLOBS_PER_POST  # blobs one post carries at most
         self._ticks = 0
         self._behind = False  # the last post left blocks behind: post again on the next tick
         self._busy = True  # a block since the last post has transactions (unknown after a start)
@@ -145,7 +146,7 @@ class Batcher:
         return usable
 
     def _blobs_fit(self, batches: list[Batch]) -> bool:
-        return sum(blob_codec.blobs_needed(len(b.data)) for b in batches) <= MAX_BLOBS_PER_POST
+        return sum(blob_codec.blobs_needed(len(b.data)) for b in batches) <= self.max_blobs
 
     def find_earliest_ends(self) -> None:
         """A batch can only end where both system contracts exist (their accounts are proven) and

@@ -169,7 +169,8 @@ class DevNet:
         ranges = {c: (inbox.next_block(c), heads[c]) for c in self.chain_ids}
         return collect(self.sources(), inbox.rollups(), ranges, mode == "strict" if with_proofs is None else with_proofs)
 
-    def post(self, mode: str) -> Sent:
-        """Collect and submit an honest batch (as far as the chains are honest)."""
+    def post(self, mode: str, in_blobs: bool = False) -> Sent:
+        """Collect and submit an honest batch (as far as the chains are honest); ``in_blobs``:
+        with the data in EIP-4844 blobs."""
         batches, proofs = self.collect(mode)
-        return self.inboxes[mode].submit(batches, proofs)
+        return self.inboxes[mode].submit(batches, proofs, in_blobs=in_blobs)

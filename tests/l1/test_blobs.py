@@ -1,0 +1,183 @@
+"""Batch data in EIP-4844 blobs: the layout (against its own rules and eth-account's hashing),
+the inbox's blob accounting against real type-3 transactions on anvil, the verifier reading the
+blobs back from anvil's beacon API, and the batcher's choice between blobs and calldata."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from hypothesis import given, settings, strategies as st
+
+from svs.codec import blobs as codec
+from svs.codec.blobs import BLOB_BYTES, BLOB_CAPACITY, LENGTH_BYTES, Sidecar, from_blobs, to_blobs
+from svs.codec.hashing import keccak
+from svs.deploy import accounts
+from svs.l1.batcher import Batcher
+from svs.l1.beacon import BeaconBlobs
+from svs.l1.inbox import InboxRejected
+from svs.l1.verifier import Verifier, verify_all
+
+# --- the layout -------------------------------------------------------------------------------
+
+EDGES = [0, 1, BLOB_CAPACITY - LENGTH_BYTES - 1, BLOB_CAPACITY - LENGTH_BYTES, BLOB_CAPACITY - LENGTH_BYTES + 1,
+         2 * BLOB_CAPACITY - LENGTH_BYTES, 2 * BLOB_CAPACITY]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(st.binary(max_size=4000),
+                 st.builds(lambda n, b: (b * (n // max(1, len(b)) + 1))[:n], st.sampled_from(EDGES),
+                           st.binary(min_size=1, max_size=64))))
+def test_any_bytes_round_trip_through_as_few_blobs_as_hold_them(data):
+    blobs = to_blobs(data)
+    assert from_blobs(blobs) == data
+    assert len(blobs) == codec.blobs_needed(len(data)) == max(1, -(-(len(data) + LENGTH_BYTES) // BLOB_CAPACITY))
+    assert all(len(b) == BLOB_BYTES and all(b[i] == 0 for i in range(0, BLOB_BYTES, 32)) for b in blobs)
+
+
+def _set(blob: bytes, at: int, value: int) -> bytes:
+    return blob[:at] + bytes([value]) + blob[at + 1:]
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda b: [_set(b[0], 32 * 100, 1)], "first byte is not zero"),  # a field element out of the layout
+    (lambda b: [b[0][:-1]], "is not 131,072 bytes"),
+    (lambda b: [_set(b[0], BLOB_BYTES - 1, 7)], "non-zero bytes after the data"),  # padding
+    (lambda b: [b[0], to_blobs(b"")[0]], "take 1 blob(s), not 2"),  # a blob more than needed
+    (lambda b: [_set(b[0], 1, 0xff)], "hold at most"),  # length past the blobs
+    (lambda b: [], "no blobs"),
+])
+def test_blobs_not_in_the_canonical_layout_are_refused(damage, says):
+    with pytest.raises(ValueError, match=says.replace("(", r"\(").replace(")", r"\)")):
+        from_blobs(damage(to_blobs(b"batch data" * 10)))
+
+
+def test_versioned_hashes_are_the_ones_eth_account_signs():
+    """The hand-computed sidecar (the trusted setup loaded once) against eth-account's own
+    blob signing, on the same blobs."""
+    blobs = to_blobs(bytes(range(256)) * 700)
+    tx = {"type": 3, "chainId": 900, "nonce": 0, "to": accounts.user(0).address, "value": 0, "gas": 50_000,
+          "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9, "maxFeePerBlobGas": 10**10, "data": b""}
+    signed = Account.from_key(accounts.user(0).key).sign_transaction(tx, blobs=blobs)
+    ours = Sidecar.of(blobs)
+    theirs = Account.from_key(accounts.user(0).key).sign_transaction(
+        {**tx, "blobVersionedHashes": ours.versioned_hashes})
+    assert ours.versioned_hashes == [codec.versioned_hash(b) for b in blobs]
+    assert ours.network_form(bytes(theirs.raw_transaction)) == bytes(signed.raw_transaction)
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+def _posted_input(inbox, tx_hash: str) -> tuple[dict, list[dict]]:
+    tx = inbox.w3.eth.get_transaction(tx_hash)
+    return tx, inbox.contract.decode_function_input(tx["input"])[1]["batches"]
+
+
+@pytest.mark.parametrize("mode", ["strict", "optimistic"])
+def test_a_post_in_blobs_is_accepted_records_its_versioned_hashes_and_verifies(net, mode):
+    a, b = net.chain_ids
+    net.transfers(a, b, 40)
+    net.transfers(b, a, 3)
+    batches, _ = net.collect(mode)
+    sent = net.post(mode, in_blobs=True)
+    tx, posted = _posted_input(net.inboxes[mode], sent.tx_hash)
+    assert tx["type"] == 3 and sent.blobs == 2 and sent.blob_gas_used == 2 * codec.BLOB_GAS_PER_BLOB
+    assert [(p["data"], p["blobs"]) for p in posted] == [(b"", 1), (b"", 1)]
+    hashes = [bytes(h) for h in tx["blobVersionedHashes"]]
+    for i, chain_id in enumerate(net.chain_ids):
+        assert net.inboxes[mode].record(0, chain_id)["dataHash"] == keccak(hashes[i])
+    verdicts, _ = verify_all(Verifier(net.inboxes[mode], net.sources()), None)
+    assert [v.ok for v in verdicts] == [True], [v.line() for v in verdicts]
+    # the verifier read the blobs back: they hold exactly the calldata form's data
+    back = BeaconBlobs(net.l1_url).blobs(tx["blockNumber"], hashes)
+    assert [from_blobs([blob]) for blob in back] == [x.data for x in batches]
+
+
+def _send_raw(inbox, batches_abi, proofs, blobs: list[bytes]):
+    call = inbox.contract.functions.submitBatches(
+        batches_abi, [(m.as_abi(), g.as_abi()) for m, g in (proofs or [])])
+    return inbox._send("submitBatches", call, sidecar=Sidecar.of(blobs) if blobs else None)
+
+
+@pytest.mark.parametrize("claims, carried, error", [
+    ((1, 1), 1, "InboxMissingBlob(chainId=902, index=1)"),  # the second batch's blob is not in the transaction
+    ((1, 1), 0, "InboxMissingBlob(chainId=901, index=0)"),  # claims blobs, sent without any
+    ((1, 1), 3, "InboxUnclaimedBlob(index=2)"),  # a blob no batch claims
+    ((0, 1), 2, "InboxUnclaimedBlob(index=1)"),
+    ((17, 0), 1, "InboxTooManyBlobs(chainId=901, blobs=17)"),
+    ((1, "both"), 2, "InboxDataInBothPlaces(chainId=902)"),  # says blobs and carries calldata data too
+])
+def test_blob_claims_that_the_transaction_does_not_bear_out_are_rejected(net, claims, carried, error):
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    batches, proofs = net.collect("strict")
+    inbox = net.inboxes["strict"]
+    abi = [x.as_abi(1 if c == "both" else c) for x, c in zip(batches, claims)]
+    abi = [row[:6] + (batches[i].data if claims[i] == "both" else row[6],) + row[7:] for i, row in enumerate(abi)]
+    blobs = [blob for x in batches for blob in to_blobs(x.data)] + to_blobs(b"extra")
+    with pytest.raises(InboxRejected, match=error.replace("(", r"\(").replace(")", r"\)")):
+        _send_raw(inbox, abi, proofs, blobs[:carried])
+    assert inbox.batch_count() == 0
+
+
+# --- the verifier -----------------------------------------------------------------------------
+
+
+def test_blobs_that_are_not_the_blocks_are_found_and_the_batch_still_checked(net):
+    """An optimistic post whose blobs hold other data (a valid earlier batch's, and garbage
+    outside the layout): the verifier reports each; the claims and pairs are still checked."""
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    earlier, _ = net.collect("optimistic")
+    net.post("optimistic", in_blobs=True)
+    net.transfers(a, b, 3)
+    batches, _ = net.collect("optimistic")
+    garbage = b"\x00" + b"\xff" * 31 + bytes(BLOB_BYTES - 32)  # a length far past one blob
+    _send_raw(net.inboxes["optimistic"], [x.as_abi(1) for x in batches], None,
+              to_blobs(earlier[0].data) + [garbage])
+    verdicts, _ = verify_all(Verifier(net.inboxes["optimistic"], net.sources()), None)
+    assert [v.ok for v in verdicts] == [True, False]
+    problems = "; ".join(verdicts[1].problems)
+    assert f"chain {a}: posted transactions differ" in problems or f"chain {a}: the posted data holds" in problems
+    assert f"chain {b}: the data of its 1 blob(s) cannot be read back" in problems and "hold at most" in problems
+    assert not verdicts[1].provable and not verdicts[1].false_headers  # the claims and pairs were checked: honest
+
+
+def test_blobs_that_cannot_be_fetched_are_a_finding_not_a_crash(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    net.post("strict", in_blobs=True)
+    dead = Verifier(net.inboxes["strict"], net.sources(), blobs=BeaconBlobs("http://127.0.0.1:9", timeout=2))
+    verdicts, resume = verify_all(dead, None)
+    assert resume == 1 and not verdicts[0].ok
+    assert all("cannot be read back" in p and "cannot be read" in p for p in verdicts[0].problems)
+    assert len(verdicts[0].problems) == 2  # one per rollup; nothing else failed
+
+
+# --- the batcher ------------------------------------------------------------------------------
+
+
+def test_the_batcher_posts_in_blobs_on_an_l1_that_takes_them_and_in_calldata_when_they_do_not_fit(net):
+    a, b = net.chain_ids
+    batcher = Batcher(net.inboxes["strict"], net.sources(), every=1, data_availability="auto")
+    assert batcher.in_blobs
+    net.transfers(a, b, 5)
+    report = batcher.post(net.heads())
+    assert report.ok and report.blobs == 2 and report.blob_gas_used == 2 * codec.BLOB_GAS_PER_BLOB, report
+    batcher.max_blobs = 1  # two rollups need two blobs: this post goes in calldata
+    net.transfers(b, a, 5)
+    report = batcher.post(net.heads())
+    assert report.ok and report.blobs == 0 and report.blob_gas_used == 0, report
+    tx, posted = _posted_input(net.inboxes["strict"], report.tx_hash)
+    assert tx["type"] != 3 and all(p["blobs"] == 0 and p["data"] for p in posted)
+    verdicts, _ = verify_all(Verifier(net.inboxes["strict"], net.sources()), None)
+    assert [v.ok for v in verdicts] == [True, True], [v.line() for v in verdicts]
+
+
+def test_calldata_mode_never_posts_blobs_and_a_bad_choice_is_refused(net):
+    a, b = net.chain_ids
+    batcher = Batcher(net.inboxes["strict"], net.sources(), every=1, data_availability="calldata")
+    net.transfers(a, b, 1)
+    assert not batcher.in_blobs and batcher.post(net.heads()).blobs == 0
+    with pytest.raises(ValueError, match="one of auto, blobs, calldata"):
+        Batcher(net.inboxes["strict"], net.sources(), every=1, data_availability="ipfs")
