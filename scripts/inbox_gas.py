@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
-from svs.measure.inbox_gas import STRICT_SIZES, format_table, measure
+from svs.measure.inbox_gas import STRICT_SIZES, format_comparison, format_table, measure
 from svs.run.logs import configure
 
 
@@ -35,3 +35,6 @@ def cli(cli_ctx, rollups: int, sizes: tuple[int, ...]) -> None:
         rows = measure(Path(state_dir), rollups, sizes, progress=lambda m: click.echo(m, err=True))
     click.echo(f"{rollups} rollups")
     click.echo(format_table(rows))
+    click.echo()
+    click.echo("calldata against blobs, per transfer")
+    click.echo(format_comparison(rows))

@@ -44,6 +44,10 @@ def test_inbox_gas_prints_every_row():
         assert row in out, out
     empty = re.search(r"^\| strict submit, 0 transfers each way \| ([\d,]+) \|", out, re.MULTILINE)
     assert int(empty.group(1).replace(",", "")) <= 1_000_000, "the 2-rollup target (issue 13; README, Inbox gas)"
+    compared = re.findall(r"^\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| (\d+)% \|$", out, re.MULTILINE)
+    assert [n for n, *_ in compared] == ["2", "200", "2,000"], out  # calldata against blobs, per size
+    big = [int(x.replace(",", "")) for x in compared[-1][1:4]]
+    assert big[1] < big[0] / 2 and big[2] > 0, "blobs should at least halve the L1 gas of 1,000 transfers each way"
 
 
 def test_gas_prints_the_leg_and_tree_tables():

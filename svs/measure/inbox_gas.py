@@ -1,6 +1,7 @@
 """Gas of the L1 inbox, measured on a DevNet of N rollups: strict submits with 1, 100 and 1,000
 transfers each way between the first two rollups (and a batch with no transfers as the
-baseline), an optimistic submit, and a challenge.
+baseline), each with its data in calldata and again, from the same L1 state, in EIP-4844 blobs;
+an optimistic submit, and a challenge.
 
 Each strict submit covers exactly one rollup block per rollup holding that many transfers in
 each direction, so the proofs are the same in number and the batch data is what grows. The
@@ -29,6 +30,8 @@ class GasRow:
     calldata_bytes: int
     data_bytes: int  # of which the batches' transaction data
     transfers: int = 0  # transfers the transaction carries (both directions)
+    blobs: int = 0
+    blob_gas: int = 0
 
     @property
     def per_transfer(self) -> str:
@@ -42,7 +45,7 @@ class GasRow:
 
 
 def _row(label: str, sent: Sent, data_bytes: int, transfers: int = 0) -> GasRow:
-    return GasRow(label, sent.gas_used, sent.calldata_bytes, data_bytes, transfers)
+    return GasRow(label, sent.gas_used, sent.calldata_bytes, data_bytes, transfers, sent.blobs, sent.blob_gas_used)
 
 
 def measure(state_dir: Path, rollups: int = 2, sizes: tuple[int, ...] = STRICT_SIZES, progress=print) -> list[GasRow]:
@@ -63,9 +66,14 @@ def measure(state_dir: Path, rollups: int = 2, sizes: tuple[int, ...] = STRICT_S
             else:
                 net.mine()
             batches, proofs = net.collect("strict")
+            data_bytes = sum(len(x.data) for x in batches)
+            if size:  # the same submission in blobs, from the same L1 state
+                before = net.rpc_l1("evm_snapshot")
+                sent = net.inboxes["strict"].submit(batches, proofs, in_blobs=True)
+                rows.append(_row(f"strict submit in blobs, {size:,} transfers each way", sent, data_bytes, 2 * size))
+                net.rpc_l1("evm_revert", before)
             sent = net.inboxes["strict"].submit(batches, proofs)
-            rows.append(_row(f"strict submit, {size:,} transfers each way", sent, sum(len(x.data) for x in batches),
-                             2 * size))
+            rows.append(_row(f"strict submit, {size:,} transfers each way", sent, data_bytes, 2 * size))
         progress("optimistic submit ...")
         net.transfers(a, b, 1)
         batches, _ = net.collect("optimistic")
@@ -96,10 +104,27 @@ def _challenge_row(net: DevNet, a: int, b: int) -> GasRow:
 
 def format_table(rows: list[GasRow]) -> str:
     baseline = rows[0]
-    lines = ["| transaction | gas used | calldata bytes | of which batch data | execution (est.) | gas / transfer "
-             "| gas / empty strict |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| transaction | gas used | calldata bytes | batch data bytes | blobs (blob gas) | execution (est.) "
+             "| gas / transfer | gas / empty strict |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        lines.append(f"| {row.label} | {row.gas_used:,} | {row.calldata_bytes:,} | {row.data_bytes:,} | "
+        blobs = f"{row.blobs} ({row.blob_gas:,})" if row.blobs else "-"
+        lines.append(f"| {row.label} | {row.gas_used:,} | {row.calldata_bytes:,} | {row.data_bytes:,} | {blobs} | "
                      f"{row.execution:,} | {row.per_transfer} | {row.gas_used / baseline.gas_used:.2f} |")
+    return "\n".join(lines)
+
+
+def format_comparison(rows: list[GasRow]) -> str:
+    """Per transfer, calldata against blobs, for every size measured both ways. Blob gas is
+    priced apart from gas (its own base fee), so the two are shown side by side, not added."""
+    lines = ["| transfers per batch (both ways) | calldata: L1 gas / transfer | blobs: L1 gas / transfer "
+             "| blobs: blob gas / transfer | L1 gas saved |",
+             "|---:|---:|---:|---:|---:|"]
+    in_blobs = {row.transfers: row for row in rows if row.blobs}
+    for row in rows:
+        blob = in_blobs.get(row.transfers)
+        if row.blobs or blob is None:
+            continue
+        lines.append(f"| {row.transfers:,} | {row.gas_used / row.transfers:,.0f} | {blob.gas_used / blob.transfers:,.0f} "
+                     f"| {blob.blob_gas / blob.transfers:,.0f} | {1 - blob.gas_used / row.gas_used:.0%} |")
     return "\n".join(lines)
