@@ -31,9 +31,8 @@ contract BatchInbox is IBatchInbox {
     /// @dev Storage slot of the roots commitment in both system contracts.
     bytes32 private constant _COMMITMENT_SLOT = bytes32(uint256(4));
 
-    /// @notice Blobs one batch may claim at most: more than any L1 transaction carries (9 per
-    ///         block since Prague), so the bound only keeps a claimed count from asking for
-    ///         unbounded memory.
+    /// @notice Blobs one batch may claim at most: more than any L1 transaction carries (6 since
+    ///         Osaka), so the bound only keeps a claimed count from asking for unbounded memory.
     uint256 public constant MAX_BLOBS_PER_BATCH = 16;
 
     /// @notice MintBurnSystemContract, at this address on every rollup.
@@ -191,15 +190,15 @@ contract BatchInbox is IBatchInbox {
             _validateRange(i, batches[i]);
             if (SYNCHRONOUS) _validateCut(batches[0], batches[i]);
         }
+        bytes32[] memory blobHashes = _claimedBlobs(batches);
         if (!OPTIMISTIC) _verifyAllPairs(batches, proofs);
 
         batchIndex_ = _batchCount++;
         _submissions[batchIndex_] = Submission(uint64(block.timestamp), uint64(block.number));
-        uint256 blobsClaimed;
+        uint256 nextBlob = 0;
         for (uint256 i; i < n; ++i) {
-            blobsClaimed = _record(batchIndex_, batches[i], blobsClaimed);
+            nextBlob = _record(batchIndex_, batches[i], blobHashes, nextBlob);
         }
-        _requireNoUnclaimedBlob(blobsClaimed);
         if (!OPTIMISTIC) _recordExitRoots(batchIndex_, proofs);
     }
 
@@ -251,11 +250,15 @@ contract BatchInbox is IBatchInbox {
     /// @dev Store what is kept of one rollup's batch and advance its next block.
     /// @param batchIndex  Index of the accepted batch.
     /// @param batch       The rollup's part of it.
+    /// @param blobHashes  The versioned hashes of the submission's blobs (`_claimedBlobs`).
     /// @param firstBlob   Blobs claimed by the batches before it (its first blob, if in blobs).
     /// @return nextBlob_  Blobs claimed with this batch's.
-    function _record(uint256 batchIndex, Batch calldata batch, uint256 firstBlob) private returns (uint256 nextBlob_) {
+    function _record(uint256 batchIndex, Batch calldata batch, bytes32[] memory blobHashes, uint256 firstBlob)
+        private
+        returns (uint256 nextBlob_)
+    {
         bytes32 dataHash;
-        (dataHash, nextBlob_) = _dataHash(batch, firstBlob);
+        (dataHash, nextBlob_) = _dataHash(batch, blobHashes, firstBlob);
         bytes32 blocksRoot = IncrementalMerkleTree.rootOf(batch.blockHashes);
         _records[batchIndex][batch.chainId] =
             RollupRecord(batch.stateRoot, batch.blockHash, blocksRoot, dataHash, batch.firstBlock, batch.lastBlock);
@@ -272,32 +275,53 @@ contract BatchInbox is IBatchInbox {
         );
     }
 
+    /// @dev The blobs the batches claim, checked against the transaction's: a batch in blobs has
+    ///      no calldata data and at most MAX_BLOBS_PER_BATCH blobs, every claimed blob is there,
+    ///      and none follows them. One call reads them all. A submission wholly in calldata reads
+    ///      none (so it also works on an L1 without blobs; blobs it carries are its sender's loss).
+    /// @param batches The submission's batches.
+    /// @return hashes_ The versioned hashes of the claimed blobs in order, then a zero (empty if
+    ///                 none is claimed).
+    function _claimedBlobs(Batch[] calldata batches) private view returns (bytes32[] memory hashes_) {
+        uint256 total = 0;
+        for (uint256 i; i < batches.length; ++i) {
+            uint256 blobs = batches[i].blobs;
+            if (blobs == 0) continue;
+            if (batches[i].data.length != 0) revert InboxDataInBothPlaces(batches[i].chainId);
+            if (blobs > MAX_BLOBS_PER_BATCH) revert InboxTooManyBlobs(batches[i].chainId, blobs);
+            total += blobs;
+        }
+        if (total == 0) return new bytes32[](0);
+        bytes32[] memory read = BLOB_HASHES.hashes(0, total + 1);
+        uint256 next = 0;
+        for (uint256 i; i < batches.length; ++i) {
+            for (uint256 end = next + batches[i].blobs; next < end; ++next) {
+                if (read[next] == bytes32(0)) revert InboxMissingBlob(batches[i].chainId, next);
+            }
+        }
+        if (read[total] != bytes32(0)) revert InboxUnclaimedBlob(total);
+        hashes_ = read;
+    }
+
     /// @dev What a batch's record commits to as its data: keccak256 of its calldata `data`, or
     ///      of the versioned hashes of its `blobs` blobs from `firstBlob` on.
-    /// @param batch     The batch.
-    /// @param firstBlob Its first blob, if it is in blobs.
+    /// @param batch      The batch.
+    /// @param blobHashes The submission's claimed blob hashes (`_claimedBlobs`).
+    /// @param firstBlob  Its first blob, if it is in blobs.
     /// @return dataHash_ The record's data hash.
     /// @return nextBlob_ The first blob after the batch's.
-    function _dataHash(Batch calldata batch, uint256 firstBlob)
+    function _dataHash(Batch calldata batch, bytes32[] memory blobHashes, uint256 firstBlob)
         private
-        view
+        pure
         returns (bytes32 dataHash_, uint256 nextBlob_)
     {
         uint256 blobs = batch.blobs;
         if (blobs == 0) return (keccak256(batch.data), firstBlob);
-        if (batch.data.length != 0) revert InboxDataInBothPlaces(batch.chainId);
-        if (blobs > MAX_BLOBS_PER_BATCH) revert InboxTooManyBlobs(batch.chainId, blobs);
-        bytes32[] memory hashes = BLOB_HASHES.hashes(firstBlob, blobs);
+        bytes32[] memory own = new bytes32[](blobs);
         for (uint256 i; i < blobs; ++i) {
-            if (hashes[i] == bytes32(0)) revert InboxMissingBlob(batch.chainId, firstBlob + i);
+            own[i] = blobHashes[firstBlob + i];
         }
-        return (keccak256(abi.encodePacked(hashes)), firstBlob + blobs);
-    }
-
-    /// @dev Every blob of the transaction belongs to a batch: none follows the claimed ones.
-    /// @param claimed Blobs the submission's batches claim.
-    function _requireNoUnclaimedBlob(uint256 claimed) private view {
-        if (BLOB_HASHES.hashes(claimed, 1)[0] != bytes32(0)) revert InboxUnclaimedBlob(claimed);
+        return (keccak256(abi.encodePacked(own)), firstBlob + blobs);
     }
 
     // ---------------------------------------------------------------------------------------

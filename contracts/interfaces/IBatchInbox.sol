@@ -47,8 +47,9 @@ interface IBatchInbox {
     ///                    keccak256 is stored). Empty when they come in blobs.
     /// @param blobs       How many of the transaction's EIP-4844 blobs hold the batch's
     ///                    transactions instead (0: calldata). The batches of a submission take
-    ///                    the blobs in order, each the next `blobs` of them, and together all
-    ///                    of them; the keccak256 of their versioned hashes is stored.
+    ///                    the blobs in order, each the next `blobs` of them; if any batch is
+    ///                    in blobs, no blob may be left over. The keccak256 of the batch's
+    ///                    blobs' versioned hashes is stored.
     struct Batch {
         uint256 chainId;
         uint64 firstBlock;
@@ -227,16 +228,16 @@ interface IBatchInbox {
     ///      disprove.
     error InboxDepositsChallengeFailed(uint256 batchIndex, uint256 chainId);
 
-    /// @notice A batch says its data is in blobs and also carries calldata `data`.
+    /// @dev A batch says its data is in blobs and also carries calldata `data`.
     error InboxDataInBothPlaces(uint256 chainId);
 
-    /// @notice A batch claims more blobs than any transaction can carry (`MAX_BLOBS_PER_BATCH`).
+    /// @dev A batch claims more blobs than any transaction can carry (`MAX_BLOBS_PER_BATCH`).
     error InboxTooManyBlobs(uint256 chainId, uint256 blobs);
 
-    /// @notice A batch claims blob `index`, which the transaction does not carry.
+    /// @dev A batch claims blob `index`, which the transaction does not carry.
     error InboxMissingBlob(uint256 chainId, uint256 index);
 
-    /// @notice The transaction carries blob `index`, which no batch claims.
+    /// @dev The transaction carries blob `index`, which no batch claims.
     error InboxUnclaimedBlob(uint256 index);
 
     /// @notice Submit one batch per rollup, in rollup order. Strict mode: with one RollupProof

@@ -4,6 +4,11 @@ blobs back from anvil's beacon API, and the batcher's choice between blobs and c
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+import time
+
 import pytest
 from eth_account import Account
 from hypothesis import given, settings, strategies as st
@@ -13,7 +18,7 @@ from svs.codec.blobs import BLOB_BYTES, BLOB_CAPACITY, LENGTH_BYTES, Sidecar, fr
 from svs.codec.hashing import keccak
 from svs.deploy import accounts
 from svs.l1.batcher import Batcher
-from svs.l1.beacon import BeaconBlobs
+from svs.l1.beacon import MAX_ANSWER_BYTES, BeaconBlobs, BlobsUnavailable
 from svs.l1.inbox import InboxRejected
 from svs.l1.verifier import Verifier, verify_all
 
@@ -150,7 +155,7 @@ def test_blobs_that_cannot_be_fetched_are_a_finding_not_a_crash(net):
     dead = Verifier(net.inboxes["strict"], net.sources(), blobs=BeaconBlobs("http://127.0.0.1:9", timeout=2))
     verdicts, resume = verify_all(dead, None)
     assert resume == 1 and not verdicts[0].ok
-    assert all("cannot be read back" in p and "cannot be read" in p for p in verdicts[0].problems)
+    assert all("cannot be read back" in p and "cannot be read:" in p for p in verdicts[0].problems)
     assert len(verdicts[0].problems) == 2  # one per rollup; nothing else failed
 
 
@@ -181,3 +186,128 @@ def test_calldata_mode_never_posts_blobs_and_a_bad_choice_is_refused(net):
     assert not batcher.in_blobs and batcher.post(net.heads()).blobs == 0
     with pytest.raises(ValueError, match="one of auto, blobs, calldata"):
         Batcher(net.inboxes["strict"], net.sources(), every=1, data_availability="ipfs")
+
+
+# --- hostile input to the verifier's blob path --------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2 * BLOB_CAPACITY), st.integers(0, 2 * BLOB_BYTES - 1), st.integers(0, 255),
+       st.integers(0, 2 * BLOB_CAPACITY + 10), st.booleans())
+def test_only_the_canonical_layout_decodes(data, at, value, length, rewrite_length):
+    """Blobs as a sequencer might post them: the layout of some data with one byte changed
+    anywhere, or its length word replaced. Reading them back gives a ValueError, or data whose
+    layout is exactly those blobs (so one batch has one blob form, and nothing else decodes)."""
+    blobs = to_blobs(data)
+    flat = bytearray(b"".join(blobs))
+    if rewrite_length:
+        flat[1:1 + LENGTH_BYTES] = length.to_bytes(LENGTH_BYTES, "big")
+    else:
+        flat[at % len(flat)] = value
+    posted = [bytes(flat[i:i + BLOB_BYTES]) for i in range(0, len(flat), BLOB_BYTES)]
+    try:
+        decoded = from_blobs(posted)
+    except ValueError:
+        return
+    assert to_blobs(decoded) == posted
+
+
+class _Beacon:
+    """A beacon API that answers whatever a test puts in ``body`` (with ``status``)."""
+
+    def __init__(self):
+        beacon = self
+        self.body, self.status, self.asked, self.trickle = b"", 200, [], False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                beacon.asked.append(self.path)
+                self.send_response(beacon.status)
+                self.send_header("Content-Length", str(len(beacon.body)))
+                self.end_headers()
+                if not beacon.trickle:
+                    self.wfile.write(beacon.body)
+                    return
+                for i in range(len(beacon.body)):  # a byte at a time, each well within a read timeout
+                    self.wfile.write(beacon.body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.2)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+
+@pytest.fixture
+def beacon():
+    server = _Beacon()
+    yield server
+    server.server.shutdown()
+
+
+def _json(blobs: list[bytes]) -> bytes:
+    return json.dumps({"data": ["0x" + b.hex() for b in blobs]}).encode()
+
+
+@pytest.mark.parametrize("answer, says", [
+    ((200, b"not json"), "not a list of blobs"),
+    ((200, b'{"data": 5}'), "not a list of blobs"),
+    ((404, b'{"code": 404}'), "answered 404"),
+    ((200, _json([b"\x00" * 100])), "not 131,072 bytes"),
+    ((200, _json(to_blobs(b"some other batch"))), "has no blob with versioned hash"),
+    ((200, _json([b"\xff" * BLOB_BYTES])), "has no blob with versioned hash"),  # no field element fits
+    ((200, b"x" * (MAX_ANSWER_BYTES + 1)), "over"),
+])
+def test_a_beacon_that_answers_wrongly_gives_blobs_unavailable(beacon, answer, says):
+    beacon.status, beacon.body = answer
+    wanted = [codec.versioned_hash(to_blobs(b"the batch")[0])]
+    with pytest.raises(BlobsUnavailable, match=says):
+        BeaconBlobs(beacon.url).blobs(12, wanted)
+    assert beacon.asked[0].startswith("/eth/v1/beacon/blobs/12?versioned_hashes=0x01")
+
+
+def test_a_beacon_that_trickles_its_answer_is_cut_at_the_timeout(beacon):
+    beacon.body, beacon.trickle = _json(to_blobs(b"x")), True
+    started = time.monotonic()
+    with pytest.raises(BlobsUnavailable, match="took over 1 s"):
+        BeaconBlobs(beacon.url, timeout=1).blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
+    assert time.monotonic() - started < 5
+
+
+def test_a_beacon_that_answers_extra_blobs_gives_the_wanted_ones_in_order(beacon):
+    ours = to_blobs(b"a" * 200_000)  # two blobs
+    beacon.body = _json([to_blobs(b"noise")[0], ours[1], ours[0]])
+    wanted = [codec.versioned_hash(b) for b in ours]
+    assert BeaconBlobs(beacon.url).blobs(3, wanted) == ours
+
+
+def test_anvil_gives_back_both_blobs_of_a_two_blob_batch(net):
+    """The beacon client against anvil's own endpoint, for a batch that takes two blobs (the
+    query asks for both hashes at once)."""
+    blobs = to_blobs(bytes(range(256)) * 600)  # 153,600 bytes: two blobs
+    sidecar, user = Sidecar.of(blobs), accounts.user(4)
+    tx = {"type": 3, "chainId": 900, "nonce": net.inboxes["strict"].w3.eth.get_transaction_count(user.address),
+          "to": user.address, "value": 0, "gas": 50_000, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
+          "maxFeePerBlobGas": 10**11, "blobVersionedHashes": sidecar.versioned_hashes}
+    w3 = net.inboxes["strict"].w3
+    raw = sidecar.network_form(bytes(Account.from_key(user.key).sign_transaction(tx).raw_transaction))
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
+    assert receipt.status == 1 and len(blobs) == 2
+    assert BeaconBlobs(net.l1_url).blobs(receipt.blockNumber, sidecar.versioned_hashes) == blobs
+    assert BeaconBlobs(net.l1_url).blobs(receipt.blockNumber, sidecar.versioned_hashes[::-1]) == blobs[::-1]
+
+
+def test_batches_that_swap_their_blobs_are_both_found(net):
+    a, b = net.chain_ids
+    net.transfers(a, b, 2)
+    net.transfers(b, a, 5)
+    batches, _ = net.collect("optimistic")
+    _send_raw(net.inboxes["optimistic"], [x.as_abi(1) for x in batches], None,
+              to_blobs(batches[1].data) + to_blobs(batches[0].data))
+    verdicts, _ = verify_all(Verifier(net.inboxes["optimistic"], net.sources()), None)
+    assert [v.ok for v in verdicts] == [False]
+    problems = "; ".join(verdicts[0].problems)
+    assert f"chain {a}: posted transactions differ" in problems and f"chain {b}: posted transactions differ" in problems
