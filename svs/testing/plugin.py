@@ -176,13 +176,18 @@ def start(state_dir: Path, rollups: int = 2):
 def start_service(state_dir: Path, rollups: int = 2, **overrides):
     """A started ``Service`` on free ports, without a clock (tests tick it); ``overrides`` are
     ServiceOptions fields (batch_every, inbox, checkpoint_every, ...). The repository's own
-    tests start theirs here too."""
+    tests start theirs here too.
+
+    Posts go in calldata unless ``data_availability`` says otherwise: a blob post spends ~0.2 s
+    of CPU per blob on KZG proofs, which a test suite that posts on every few ticks pays for
+    nothing (tests/l1/test_blobs.py and the CLI's default cover blobs)."""
     from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
     from svs.testing.ports import free_port_block
 
     base = free_port_block(rollups + 1, offset=NODE_PORT_OFFSET)
     options = ServiceOptions(rollups=rollups, block_time=0, l1_port=base + rollups, first_port=base,
-                             ws_first_port=0, state_dir=state_dir, demo=False, **overrides)
+                             ws_first_port=0, state_dir=state_dir, demo=False,
+                             **{"data_availability": "calldata", **overrides})
     service = Service(options)
     try:
         service.start()
