@@ -292,15 +292,14 @@ contract BatchInbox is IBatchInbox {
             total += blobs;
         }
         if (total == 0) return new bytes32[](0);
-        bytes32[] memory read = BLOB_HASHES.hashes(0, total + 1);
+        hashes_ = BLOB_HASHES.hashes(0, total + 1);
         uint256 next = 0;
         for (uint256 i; i < batches.length; ++i) {
             for (uint256 end = next + batches[i].blobs; next < end; ++next) {
-                if (read[next] == bytes32(0)) revert InboxMissingBlob(batches[i].chainId, next);
+                if (hashes_[next] == bytes32(0)) revert InboxMissingBlob(batches[i].chainId, next);
             }
         }
-        if (read[total] != bytes32(0)) revert InboxUnclaimedBlob(total);
-        hashes_ = read;
+        if (hashes_[total] != bytes32(0)) revert InboxUnclaimedBlob(total);
     }
 
     /// @dev What a batch's record commits to as its data: keccak256 of its calldata `data`, or

@@ -51,6 +51,8 @@ class Batch:
 
     @property
     def data_hash(self) -> bytes:
+        """The record's ``dataHash`` when the data is posted in calldata (in blobs it is
+        ``svs.codec.blobs.data_hash_of`` the versioned hashes)."""
         return keccak(self.data)
 
     def as_abi(self, blobs: int = 0) -> tuple:

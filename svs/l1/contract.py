@@ -85,7 +85,7 @@ class L1Contract:
         transaction has no gas price) and a blob fee cap above the current blob base fee."""
         fields = self._tx_fields()
         gas_price = fields.pop("gasPrice")
-        blob_base_fee = int(self.w3.provider.make_request("eth_blobBaseFee", [])["result"], 16)
+        blob_base_fee = self.w3.eth.blob_base_fee
         return {**fields, "type": 3, "maxFeePerGas": gas_price * 2, "maxPriorityFeePerGas": min(gas_price, 10**9),
                 "maxFeePerBlobGas": max(1, blob_base_fee) * BLOB_FEE_HEADROOM,
                 "blobVersionedHashes": ["0x" + h.hex() for h in sidecar.versioned_hashes]}
