@@ -26,6 +26,7 @@ from tests.support.system import GAS_PRICE, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 INITIAL_SUPPLY_PER_ROLLUP = 10**27
+TRANSFER_TOPIC = "0x" + Web3.keccak(text="Transfer(address,address,uint256)").hex().removeprefix("0x")
 
 
 class Cli:
@@ -76,9 +77,10 @@ def cli(tmp_path):
     instance.stop_nodes()
 
 
-def submit_work(cli: Cli) -> list[tuple[int, str]]:
+def submit_work(cli: Cli, first=lambda: None) -> list[tuple[int, str]]:
     """Cross-chain transfers both ways, a failing and a succeeding trigger: (chain, hash).
-    Everything is signed first and sent right after a tick, so it all lands in one tick."""
+    Everything is signed first and sent right after a tick, so it all lands in one tick;
+    ``first`` runs between that tick and the sends (a deposit on L1 joins the same tick)."""
     signed = []
     deployment = cli.call(901, "sequencer_status")["deployment"]["chains"]
     for source, destination, sender in ((901, 902, accounts.user(0)), (902, 901, accounts.user(0)),
@@ -100,6 +102,7 @@ def submit_work(cli: Cli) -> list[tuple[int, str]]:
     height = cli.call(901, "eth_blockNumber")
     while cli.call(901, "eth_blockNumber") == height:
         time.sleep(0.02)
+    first()
     return [(source, cli.call(source, "eth_sendRawTransaction", raw)) for source, raw in signed]
 
 
@@ -113,7 +116,9 @@ def wait_final(cli: Cli, sent: list[tuple[int, str]], timeout: float = 60) -> di
     raise AssertionError(f"still pending after {timeout}s: {statuses}")
 
 
-def assert_consistent(cli: Cli, statuses: dict[str, dict]) -> None:
+def assert_consistent(cli: Cli, statuses: dict[str, dict], l1_supply: int) -> None:
+    """``l1_supply``: the L1 token's total supply; with the rollups' it is the three initial ones
+    (a deposit moves tokens from L1 into a rollup, it mints none)."""
     status = cli.call(901, "sequencer_status")
     assert status["halted"] is None
     assert all(p["equal"] for p in status["pairs"]), status["pairs"]
@@ -121,7 +126,7 @@ def assert_consistent(cli: Cli, statuses: dict[str, dict]) -> None:
     assert len(set(heights.values())) == 1, heights
     token = status["deployment"]["chains"]["901"]["contracts"]["BridgeableToken"]
     supply = sum(int(cli.call(c, "eth_call", {"to": token, "data": "0x18160ddd"}, "latest"), 16) for c in (901, 902))
-    assert supply == 2 * INITIAL_SUPPLY_PER_ROLLUP
+    assert supply + l1_supply == 3 * INITIAL_SUPPLY_PER_ROLLUP
     # Every transaction in the blocks appears once; included ones are where the status says.
     placed: dict[str, tuple[int, int]] = {}
     for chain_id in (901, 902):
@@ -140,8 +145,17 @@ def assert_consistent(cli: Cli, statuses: dict[str, dict]) -> None:
 
 @pytest.mark.parametrize("phase", CRASH_POINTS)
 def test_kill_9_at_each_phase_then_restart_loses_nothing_and_keeps_invariants(cli, phase):
+    """One tick carries transfers both ways, a failing and a succeeding trigger, and a deposit's
+    mint; it is killed at ``phase``. After the restart every transaction is final as it should
+    be, the deposit is minted exactly once, and the supply over L1 and the rollups is whole."""
+    from svs.l1.exits import BridgeClient
+
     cli.start("--crash-at", phase, "--block-time", "2")
-    sent = submit_work(cli)
+    chains = cli.call(901, "sequencer_status")["deployment"]["chains"]
+    l1 = next(entry for entry in chains.values() if entry["role"] == "l1")
+    bridge = BridgeClient(l1["rpc"], l1["contracts"]["L1Bridge"], accounts.user(0))
+    recipient = accounts.user(4).address
+    sent = submit_work(cli, first=lambda: bridge.deposit(902, recipient, 3 * TOKEN))
     assert cli.proc.wait(timeout=60) == -signal.SIGKILL, cli.log.read_text()[-2000:]
     nodes = json.loads((cli.state_dir / "nodes.json").read_text())
     for node in nodes:  # the rollup nodes outlive the sequencer
@@ -152,32 +166,6 @@ def test_kill_9_at_each_phase_then_restart_loses_nothing_and_keeps_invariants(cl
     expected = {h: "excluded" for h in (sent[4][1], sent[5][1])}  # the failing trigger and its follower
     assert {h: s["status"] for h, s in statuses.items() if h in expected} == expected
     assert all(s["status"] == "included" for h, s in statuses.items() if h not in expected)
-    assert_consistent(cli, statuses)
-    log = cli.log.read_text()
-    assert "re-attached to 3 nodes" in log
-    cli.proc.send_signal(signal.SIGINT)  # Ctrl-C stops the sequencer and the nodes it runs
-    assert cli.proc.wait(timeout=30) == 0
-    for node in nodes:
-        with pytest.raises(ProcessLookupError):
-            os.killpg(node["pid"], 0)
-    assert not (cli.state_dir / "nodes.json").exists()
-
-
-@pytest.mark.parametrize("phase", CRASH_POINTS)
-def test_kill_9_in_a_tick_that_mints_a_deposit_then_restart_mints_it_once(cli, phase):
-    """The tick that carries a deposit's mint is killed at ``phase``; after the restart the
-    deposit is minted exactly once and the supply over L1 and the rollups is whole."""
-    from svs.l1.exits import BridgeClient
-
-    cli.start("--crash-at", phase, "--block-time", "2")
-    chains = cli.call(901, "sequencer_status")["deployment"]["chains"]
-    l1 = next(entry for entry in chains.values() if entry["role"] == "l1")
-    bridge = BridgeClient(l1["rpc"], l1["contracts"]["L1Bridge"], accounts.user(0))
-    recipient = accounts.user(4).address
-    bridge.deposit(902, recipient, 3 * TOKEN)
-    assert cli.proc.wait(timeout=60) == -signal.SIGKILL, cli.log.read_text()[-2000:]
-
-    cli.start()
     token = chains["902"]["contracts"]["BridgeableToken"]
     balance_of = "0x70a08231" + recipient[2:].lower().rjust(64, "0")
     deadline = time.monotonic() + 60
@@ -189,9 +177,20 @@ def test_kill_9_in_a_tick_that_mints_a_deposit_then_restart_mints_it_once(cli, p
         while cli.call(902, "eth_blockNumber") == height:
             time.sleep(0.05)
     assert int(cli.call(902, "eth_call", {"to": token, "data": balance_of}, "latest"), 16) == 3 * TOKEN
+    minted = cli.call(902, "eth_getLogs", {"address": token, "fromBlock": "0x0", "toBlock": "latest", "topics": [
+        TRANSFER_TOPIC, "0x" + "00" * 32, "0x" + recipient[2:].lower().rjust(64, "0")]})
+    assert [int(entry["blockNumber"], 16) for entry in minted] == [statuses[sent[0][1]]["block"]], \
+        "the deposit's mint is in the killed tick, with the transfers"
     status = cli.call(901, "sequencer_status")
-    assert status["l1Legs"]["rollups"]["902"]["depositsServed"] == 1 and status["halted"] is None
-    rollups = sum(int(cli.call(c, "eth_call", {"to": token, "data": "0x18160ddd"}, "latest"), 16) for c in (901, 902))
+    assert status["l1Legs"]["rollups"]["902"]["depositsServed"] == 1
     l1_supply = bridge.w3.eth.contract(address=bridge.l1_token(), abi=load_artifact("BridgeableToken").abi) \
         .functions.totalSupply().call()
-    assert rollups + l1_supply == 3 * INITIAL_SUPPLY_PER_ROLLUP
+    assert_consistent(cli, statuses, l1_supply)
+    log = cli.log.read_text()
+    assert "re-attached to 3 nodes" in log
+    cli.proc.send_signal(signal.SIGINT)  # Ctrl-C stops the sequencer and the nodes it runs
+    assert cli.proc.wait(timeout=30) == 0
+    for node in nodes:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(node["pid"], 0)
+    assert not (cli.state_dir / "nodes.json").exists()
