@@ -67,8 +67,8 @@ def test_chaos_kills_and_checks_on_a_small_schedule(tmp_path):
 
 
 def test_the_sequencer_honours_apes_verbosity(tmp_path):
-    """`ape run sequencer local -v WARNING` runs the demo without a line of INFO logging; the
-    default (INFO) logs every tick."""
+    """`ape run sequencer local -v WARNING` runs the demo without a line of INFO logging (the
+    default, INFO, logs every tick: tests/sequencer/test_crash.py asserts it in its logs)."""
     base = free_port_block(3, offset=NODE_PORT_OFFSET)
     args = ["sequencer", "local", "--rollups", "2", "--port", str(base), "--l1-port", str(base + 2), "--exit",
             "--block-time", "0.5"]
@@ -77,9 +77,6 @@ def test_the_sequencer_honours_apes_verbosity(tmp_path):
     assert quiet.returncode == 0, quiet.stderr[-3000:]
     assert "=== demo summary ===" in quiet.stdout
     assert " INFO " not in quiet.stdout + quiet.stderr, (quiet.stdout + quiet.stderr)[-3000:]
-    loud = subprocess.run(["ape", "run", *args, "--state-dir", str(tmp_path / "loud")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert loud.returncode == 0 and re.search(r" INFO tick \d+ height", loud.stdout + loud.stderr), loud.stderr[-3000:]
 
 
 def test_the_token_goes_l1_to_901_to_902_and_back_to_l1_with_the_project_commands(tmp_path):

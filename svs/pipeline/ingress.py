@@ -49,6 +49,7 @@ from svs.pipeline.limits import (
     MAX_LOG_BLOCK_RANGE,
     MAX_SYNC_WAITERS,
     READ_QUEUE_SECONDS,
+    SHUTDOWN_POLL_SECONDS,
     SYNC_DEFAULT_MS,
     SYNC_MAX_MS,
 )
@@ -466,7 +467,8 @@ class IngressServer:
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
         self.url = f"http://{host}:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"ingress-{port}", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,),
+                                        name=f"ingress-{port}", daemon=True)
 
     def start(self) -> "IngressServer":
         self._thread.start()

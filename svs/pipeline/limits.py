@@ -35,6 +35,7 @@ MAX_BATCH_REQUESTS = 1_000  # geth's BatchRequestLimit
 CALL_GAS_CAP = 50_000_000  # geth's RPCGasCap for eth_call / eth_estimateGas
 MAX_LOG_BLOCK_RANGE = 10_000  # eth_getLogs: blocks per query
 MAX_CONCURRENT_READS = 4  # proxied reads in flight per rollup node; the rest wait their turn
+SHUTDOWN_POLL_SECONDS = 0.05  # a server's accept loop checks this often whether it is being stopped
 READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as busy
 SYNC_DEFAULT_MS = 10_000  # eth_sendRawTransactionSync (EIP-7966): wait when no timeout is given
 SYNC_MAX_MS = 60_000  # the longest wait a client may ask for; longer asks get the default

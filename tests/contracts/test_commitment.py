@@ -10,12 +10,14 @@ its legs need no target contract. Hypothesis profile: tests/conftest.py (derando
 from __future__ import annotations
 
 from eth_utils import keccak
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from svs.codec.layout import COMMITMENT_SLOT
 from svs.codec.legs import TransferLeg
 from svs.codec.merkle import MerkleTree
+
+from ..conftest import PROFILE
 
 MAX_CHAIN_ID = 2**64 - 1
 
@@ -38,6 +40,8 @@ def _assert_matches(chain, mint_burn, order, outbound, inbound) -> None:
 legs = st.lists(st.tuples(st.booleans(), st.integers(0, 5), st.integers(1, 10**18)), max_size=8)
 
 
+# Each example deploys a contract suite (about 1 s): CI takes 20, the other profiles their own count.
+@settings(max_examples=20 if PROFILE == "ci" else settings().max_examples)
 @given(data=st.data())
 def test_the_commitment_equals_the_python_reference_for_random_legs(
     project, chain, owner, sequencer, alice, bob, local_chain_id, data

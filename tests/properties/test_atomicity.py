@@ -22,7 +22,7 @@ from .lying import LyingAtomicity
 
 NEVER = 10**9  # the batcher's interval: posts happen only when the machine asks
 # (examples, steps per example) by hypothesis profile; the suite's CI budget sets "ci"
-BUDGET = {"ci": (16, 30), "dev": (20, 30), "thorough": (500, 60)}
+BUDGET = {"ci": (10, 30), "dev": (20, 30), "thorough": (500, 60)}
 
 
 def _run(make, tmp_path, rollups: int, inbox: InboxConfig, machine=LyingAtomicity):

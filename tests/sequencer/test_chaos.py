@@ -14,13 +14,13 @@ from svs.testing.ports import free_port_block
 @pytest.mark.slow
 def test_kill_9_of_sequencer_and_rollup_nodes_under_load_loses_nothing(tmp_path):
     # Checkpoints only at start: every restarted node has all of its blocks replayed.
-    options = ChaosOptions(sequencer_kills=3, node_kills=4, seed=7, state_dir=tmp_path / "state",
+    options = ChaosOptions(sequencer_kills=1, node_kills=2, seed=7, state_dir=tmp_path / "state",
                            first_port=free_port_block(3, offset=10_000), checkpoint_every=0, up_seconds=(1.0, 2.0))
     report = run_chaos(options, progress=print)
     print(report.table())
     assert report.problems == []
-    assert report.events == {"sequencer": 3, "node": 2, "both": 2}
-    assert report.replays >= 4, "restarted nodes must have been given their lost blocks"
+    assert report.events == {"sequencer": 1, "node": 1, "both": 1}
+    assert report.replays >= 2, "restarted nodes must have been given their lost blocks"
     assert report.accepted["transfer"] > 50 and report.accepted["trigger"] > 50 and report.accepted["reverting"] > 0
     assert report.included + report.excluded == sum(report.accepted.values())
     assert report.blocks_checked > 0

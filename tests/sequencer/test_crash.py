@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -188,6 +189,7 @@ def test_kill_9_at_each_phase_then_restart_loses_nothing_and_keeps_invariants(cl
     assert_consistent(cli, statuses, l1_supply)
     log = cli.log.read_text()
     assert "re-attached to 3 nodes" in log
+    assert re.search(r" INFO tick \d+ height", log), "ape's default verbosity (INFO) logs every tick"
     cli.proc.send_signal(signal.SIGINT)  # Ctrl-C stops the sequencer and the nodes it runs
     assert cli.proc.wait(timeout=30) == 0
     for node in nodes:
