@@ -94,6 +94,9 @@ log = logging.getLogger(__name__)
 MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
 
+# The cut before the legs are simulated takes the limits this much larger: a transaction the
+# exact cut skips lets a later, smaller one in, which a cut at estimated costs would have left out.
+PRE_CUT_MARGIN = 0.1
 SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
 LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 
@@ -185,6 +188,7 @@ class Builder:
         self.hooks = hooks
         self.block_gas_limit = block_gas_limit
         self.block_bytes = block_bytes_cap(len(chains))
+        self._least_leg_gas: dict[int, int] = {}  # rollup -> least gas a leg to it used (last simulation)
         # Each rollup is its own node process: talk to them at the same time.
         self._pool = ThreadPoolExecutor(max_workers=len(self.chains), thread_name_prefix="builder")
 
@@ -272,9 +276,16 @@ class Builder:
             wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
             outcomes = _outcomes_without_failed(last, wanted)
             if outcomes is None:
+                # Simulate only the legs of what can fit: a full block's worth of candidates
+                # (block size counts transactions, the gas limit decides) would otherwise have
+                # every leg simulated, most of them for sources that wait for the next tick.
+                selection.drop(self._not_fitting(selection, sources, self._least_leg_costs(wanted),
+                                                 margin=PRE_CUT_MARGIN), defer=True)
+                wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
                 outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
             if outcomes is None:
                 return guess, simulation
+            self._learn_leg_gas(outcomes)
             failed = self._failed_legs(wanted, outcomes, bases)
             failed.update(self._unserved(sources))
             self._drop_failed_deposits(failed)
@@ -284,7 +295,7 @@ class Builder:
                 continue
             # Deferring what does not fit needs no new pass: a kept transaction that relied on a
             # deferred one is rare, and the execution judges it like any surprise.
-            selection.drop(self._not_fitting(selection, sources, wanted, outcomes), defer=True)
+            selection.drop(self._not_fitting(selection, sources, _measured_leg_costs(wanted, outcomes)), defer=True)
             return guess, simulation
         return guess, MAX_SIMULATIONS
 
@@ -439,19 +450,16 @@ class Builder:
                     del deposits[i:]
                     break
 
-    def _not_fitting(self, selection: _Selection, sources: _Attempt, wanted, outcomes) -> dict[str, str]:
+    def _not_fitting(self, selection: _Selection, sources: _Attempt, leg_cost: "LegCosts",
+                     margin: float = 0.0) -> dict[str, str]:
         """What does not fit the blocks, in global sequence order: a transaction fits if, with its
         own gas and bytes on its rollup and its legs' on their destinations, every block keeps
         (sum of gas used + largest unused gas limit) within the gas limit, which implies the
         node's own rule (gas used so far + the transaction's gas limit), and its bytes within
-        the cap that lets one block of every rollup go to L1 in one submission."""
-        leg_cost: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)  # source -> (chain, used, slack, bytes)
-        for chain_id, legs in wanted.items():
-            for (source_hash, leg), (_, gas_used) in zip(legs, outcomes[chain_id]):
-                calldata = destination_calldata(leg)
-                used = min(destination_gas(leg), gas_used)
-                leg_cost[source_hash].append((chain_id, used, destination_gas(leg) - used,
-                                              len(calldata) + LEG_TX_OVERHEAD_BYTES))
+        the cap that lets one block of every rollup go to L1 in one submission. ``margin``: the
+        limits are taken that much larger (the cut before the legs are simulated)."""
+        gas_limit, bytes_cap = int(self.block_gas_limit * (1 + margin)), int(self.block_bytes * (1 + margin))
+        leg_cost = {source: list(costs) for source, costs in leg_cost.items()}
         used = {c: 0 for c in self.chains}
         slack = {c: 0 for c in self.chains}
         size = {c: 0 for c in self.chains}
@@ -470,13 +478,34 @@ class Builder:
                 trial_slack[chain_id] = max(trial_slack[chain_id], spare)
                 trial_size[chain_id] += nbytes
             full = [c for c in self.chains
-                    if trial_used[c] + trial_slack[c] > self.block_gas_limit or trial_size[c] > self.block_bytes]
+                    if trial_used[c] + trial_slack[c] > gas_limit or trial_size[c] > bytes_cap]
             if full:
                 too_big[tx.hash] = (f"does not fit this tick's block on chain {full[0]} (gas limit "
                                     f"{self.block_gas_limit:,}, {self.block_bytes:,} transaction bytes); waits for the next")
                 continue
             used, slack, size = trial_used, trial_slack, trial_size
         return too_big
+
+    def _least_leg_costs(self, wanted) -> "LegCosts":
+        """The legs' costs before they are simulated, low rather than high: the least gas a leg
+        to that rollup used in the last destination simulation (at least the intrinsic and
+        calldata gas), and no unused gas. A source these costs already push out of the blocks
+        cannot fit; a leg cheaper than any seen before may leave its source waiting one tick."""
+        costs: LegCosts = defaultdict(list)
+        for chain_id, legs in wanted.items():
+            for source_hash, leg in legs:
+                calldata = destination_calldata(leg)
+                floor = INTRINSIC_GAS + _calldata_gas(calldata)
+                gas = min(destination_gas(leg), max(floor, self._least_leg_gas.get(chain_id, 0)))
+                costs[source_hash].append((chain_id, gas, 0, len(calldata) + LEG_TX_OVERHEAD_BYTES))
+        return costs
+
+    def _learn_leg_gas(self, outcomes: dict[int, list[tuple[bool, int]]]) -> None:
+        """Remember, per rollup, the least gas a leg to it used (for ``_least_leg_costs``)."""
+        for chain_id, results in outcomes.items():
+            used = [gas for ok, gas in results if ok]
+            if used:
+                self._least_leg_gas[chain_id] = min(used)
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -709,6 +738,20 @@ class Builder:
                         sum(len(ds) for ds in dests.values()))
 
 
+LegCosts = dict[str, list[tuple[int, int, int, int]]]  # source -> [(chain, gas used, unused gas, bytes)]
+
+
+def _measured_leg_costs(wanted, outcomes) -> LegCosts:
+    """The legs' costs as the destination simulation measured them."""
+    costs: LegCosts = defaultdict(list)
+    for chain_id, legs in wanted.items():
+        for (source_hash, leg), (_, gas_used) in zip(legs, outcomes[chain_id]):
+            calldata = destination_calldata(leg)
+            used = min(destination_gas(leg), gas_used)
+            costs[source_hash].append((chain_id, used, destination_gas(leg) - used, len(calldata) + LEG_TX_OVERHEAD_BYTES))
+    return costs
+
+
 def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] | None:
     """The destination outcomes of the pass before, if they still answer for ``wanted``: the
     sources simulated again ask for exactly the legs they asked for before, less those of the
@@ -747,8 +790,12 @@ def _leg_transaction_gas(measured: int, calldata: bytes) -> int:
     """The gas a leg's own transaction uses, from the gas ``LegSimulator`` measured around its
     call: plus the intrinsic and calldata cost, plus the cold read of the tree's count slot that
     LegSimulator's nonce lookup warmed first. Refunds are not subtracted, so this errs high."""
-    calldata_gas = sum(4 if b == 0 else 16 for b in calldata)
-    return measured + INTRINSIC_GAS + calldata_gas + COLD_SLOAD_GAS - WARM_READ_GAS
+    return measured + INTRINSIC_GAS + _calldata_gas(calldata) + COLD_SLOAD_GAS - WARM_READ_GAS
+
+
+def _calldata_gas(calldata: bytes) -> int:
+    zeros = calldata.count(0)
+    return 4 * zeros + 16 * (len(calldata) - zeros)
 
 
 @cache

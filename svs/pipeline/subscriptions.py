@@ -43,7 +43,6 @@ from svs.pipeline.limits import (
     MAX_SUBSCRIPTIONS,
     MAX_WS_CONNECTIONS,
     MAX_WS_INFLIGHT,
-    SHUTDOWN_POLL_SECONDS,
     WS_OUTBOX,
 )
 
@@ -310,8 +309,7 @@ class SocketServer:
                             close_timeout=2, logger=log)
         self.url = f"ws://{host}:{self.server.socket.getsockname()[1]}"
         ingress.ws_url = self.url
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,),
-                                        name=f"ws-{port}", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, name=f"ws-{port}", daemon=True)
 
     def start(self) -> "SocketServer":
         self.feed.start()

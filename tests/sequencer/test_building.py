@@ -8,7 +8,7 @@ from svs.pipeline.ingress import NODE_DOWN
 from svs.pipeline.sequencer import Halted, NodesUnavailable
 
 from tests.support.hostile import nested_leg_probe
-from tests.support.system import TOKEN
+from tests.support.system import GAS_PRICE, TOKEN
 
 
 def test_transfer_lands_burn_and_mint_at_the_same_height(system, users):
@@ -253,3 +253,60 @@ def test_a_large_tick_from_many_senders_keeps_every_transfer(system, users):
     assert all(system.status(a, tx)["status"] == "included" for tx in sent)
     block = system.w3[a].eth.get_block(system.sequencer.committed[a])
     assert [h.to_0x_hex() for h in block["transactions"]] == sent  # the order they were accepted in
+
+
+def test_only_the_legs_of_sources_that_can_fit_are_simulated_and_blocks_stay_as_full(make_system, users):
+    """With more transfers pending than the blocks hold, the destination simulation gets the legs
+    of the sources that can fit (legs at their least gas as last measured), not those of every
+    source the users' own gas leaves in; and each tick includes exactly what it includes when
+    legs are not counted before they are simulated (the same signed transfers both ways, sent
+    to a second system whose legs count zero gas before their simulation)."""
+    systems = [make_system(2), make_system(2)]
+    simulated: list[list[int]] = [[], []]
+    for index, system in enumerate(systems):
+        builder = system.sequencer.builder
+        builder.block_gas_limit = 2_000_000  # about 11 transfers each way a tick
+        real = builder._simulate_destinations
+
+        def recording(bases, selected, wanted, env, real=real, into=simulated[index]):
+            into.append(sum(len(legs) for legs in wanted.values()))
+            return real(bases, selected, wanted, env)
+
+        builder._simulate_destinations = recording
+    systems[1].sequencer.builder._least_leg_costs = lambda wanted: {}
+    chains = systems[0].chain_ids
+    for system in systems:  # the holder funds five more senders on both rollups
+        for chain_id in chains:
+            token = system.contract(chain_id, "BridgeableToken")
+            for user in users[1:6]:
+                system.send(chain_id, users[0], token.functions.transfer(user.address, 100 * TOKEN))
+        system.tick()
+    raws = []
+    for source, destination in (chains, chains[::-1]):
+        mint_burn = systems[0].contract(source, "MintBurnSystemContract")
+        for user in users[:6]:
+            first = systems[0].w3[source].eth.get_transaction_count(user.address)
+            assert systems[1].w3[source].eth.get_transaction_count(user.address) == first
+            for nonce in range(first, first + 8):
+                call = mint_burn.functions.burn(destination, users[7].address, systems[0].token, TOKEN)
+                tx = call.build_transaction({"from": user.address, "chainId": source, "gas": 150_000,
+                                             "gasPrice": GAS_PRICE, "nonce": nonce})
+                raws.append((source, user.sign_transaction(tx).raw_transaction))
+    included: list[list[int]] = [[], []]
+    for index, system in enumerate(systems):
+        del simulated[index][:]
+        for source, raw in raws:
+            system.w3[source].eth.send_raw_transaction(raw)
+        while system.sequencer.mempool:
+            report = system.tick()
+            included[index].append(sum(report.included.values()))
+            assert sum(report.legs.values()) == included[index][-1]  # every burn has its mint
+    assert included[0] == included[1] and sum(included[0]) == len(raws), included
+    full_ticks = len(included[0]) - 1  # the last tick takes what is left
+    assert full_ticks >= 3, included
+    # The users' gas alone leaves many more sources in.
+    assert sum(simulated[1][:full_ticks]) > 1.3 * sum(simulated[0][:full_ticks]), (simulated, included)
+    # From the second tick on the cut before the simulation is the blocks' own, give or take a
+    # leg whose mint costs more than the cheapest seen (the first mint to a recipient).
+    for t in range(1, full_ticks):
+        assert included[0][t] <= simulated[0][t] <= included[0][t] * 1.1 + 2, (simulated, included)
