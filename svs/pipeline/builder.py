@@ -9,9 +9,11 @@ the parent, with a floor; set with ``anvil_setNextBlockBaseFeePerGas`` before ev
 height is mined again. So the legs the sources ask for depend only on the set of sources.
 
 **Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). Each pass simulates
-the user transactions of every rollup (``eth_simulateV1``), then every destination leg of each
-rollup as the transaction it will be, after that rollup's user transactions (exact gas: each leg
-pays its own cold accesses and storage writes). If a leg fails, the legs are simulated again in
+the user transactions of every rollup (``eth_simulateV1``); defers the sources that cannot fit
+even with their legs at the least gas a leg to that rollup last used (limits 10% larger); then
+simulates every remaining destination leg of each rollup as the transaction it will be, after
+that rollup's user transactions (exact gas: each leg pays its own cold accesses and storage
+writes). If a leg fails, the legs are simulated again in
 one call to ``LegSimulator`` (placed at the sequencer's address by a state override), which gives
 each leg the nonce its tree expects at that moment: a failed leg does not hide whether the later
 legs of its stream succeed, so one pass finds every failure. The pass excludes the sources whose
