@@ -10,7 +10,8 @@ height is mined again. So the legs the sources ask for depend only on the set of
 
 **Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). Each pass simulates
 the user transactions of every rollup (``eth_simulateV1``); defers the sources that cannot fit
-even with their legs at the least gas a leg to that rollup last used (limits 10% larger); then
+even with their legs at the least gas a leg to that rollup last used (limits 10% larger, the
+oldest source always kept, so an estimate never keeps a transaction out for good); then
 simulates every remaining destination leg of each rollup as the transaction it will be, after
 that rollup's user transactions (exact gas: each leg pays its own cold accesses and storage
 writes). If a leg fails, the legs are simulated again in
@@ -281,8 +282,8 @@ class Builder:
                 # Simulate only the legs of what can fit: a full block's worth of candidates
                 # (block size counts transactions, the gas limit decides) would otherwise have
                 # every leg simulated, most of them for sources that wait for the next tick.
-                selection.drop(self._not_fitting(selection, sources, self._least_leg_costs(wanted),
-                                                 margin=PRE_CUT_MARGIN), defer=True)
+                selection.drop(self._not_fitting(selection, sources, self._least_leg_costs(wanted), estimated=True),
+                               defer=True)
                 wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
                 outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
             if outcomes is None:
@@ -453,13 +454,18 @@ class Builder:
                     break
 
     def _not_fitting(self, selection: _Selection, sources: _Attempt, leg_cost: "LegCosts",
-                     margin: float = 0.0) -> dict[str, str]:
+                     estimated: bool = False) -> dict[str, str]:
         """What does not fit the blocks, in global sequence order: a transaction fits if, with its
         own gas and bytes on its rollup and its legs' on their destinations, every block keeps
         (sum of gas used + largest unused gas limit) within the gas limit, which implies the
         node's own rule (gas used so far + the transaction's gas limit), and its bytes within
-        the cap that lets one block of every rollup go to L1 in one submission. ``margin``: the
-        limits are taken that much larger (the cut before the legs are simulated)."""
+        the cap that lets one block of every rollup go to L1 in one submission.
+
+        ``estimated``: the legs' costs are estimates (the cut before they are simulated). The
+        limits are then taken ``PRE_CUT_MARGIN`` larger, and the oldest source is never cut: an
+        estimate above a leg's real cost must not keep a transaction out for good (it is the
+        oldest once those before it are in, and the exact cut decides)."""
+        margin = PRE_CUT_MARGIN if estimated else 0.0
         gas_limit, bytes_cap = int(self.block_gas_limit * (1 + margin)), int(self.block_bytes * (1 + margin))
         leg_cost = {source: list(costs) for source, costs in leg_cost.items()}
         used = {c: 0 for c in self.chains}
@@ -471,7 +477,7 @@ class Builder:
                 slack[chain_id] = max(slack[chain_id], spare)
                 size[chain_id] += nbytes
         too_big: dict[str, str] = {}
-        for tx in selection.ordered():
+        for position, tx in enumerate(selection.ordered()):
             tx_used = sources.gas_used.get(tx.hash, tx.tx.gas)
             costs = [(tx.chain_id, tx_used, tx.tx.gas - tx_used, len(tx.raw))] + leg_cost.get(tx.hash, [])
             trial_used, trial_slack, trial_size = dict(used), dict(slack), dict(size)
@@ -481,7 +487,7 @@ class Builder:
                 trial_size[chain_id] += nbytes
             full = [c for c in self.chains
                     if trial_used[c] + trial_slack[c] > gas_limit or trial_size[c] > bytes_cap]
-            if full:
+            if full and not (estimated and position == 0):
                 too_big[tx.hash] = (f"does not fit this tick's block on chain {full[0]} (gas limit "
                                     f"{self.block_gas_limit:,}, {self.block_bytes:,} transaction bytes); waits for the next")
                 continue
