@@ -467,12 +467,11 @@ class Builder:
         oldest once those before it are in, and the exact cut decides)."""
         margin = PRE_CUT_MARGIN if estimated else 0.0
         gas_limit, bytes_cap = int(self.block_gas_limit * (1 + margin)), int(self.block_bytes * (1 + margin))
-        leg_cost = {source: list(costs) for source, costs in leg_cost.items()}
         used = {c: 0 for c in self.chains}
         slack = {c: 0 for c in self.chains}
         size = {c: 0 for c in self.chains}
         for deposit in (d for ds in self._deposits.values() for d in ds):  # minted first, whatever fits after
-            for chain_id, gas, spare, nbytes in leg_cost.pop(deposit.key, []):
+            for chain_id, gas, spare, nbytes in leg_cost.get(deposit.key, []):
                 used[chain_id] += gas
                 slack[chain_id] = max(slack[chain_id], spare)
                 size[chain_id] += nbytes
@@ -499,14 +498,11 @@ class Builder:
         to that rollup used in the last destination simulation (at least the intrinsic and
         calldata gas), and no unused gas. A source these costs already push out of the blocks
         cannot fit; a leg cheaper than any seen before may leave its source waiting one tick."""
-        costs: LegCosts = defaultdict(list)
-        for chain_id, legs in wanted.items():
-            for source_hash, leg in legs:
-                calldata = destination_calldata(leg)
-                floor = INTRINSIC_GAS + _calldata_gas(calldata)
-                gas = min(destination_gas(leg), max(floor, self._least_leg_gas.get(chain_id, 0)))
-                costs[source_hash].append((chain_id, gas, 0, len(calldata) + LEG_TX_OVERHEAD_BYTES))
-        return costs
+        def least(chain_id: int, _: int, leg: Leg, calldata: bytes) -> tuple[int, int]:
+            floor = INTRINSIC_GAS + _calldata_gas(calldata)
+            return min(destination_gas(leg), max(floor, self._least_leg_gas.get(chain_id, 0))), 0
+
+        return _leg_costs(wanted, least)
 
     def _learn_leg_gas(self, outcomes: dict[int, list[tuple[bool, int]]]) -> None:
         """Remember, per rollup, the least gas a leg to it used (for ``_least_leg_costs``)."""
@@ -749,15 +745,27 @@ class Builder:
 LegCosts = dict[str, list[tuple[int, int, int, int]]]  # source -> [(chain, gas used, unused gas, bytes)]
 
 
-def _measured_leg_costs(wanted, outcomes) -> LegCosts:
-    """The legs' costs as the destination simulation measured them."""
+def _leg_costs(wanted, gas_of) -> LegCosts:
+    """Each wanted leg's cost on its destination, by source: ``gas_of(chain, index, leg,
+    calldata)`` gives (gas used, unused gas of its limit); the bytes are its calldata's plus a
+    transaction's own."""
     costs: LegCosts = defaultdict(list)
     for chain_id, legs in wanted.items():
-        for (source_hash, leg), (_, gas_used) in zip(legs, outcomes[chain_id]):
+        for index, (source_hash, leg) in enumerate(legs):
             calldata = destination_calldata(leg)
-            used = min(destination_gas(leg), gas_used)
-            costs[source_hash].append((chain_id, used, destination_gas(leg) - used, len(calldata) + LEG_TX_OVERHEAD_BYTES))
+            costs[source_hash].append((chain_id, *gas_of(chain_id, index, leg, calldata),
+                                       len(calldata) + LEG_TX_OVERHEAD_BYTES))
     return costs
+
+
+def _measured_leg_costs(wanted, outcomes) -> LegCosts:
+    """The legs' costs as the destination simulation measured them."""
+
+    def measured(chain_id: int, index: int, leg: Leg, _: bytes) -> tuple[int, int]:
+        used = min(destination_gas(leg), outcomes[chain_id][index][1])
+        return used, destination_gas(leg) - used
+
+    return _leg_costs(wanted, measured)
 
 
 def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] | None:
