@@ -8,10 +8,12 @@ the parent, with a floor; set with ``anvil_setNextBlockBaseFeePerGas`` before ev
 ``anvil_rollback`` does not restore it). Coinbase, gas limit and prevrandao do not change when a
 height is mined again. So the legs the sources ask for depend only on the set of sources.
 
-**Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). Each pass simulates
-the user transactions of every rollup (``eth_simulateV1``); defers the sources that cannot fit
-even with their legs at the least gas a leg to that rollup last used (limits 10% larger, the
-oldest source always kept, so an estimate never keeps a transaction out for good); then
+**Plan by simulation** (at most ``MAX_SIMULATIONS`` passes, no block mined). First it defers the
+candidates that cannot fit even at their estimated costs (svs.pipeline.costs: the least their
+kind of transaction last used; limits 10% larger, the oldest source always kept, so an estimate
+never keeps a transaction out for good). Each pass simulates the user transactions of every
+rollup (``eth_simulateV1``); defers the sources that cannot fit even with their legs at the
+least gas a leg to that rollup last used (the same rule); then
 simulates every remaining destination leg of each rollup as the transaction it will be, after
 that rollup's user transactions (exact gas: each leg pays its own cold accesses and storage
 writes). If a leg fails, the legs are simulated again in
@@ -80,6 +82,7 @@ from svs.errors import SvsError
 from svs.l1.deposits import Deposit, L1Legs
 from svs.node.rollup import Rollup
 from svs.node.rpc import SEND_CHUNK, RpcClient, RpcError
+from svs.pipeline.costs import LegCosts, Estimates, calldata_gas, measured_leg_costs, not_fitting
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.limits import (
     BLOCK_GAS_LIMIT,
@@ -97,11 +100,7 @@ log = logging.getLogger(__name__)
 MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
 
-# The cut before the legs are simulated takes the limits this much larger: a transaction the
-# exact cut skips lets a later, smaller one in, which a cut at estimated costs would have left out.
-PRE_CUT_MARGIN = 0.1
 SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
-LEG_TX_OVERHEAD_BYTES = 120  # a signed legacy transaction around its calldata
 
 
 class BuildError(SvsError, RuntimeError):
@@ -191,7 +190,7 @@ class Builder:
         self.hooks = hooks
         self.block_gas_limit = block_gas_limit
         self.block_bytes = block_bytes_cap(len(chains))
-        self._least_leg_gas: dict[int, int] = {}  # rollup -> least gas a leg to it used (last simulation)
+        self.estimates = Estimates()  # costs for the cuts before the simulations (svs.pipeline.costs)
         # Each rollup is its own node process: talk to them at the same time.
         self._pool = ThreadPoolExecutor(max_workers=len(self.chains), thread_name_prefix="builder")
 
@@ -271,6 +270,10 @@ class Builder:
         the sources (the first guess of the legs) and the number of passes; None when a node
         cannot simulate (the executions then learn the legs)."""
         guess, last = None, None  # last: (wanted, outcomes, failed) of a pass with failing legs
+        # Simulate only the sources that can fit: a full mempool offers a block size's worth of
+        # candidates (transactions), of which the gas limit lets far fewer in.
+        selection.drop(self._not_fitting(selection, *self.estimates.sources(selection.ordered()), estimated=True),
+                       defer=True)
         for simulation in range(1, MAX_SIMULATIONS + 1):
             sources = self._simulate_sources(bases, selection.selected, env)
             if sources is None:
@@ -282,13 +285,13 @@ class Builder:
                 # Simulate only the legs of what can fit: a full block's worth of candidates
                 # (block size counts transactions, the gas limit decides) would otherwise have
                 # every leg simulated, most of them for sources that wait for the next tick.
-                selection.drop(self._not_fitting(selection, sources, self._least_leg_costs(wanted), estimated=True),
-                               defer=True)
+                selection.drop(self._not_fitting(selection, sources.gas_used, self.estimates.legs(wanted),
+                                                 estimated=True), defer=True)
                 wanted = self._wanted_legs(selection.selected, sources, bases, honest=True)
                 outcomes = self._simulate_destinations(bases, selection.selected, wanted, env)
             if outcomes is None:
                 return guess, simulation
-            self._learn_leg_gas(outcomes)
+            self.estimates.learn_legs(outcomes)
             failed = self._failed_legs(wanted, outcomes, bases)
             failed.update(self._unserved(sources))
             self._drop_failed_deposits(failed)
@@ -298,7 +301,9 @@ class Builder:
                 continue
             # Deferring what does not fit needs no new pass: a kept transaction that relied on a
             # deferred one is rare, and the execution judges it like any surprise.
-            selection.drop(self._not_fitting(selection, sources, _measured_leg_costs(wanted, outcomes)), defer=True)
+            measured = measured_leg_costs(wanted, outcomes)
+            self.estimates.learn_sources(selection.ordered(), sources.gas_used, measured)
+            selection.drop(self._not_fitting(selection, sources.gas_used, measured), defer=True)
             return guess, simulation
         return guess, MAX_SIMULATIONS
 
@@ -453,63 +458,13 @@ class Builder:
                     del deposits[i:]
                     break
 
-    def _not_fitting(self, selection: _Selection, sources: _Attempt, leg_cost: "LegCosts",
+    def _not_fitting(self, selection: _Selection, gas_used: dict[str, int], costs: LegCosts,
                      estimated: bool = False) -> dict[str, str]:
-        """What does not fit the blocks, in global sequence order: a transaction fits if, with its
-        own gas and bytes on its rollup and its legs' on their destinations, every block keeps
-        (sum of gas used + largest unused gas limit) within the gas limit, which implies the
-        node's own rule (gas used so far + the transaction's gas limit), and its bytes within
-        the cap that lets one block of every rollup go to L1 in one submission.
-
-        ``estimated``: the legs' costs are estimates (the cut before they are simulated). The
-        limits are then taken ``PRE_CUT_MARGIN`` larger, and the oldest source is never cut: an
-        estimate above a leg's real cost must not keep a transaction out for good (it is the
-        oldest once those before it are in, and the exact cut decides)."""
-        margin = PRE_CUT_MARGIN if estimated else 0.0
-        gas_limit, bytes_cap = int(self.block_gas_limit * (1 + margin)), int(self.block_bytes * (1 + margin))
-        used = {c: 0 for c in self.chains}
-        slack = {c: 0 for c in self.chains}
-        size = {c: 0 for c in self.chains}
-        for deposit in (d for ds in self._deposits.values() for d in ds):  # minted first, whatever fits after
-            for chain_id, gas, spare, nbytes in leg_cost.get(deposit.key, []):
-                used[chain_id] += gas
-                slack[chain_id] = max(slack[chain_id], spare)
-                size[chain_id] += nbytes
-        too_big: dict[str, str] = {}
-        for position, tx in enumerate(selection.ordered()):
-            tx_used = sources.gas_used.get(tx.hash, tx.tx.gas)
-            costs = [(tx.chain_id, tx_used, tx.tx.gas - tx_used, len(tx.raw))] + leg_cost.get(tx.hash, [])
-            trial_used, trial_slack, trial_size = dict(used), dict(slack), dict(size)
-            for chain_id, gas, spare, nbytes in costs:
-                trial_used[chain_id] += gas
-                trial_slack[chain_id] = max(trial_slack[chain_id], spare)
-                trial_size[chain_id] += nbytes
-            full = [c for c in self.chains
-                    if trial_used[c] + trial_slack[c] > gas_limit or trial_size[c] > bytes_cap]
-            if full and not (estimated and position == 0):
-                too_big[tx.hash] = (f"does not fit this tick's block on chain {full[0]} (gas limit "
-                                    f"{self.block_gas_limit:,}, {self.block_bytes:,} transaction bytes); waits for the next")
-                continue
-            used, slack, size = trial_used, trial_slack, trial_size
-        return too_big
-
-    def _least_leg_costs(self, wanted) -> "LegCosts":
-        """The legs' costs before they are simulated, low rather than high: the least gas a leg
-        to that rollup used in the last destination simulation (at least the intrinsic and
-        calldata gas), and no unused gas. A source these costs already push out of the blocks
-        cannot fit; a leg cheaper than any seen before may leave its source waiting one tick."""
-        def least(chain_id: int, _: int, leg: Leg, calldata: bytes) -> tuple[int, int]:
-            floor = INTRINSIC_GAS + _calldata_gas(calldata)
-            return min(destination_gas(leg), max(floor, self._least_leg_gas.get(chain_id, 0))), 0
-
-        return _leg_costs(wanted, least)
-
-    def _learn_leg_gas(self, outcomes: dict[int, list[tuple[bool, int]]]) -> None:
-        """Remember, per rollup, the least gas a leg to it used (for ``_least_leg_costs``)."""
-        for chain_id, results in outcomes.items():
-            used = [gas for ok, gas in results if ok]
-            if used:
-                self._least_leg_gas[chain_id] = min(used)
+        """What does not fit this tick's blocks (svs.pipeline.costs.not_fitting), this tick's
+        deposits first; ``estimated``: the costs are estimates."""
+        deposits = [d.key for ds in self._deposits.values() for d in ds]
+        return not_fitting(selection.ordered(), self.chains, gas_used, costs, deposits,
+                           self.block_gas_limit, self.block_bytes, estimated)
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -742,32 +697,6 @@ class Builder:
                         sum(len(ds) for ds in dests.values()))
 
 
-LegCosts = dict[str, list[tuple[int, int, int, int]]]  # source -> [(chain, gas used, unused gas, bytes)]
-
-
-def _leg_costs(wanted, gas_of) -> LegCosts:
-    """Each wanted leg's cost on its destination, by source: ``gas_of(chain, index, leg,
-    calldata)`` gives (gas used, unused gas of its limit); the bytes are its calldata's plus a
-    transaction's own."""
-    costs: LegCosts = defaultdict(list)
-    for chain_id, legs in wanted.items():
-        for index, (source_hash, leg) in enumerate(legs):
-            calldata = destination_calldata(leg)
-            costs[source_hash].append((chain_id, *gas_of(chain_id, index, leg, calldata),
-                                       len(calldata) + LEG_TX_OVERHEAD_BYTES))
-    return costs
-
-
-def _measured_leg_costs(wanted, outcomes) -> LegCosts:
-    """The legs' costs as the destination simulation measured them."""
-
-    def measured(chain_id: int, index: int, leg: Leg, _: bytes) -> tuple[int, int]:
-        used = min(destination_gas(leg), outcomes[chain_id][index][1])
-        return used, destination_gas(leg) - used
-
-    return _leg_costs(wanted, measured)
-
-
 def _outcomes_without_failed(last, wanted) -> dict[int, list[tuple[bool, int]]] | None:
     """The destination outcomes of the pass before, if they still answer for ``wanted``: the
     sources simulated again ask for exactly the legs they asked for before, less those of the
@@ -806,12 +735,7 @@ def _leg_transaction_gas(measured: int, calldata: bytes) -> int:
     """The gas a leg's own transaction uses, from the gas ``LegSimulator`` measured around its
     call: plus the intrinsic and calldata cost, plus the cold read of the tree's count slot that
     LegSimulator's nonce lookup warmed first. Refunds are not subtracted, so this errs high."""
-    return measured + INTRINSIC_GAS + _calldata_gas(calldata) + COLD_SLOAD_GAS - WARM_READ_GAS
-
-
-def _calldata_gas(calldata: bytes) -> int:
-    zeros = calldata.count(0)
-    return 4 * zeros + 16 * (len(calldata) - zeros)
+    return measured + INTRINSIC_GAS + calldata_gas(calldata) + COLD_SLOAD_GAS - WARM_READ_GAS
 
 
 @cache

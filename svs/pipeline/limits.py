@@ -34,6 +34,7 @@ MAX_BODY_BYTES = 5 * 1024 * 1024  # geth's HTTP body limit
 MAX_BATCH_REQUESTS = 1_000  # geth's BatchRequestLimit
 CALL_GAS_CAP = 50_000_000  # geth's RPCGasCap for eth_call / eth_estimateGas
 MAX_LOG_BLOCK_RANGE = 10_000  # eth_getLogs: blocks per query
+MAX_CACHED_SENDERS = 100_000  # senders' committed nonce and balance kept per rollup until the next commit
 MAX_CONCURRENT_READS = 4  # proxied reads in flight per rollup node; the rest wait their turn
 SHUTDOWN_POLL_SECONDS = 0.05  # the ingress's accept loop checks this often whether it is being stopped
 READ_QUEUE_SECONDS = 10.0  # a read that waits longer for its turn is refused as busy

@@ -42,7 +42,7 @@ from svs.pipeline.admission import Rejected, SenderState, admit
 from svs.pipeline.builder import Builder, roll_back_to
 from svs.pipeline.hooks import NO_HOOKS, TickHooks
 from svs.pipeline.journal import PLANNED, SEALED, Journal
-from svs.pipeline.limits import BLOCK_GAS_LIMIT, max_tx_bytes, next_base_fee
+from svs.pipeline.limits import BLOCK_GAS_LIMIT, MAX_CACHED_SENDERS, max_tx_bytes, next_base_fee
 from svs.pipeline.mempool import Mempool, PendingTx
 from svs.pipeline.plan import SEQUENCER, USER, TickPlan
 from svs.pipeline.recovery import RecoveryError, committed_heights, recover
@@ -172,6 +172,7 @@ class Sequencer:
         self.builder = Builder(list(self.chains.values()), self.address, hooks, config.block_gas_limit, config.l1)
         self.deposits = DepositFeed(config.l1, self.chains) if config.l1 else None
         self.committed: dict[int, int] = {}
+        self._committed_states: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}  # chain -> (height, sender -> (nonce, balance))
         self.halted: str | None = None
         self.waiting_for: str | None = None  # why no blocks are built until the nodes answer again
         self.last_report: TickReport | None = None
@@ -213,6 +214,7 @@ class Sequencer:
         self._suspects = _Suspects.load(self._saved_suspects, mempool)
         with self._admit_lock:
             self.committed = heights
+            self._committed_states.clear()  # the nodes may have been replayed: read again
             self.mempool = mempool
             self._refresh_base_fees()
         self.last_roots = read_pair_roots(self.chains, self.committed)
@@ -309,18 +311,26 @@ class Sequencer:
         return results
 
     def _sender_states(self, chain_id: int, txs: list) -> dict[str, SenderState]:
-        senders = sorted({t.sender for t in txs})
-        if not senders:
-            return {}
-        block = hex(self.committed[chain_id])
-        calls = []
-        for sender in senders:
-            calls += [("eth_getTransactionCount", [sender, block]), ("eth_getBalance", [sender, block])]
-        results = self.chains[chain_id].rpc.batch_strict(calls)
+        """Each sender's nonce and balance at the committed block, and what it has pending. The
+        committed state of a height never changes, so what was read at this height is kept
+        until the next commit (clients send in many small requests between two ticks)."""
+        height = self.committed[chain_id]
+        cached_at, committed = self._committed_states.get(chain_id, (None, {}))
+        if cached_at != height or len(committed) > MAX_CACHED_SENDERS:
+            committed = {}
+            self._committed_states[chain_id] = (height, committed)
+        missing = sorted({t.sender for t in txs} - committed.keys())
+        if missing:
+            calls = []
+            for sender in missing:
+                calls += [("eth_getTransactionCount", [sender, hex(height)]), ("eth_getBalance", [sender, hex(height)])]
+            results = self.chains[chain_id].rpc.batch_strict(calls)
+            for i, sender in enumerate(missing):
+                committed[sender] = (int(results[2 * i], 16), int(results[2 * i + 1], 16))
         return {
-            sender: SenderState(int(results[2 * i], 16), int(results[2 * i + 1], 16),
-                                self.mempool.next_nonce(chain_id, sender), self.mempool.pending_cost(chain_id, sender))
-            for i, sender in enumerate(senders)
+            sender: SenderState(*committed[sender], self.mempool.next_nonce(chain_id, sender),
+                                self.mempool.pending_cost(chain_id, sender))
+            for sender in {t.sender for t in txs}
         }
 
     def _refresh_base_fees(self) -> None:

@@ -255,25 +255,32 @@ def test_a_large_tick_from_many_senders_keeps_every_transfer(system, users):
     assert [h.to_0x_hex() for h in block["transactions"]] == sent  # the order they were accepted in
 
 
-def test_only_the_legs_of_sources_that_can_fit_are_simulated_and_blocks_stay_as_full(make_system, users):
-    """With more transfers pending than the blocks hold, the destination simulation gets the legs
-    of the sources that can fit (legs at their least gas as last measured), not those of every
-    source the users' own gas leaves in; and each tick includes exactly what it includes when
-    legs are not counted before they are simulated (the same signed transfers both ways, sent
-    to a second system whose legs count zero gas before their simulation)."""
+def test_only_what_can_fit_is_simulated_and_blocks_stay_as_full(make_system, users):
+    """With more transfers pending than the blocks hold, the sources' simulation gets the
+    candidates that can fit at their kind's last measured costs, and the destination simulation
+    the legs of the sources that can fit (legs at their least gas as last measured), not every
+    candidate and every leg; and each tick includes exactly what it includes when nothing is
+    estimated before it is simulated (the same signed transfers both ways, sent to a second
+    system whose estimates are all zero gas)."""
     systems = [make_system(2), make_system(2)]
-    simulated: list[list[int]] = [[], []]
+    simulated: list[list[int]] = [[], []]  # legs simulated, per tick
+    sources: list[list[int]] = [[], []]  # user transactions in the first sources' simulation, per tick
     for index, system in enumerate(systems):
         builder = system.sequencer.builder
         builder.block_gas_limit = 2_000_000  # about 11 transfers each way a tick
-        real = builder._simulate_destinations
+        real, real_sources = builder._simulate_destinations, builder._simulate_sources
 
         def recording(bases, selected, wanted, env, real=real, into=simulated[index]):
             into.append(sum(len(legs) for legs in wanted.values()))
             return real(bases, selected, wanted, env)
 
-        builder._simulate_destinations = recording
-    systems[1].sequencer.builder._least_leg_costs = lambda wanted: {}
+        def recording_sources(bases, selected, env, real=real_sources, into=sources[index]):
+            into.append(sum(len(txs) for txs in selected.values()))
+            return real(bases, selected, env)
+
+        builder._simulate_destinations, builder._simulate_sources = recording, recording_sources
+    systems[1].sequencer.builder.estimates.legs = lambda wanted: {}
+    systems[1].sequencer.builder.estimates.sources = lambda txs: ({t.hash: 0 for t in txs}, {})
     chains = systems[0].chain_ids
     for system in systems:  # the holder funds five more senders on both rollups
         for chain_id in chains:
@@ -294,7 +301,7 @@ def test_only_the_legs_of_sources_that_can_fit_are_simulated_and_blocks_stay_as_
                 raws.append((source, user.sign_transaction(tx).raw_transaction))
     included: list[list[int]] = [[], []]
     for index, system in enumerate(systems):
-        del simulated[index][:]
+        del simulated[index][:], sources[index][:]
         for source, raw in raws:
             system.w3[source].eth.send_raw_transaction(raw)
         while system.sequencer.mempool:
@@ -310,3 +317,8 @@ def test_only_the_legs_of_sources_that_can_fit_are_simulated_and_blocks_stay_as_
     # leg whose mint costs more than the cheapest seen (the first mint to a recipient).
     for t in range(1, full_ticks):
         assert included[0][t] <= simulated[0][t] <= included[0][t] * 1.1 + 2, (simulated, included)
+    # The same for the sources, once a first tick has measured what a burn costs with its mint:
+    # each counts at the cheapest burn and mint seen (the first to a recipient cost more).
+    assert sum(sources[1][1:full_ticks]) > 2 * sum(sources[0][1:full_ticks]), (sources, included)
+    for t in range(1, full_ticks):
+        assert included[0][t] <= sources[0][t] <= included[0][t] * 1.3 + 2, (sources, included)

@@ -65,6 +65,28 @@ def test_insufficient_funds_and_gas_limits(system):
     assert "fee too low" in send_error(system, a, signed(rich, a, 0, gas_price=1))
 
 
+def test_admission_reads_a_senders_committed_state_once_per_height(system, users, monkeypatch):
+    """A sender's nonce and balance at the committed block are read from the node once per
+    height (that state never changes) and again after the next commit: an account a tick funds
+    can spend at once."""
+    from eth_account import Account
+
+    a = system.chain_ids[0]
+    rpc_client = system.sequencer.chains[a].rpc
+    reads: list[int] = []
+    real = rpc_client.batch_strict
+    monkeypatch.setattr(rpc_client, "batch_strict", lambda calls: reads.append(len(calls)) or real(calls))
+    empty = Account.create()
+    assert "insufficient funds" in send_error(system, a, signed(empty, a, 0))
+    assert "insufficient funds" in send_error(system, a, signed(empty, a, 0, value=1))
+    assert reads == [2], "the second request reads nothing from the node"
+    funder = users[5]
+    nonce = system.w3[a].eth.get_transaction_count(funder.address, "pending")
+    assert "result" in rpc(system, a, "eth_sendRawTransaction", signed(funder, a, nonce, value=10**18, to=empty.address))
+    system.tick()
+    assert "result" in rpc(system, a, "eth_sendRawTransaction", signed(empty, a, 0))
+
+
 def test_sequencer_account_is_reserved(system):
     a = system.chain_ids[0]
     assert "reserved" in send_error(system, a, signed(accounts.sequencer(), a, 0))
