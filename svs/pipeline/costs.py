@@ -38,7 +38,7 @@ LegCosts = dict[str, list[Cost]]  # source (tx hash or deposit key) -> its legs'
 Kind = tuple[int, str | None, bytes]  # (rollup, recipient, selector)
 
 
-def not_fitting(ordered: list[PendingTx], chains, gas_used: dict[str, int], leg_costs: LegCosts,
+def not_fitting(ordered: list[PendingTx], chains, gas_used: dict[str, int], legs: LegCosts,
                 first: list[str], gas_limit: int, bytes_cap: int, estimated: bool = False) -> dict[str, str]:
     """What does not fit the blocks, in global sequence order (``ordered``), after the sources
     ``first`` (deposits, minted first, whatever fits after). A transaction fits if, with its own
@@ -55,14 +55,14 @@ def not_fitting(ordered: list[PendingTx], chains, gas_used: dict[str, int], leg_
     slack = {c: 0 for c in chains}
     size = {c: 0 for c in chains}
     for key in first:
-        for chain_id, gas, spare, nbytes in leg_costs.get(key, []):
+        for chain_id, gas, spare, nbytes in legs.get(key, []):
             used[chain_id] += gas
             slack[chain_id] = max(slack[chain_id], spare)
             size[chain_id] += nbytes
     too_big: dict[str, str] = {}
     for position, tx in enumerate(ordered):
         tx_used = gas_used.get(tx.hash, tx.tx.gas)
-        costs = [(tx.chain_id, tx_used, tx.tx.gas - tx_used, len(tx.raw))] + leg_costs.get(tx.hash, [])
+        costs = [(tx.chain_id, tx_used, tx.tx.gas - tx_used, len(tx.raw))] + legs.get(tx.hash, [])
         trial_used, trial_slack, trial_size = dict(used), dict(slack), dict(size)
         for chain_id, gas, spare, nbytes in costs:
             trial_used[chain_id] += gas

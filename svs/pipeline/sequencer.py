@@ -319,7 +319,8 @@ class Sequencer:
         if cached_at != height or len(committed) > MAX_CACHED_SENDERS:
             committed = {}
             self._committed_states[chain_id] = (height, committed)
-        missing = sorted({t.sender for t in txs} - committed.keys())
+        senders = {t.sender for t in txs}
+        missing = sorted(senders - committed.keys())
         if missing:
             calls = []
             for sender in missing:
@@ -330,7 +331,7 @@ class Sequencer:
         return {
             sender: SenderState(*committed[sender], self.mempool.next_nonce(chain_id, sender),
                                 self.mempool.pending_cost(chain_id, sender))
-            for sender in {t.sender for t in txs}
+            for sender in senders
         }
 
     def _refresh_base_fees(self) -> None:
