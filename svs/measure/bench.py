@@ -108,7 +108,6 @@ def _fund(service: Service, sender_keys: list[bytes]) -> None:
     for chain_id, rollup in Deployment(service.deployment).rollups.items():
         rpc = RpcClient(rollup.rpc)
         token = rollup["BridgeableToken"]
-        rpc.call("evm_setAutomine", True)
         addresses = [Account.from_key(k).address for k in sender_keys]
         rpc.batch_strict([("anvil_setBalance", [a, hex(10**22)]) for a in addresses])
         signer = LegacySigner(bytes(holder.key), int(chain_id))
@@ -117,7 +116,25 @@ def _fund(service: Service, sender_keys: list[bytes]) -> None:
         raws = [signer.sign(nonce + i, GAS_PRICE, 100_000, bytes.fromhex(token[2:]), 0,
                             transfer + encode(["address", "uint256"], [a, 10**24]))[0] for i, a in enumerate(addresses)]
         rpc.batch_strict([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws])
-        rpc.call("evm_setAutomine", False)
+        # Mined here, not by automine: anvil's automine could still be mining the last of them
+        # after evm_setAutomine(false) returned, and the sequencer, once started, halts on a
+        # block it did not build ("another block producer is active").
+        _mine_out(rpc, blocks=len(raws))
+
+
+def _mine_out(rpc, blocks: int) -> None:
+    """Mine until the pool is empty; at most ``blocks`` blocks."""
+    for _ in range(blocks):
+        if not _pool_size(rpc):
+            return
+        rpc.call("evm_mine")
+    if _pool_size(rpc):
+        raise RuntimeError(f"{rpc.url}: transactions still pending after {blocks} blocks")
+
+
+def _pool_size(rpc) -> int:
+    status = rpc.call("txpool_status")
+    return int(status["pending"], 16) + int(status["queued"], 16)
 
 
 def build_workload(service: Service, sender_keys: list[bytes], transfers: int, with_mints: bool) -> Workload:
@@ -176,8 +193,7 @@ def run_raw(service: Service, workload: Workload, block_size: int, concurrent: b
                 # What the gas limit left over goes into the next blocks before the next chunk is
                 # sent: the pool never holds more than one chunk (anvil's pool, left to grow to
                 # thousands, lost transactions now and then), as the sequencer's never does.
-                while int(rpc.call("txpool_status")["pending"], 16):
-                    rpc.call("evm_mine")
+                _mine_out(rpc, blocks=len(raws))
         except BaseException as err:  # noqa: BLE001 - reported by the caller
             failures.append(err)
 
