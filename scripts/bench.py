@@ -1,7 +1,7 @@
 """`ape run bench`: atomic transfers per second and latency, against a raw ceiling.
 
 Prints markdown tables of medians: throughput against the raw ceiling (both nodes fed at once,
-and one after the other), CPU per transfer of each process, latency at the offered rates and
+one after the other, and at once with each block simulated first), CPU per transfer of each process, latency at the offered rates and
 block times asked for; with --poison, honest throughput under failing triggers; with --profile,
 where the time goes per transfer (py-spy); with --sweep, throughput against block size (plot).
 """
@@ -88,27 +88,30 @@ def _main_tables(config: BenchConfig) -> None:
             advance()
         main = measure(config, block_size, transfers, repeat, step)
         paced = [measure_paced_latency(config, block_size, rate, bt, step) for rate, bt in paced_runs]
-    a, a_seq, b = main["raw"], main["raw_sequential"], main["sequencer"]
+    a, a_seq, a_sim, b = main["raw"], main["raw_sequential"], main["raw_simulated"], main["sequencer"]
     click.echo()
     click.echo("| measure | median |")
     click.echo("|---|---:|")
     click.echo(f"| (a) raw ceiling: burns + mints straight into both nodes at once, blocks of {block_size} | {a:,.0f} transfers/s |")
     click.echo(f"| (a') the same, one node after the other | {a_seq:,.0f} transfers/s |")
+    click.echo(f"| (a'') the same at once, each block first simulated once with eth_simulateV1 | {a_sim:,.0f} transfers/s |")
     click.echo(f"| (b) sequencer: atomic transfers through the ingress, {transfers:,} per run | {b:,.0f} transfers/s |")
     click.echo(f"| (c) ratio b/a (the target) | {b / a:.2f} |")
     click.echo(f"| (c') ratio b/a' | {b / a_seq:.2f} |")
+    click.echo(f"| (c'') ratio b/a'' (a''/a: {a_sim / a:.2f}) | {b / a_sim:.2f} |")
     click.echo(f"| (d) latency p50 / p99, saturated (all {transfers:,} sent at once, block time 0) |"
                f" {main['p50'] * 1000:,.0f} / {main['p99'] * 1000:,.0f} ms |")
     for row in paced:
         click.echo(f"| (d) latency p50 / p99, {row['rate']:,.0f} transfers/s offered, block time {row['block_time']:g} s |"
                    f" {row['p50'] * 1000:,.0f} / {row['p99'] * 1000:,.0f} ms |")
     click.echo()
-    click.echo("| CPU per transfer (ms, median) | raw ceiling (a) | sequencer (b) |")
-    click.echo("|---|---:|---:|")
+    runs = ("raw", "raw_simulated", "sequencer")
+    click.echo("| CPU per transfer (ms, median) | raw ceiling (a) | simulated first (a'') | sequencer (b) |")
+    click.echo("|---|---:|---:|---:|")
     for name in main["cpu"]["sequencer"]:
-        click.echo(f"| {name} | {main['cpu']['raw'].get(name, 0):.2f} | {main['cpu']['sequencer'][name]:.2f} |")
+        click.echo(f"| {name} | " + " | ".join(f"{main['cpu'][run].get(name, 0):.2f}" for run in runs) + " |")
     totals = {run: sum(per.values()) for run, per in main["cpu"].items()}
-    click.echo(f"| all processes | {totals['raw']:.2f} | {totals['sequencer']:.2f} |")
+    click.echo("| all processes | " + " | ".join(f"{totals[run]:.2f}" for run in runs) + " |")
 
 
 def _poison_table(config: BenchConfig, ks: list[int], poison_transfers: int) -> None:
@@ -150,11 +153,11 @@ def _sweep(config: BenchConfig, sizes: list[int], sweep_transfers: int, plot_pat
             advance()
         rows = [measure(config, size, sweep_transfers, config.repeat, step) for size in sizes]
     click.echo()
-    click.echo("| block size | raw (a) | raw one after the other (a') | sequencer (b) | b/a |")
-    click.echo("|---:|---:|---:|---:|---:|")
+    click.echo("| block size | raw (a) | raw one after the other (a') | raw simulated first (a'') | sequencer (b) | b/a |")
+    click.echo("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        click.echo(f"| {r['block_size']} | {r['raw']:,.0f} | {r['raw_sequential']:,.0f} | {r['sequencer']:,.0f} | "
-                   f"{r['sequencer'] / r['raw']:.2f} |")
+        click.echo(f"| {r['block_size']} | {r['raw']:,.0f} | {r['raw_sequential']:,.0f} | {r['raw_simulated']:,.0f} | "
+                   f"{r['sequencer']:,.0f} | {r['sequencer'] / r['raw']:.2f} |")
     plot_path.parent.mkdir(parents=True, exist_ok=True)
     plot_sweep(rows, plot_path)
     click.echo(f"\nplot: {plot_path}")

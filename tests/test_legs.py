@@ -13,11 +13,14 @@ from svs.codec.legs import (
     ACTION_SELECTOR,
     BURN_LEG_TOPIC,
     MINT_SELECTOR,
+    SIMULATE_SELECTOR,
     TRIGGER_LEG_TOPIC,
     CallLeg,
     TransferLeg,
+    decode_leg_outcomes,
     decode_outbound_log,
     destination_calldata,
+    leg_simulation_calldata,
 )
 
 uint = st.integers(0, 2**256 - 1)
@@ -94,3 +97,35 @@ def test_a_leg_is_bound_to_its_logs_block_or_to_height_zero_and_nothing_else():
     assert decode_outbound_log(log(0, 7), 1).height == 0
     with pytest.raises(ValueError, match="differs"):
         decode_outbound_log(log(6, 7), 1)
+
+
+@given(address, st.binary(min_size=4, max_size=4), st.integers(0, 2**256 - 1), st.binary(max_size=300))
+def test_leg_simulation_calldata_equals_eth_abi(system, selector, gas, calldata):
+    expected = SIMULATE_SELECTOR + encode(["(address,bytes4,uint256,bytes)[]"], [[(system, selector, gas, calldata)]])
+    assert leg_simulation_calldata(system, selector, gas, calldata) == expected
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 2**256 - 1)), max_size=20))
+def test_leg_outcomes_decode_as_eth_abi_does(outcomes):
+    assert decode_leg_outcomes(encode(["(bool,uint256)[]"], [outcomes])) == outcomes
+
+
+@given(st.integers(0, 4).flatmap(lambda n: st.tuples(st.just(n), st.binary(min_size=64 * n, max_size=64 * n))),
+       st.sampled_from([b"", b"\x00" * 32]))
+def test_leg_outcomes_decoding_refuses_what_eth_abi_would_not_read_the_same(body, extra):
+    """Garbage from a node, shaped like an array of n outcomes: the hand decoder returns what
+    eth-abi reads, or raises ValueError where eth-abi refuses or would ignore trailing bytes."""
+    import pytest
+    from eth_abi import decode
+
+    count, words = body
+    data = (32).to_bytes(32, "big") + count.to_bytes(32, "big") + words + extra
+    try:
+        theirs = [tuple(o) for o in decode(["(bool,uint256)[]"], data)[0]]
+    except Exception:  # noqa: BLE001 - eth-abi raises several types on garbage
+        theirs = None
+    if theirs is None or extra:
+        with pytest.raises(ValueError):
+            decode_leg_outcomes(data)
+    else:
+        assert decode_leg_outcomes(data) == theirs

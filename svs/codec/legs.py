@@ -185,3 +185,34 @@ def destination_gas(leg: Leg) -> int:
     if isinstance(leg, TransferLeg):
         return MINT_TX_GAS
     return leg.gas_limit + leg.gas_limit // 63 + 200_000 + 16 * len(leg.data)
+
+
+# --- LegSimulator (contracts/simulation/LegSimulator.sol) ---------------------------------------
+
+SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
+
+
+def leg_simulation_calldata(system: str, count_selector: bytes, gas: int, calldata: bytes) -> bytes:
+    """``LegSimulator.simulate([(system, countSelector, gas, calldata)])``: one leg per call."""
+    if len(count_selector) != 4:
+        raise ValueError(f"a selector is 4 bytes, not {len(count_selector)}")
+    return (SIMULATE_SELECTOR + _word(32) + _word(1) + _word(32) + _address(system) + count_selector + b"\x00" * 28
+            + _word(gas) + _word(4 * 32) + _dynamic_bytes(calldata))
+
+
+def decode_leg_outcomes(data: bytes) -> list[tuple[bool, int]]:
+    """``LegSimulator.simulate``'s return, ``(bool success, uint256 gasUsed)[]``; ValueError
+    unless ``data`` is exactly that encoding."""
+    if len(data) < 64 or int.from_bytes(data[:32], "big") != 32:
+        raise ValueError("not an encoded (bool,uint256)[]: bad head")
+    count = int.from_bytes(data[32:64], "big")
+    if len(data) != 64 + 64 * count:
+        raise ValueError(f"not an encoded (bool,uint256)[] of {count}: {len(data)} bytes")
+    outcomes = []
+    for at in range(64, len(data), 64):
+        ok = int.from_bytes(data[at:at + 32], "big")
+        if ok > 1:
+            raise ValueError(f"not a bool: {ok}")
+        outcomes.append((ok == 1, int.from_bytes(data[at + 32:at + 64], "big")))
+    return outcomes
+

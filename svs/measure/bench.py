@@ -33,6 +33,7 @@ from eth_utils import keccak
 
 from svs.codec.legs import BURN_SELECTOR, TRIGGER_SELECTOR, TransferLeg, destination_calldata
 from svs.codec.signer import LegacySigner
+from svs.codec.transactions import decode_raw_transaction
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
 from svs.pipeline.limits import BLOCK_GAS_LIMIT
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 GAS_PRICE = 10**12
 BURN_GAS = 150_000
 AMOUNT = 10**15
+SIMULATED_CHUNK_GAS = 10**9  # a raw chunk (block size burns and mints) is simulated as one block
 INCREMENT_SELECTOR = keccak(text="increment(uint256)")[:4]
 
 
@@ -168,11 +170,14 @@ def build_workload(service: Service, sender_keys: list[bytes], transfers: int, w
     return Workload(burns, mints)
 
 
-def run_raw(service: Service, workload: Workload, block_size: int, concurrent: bool = True) -> RunResult:
+def run_raw(service: Service, workload: Workload, block_size: int, concurrent: bool = True,
+            simulated: bool = False) -> RunResult:
     """(a) Burns and matching mints straight into the nodes, both rollups fed at once (one thread
     each, as the sequencer feeds them; ``concurrent=False``: one after the other), in blocks of at
     most ``block_size`` burns under the same block gas limit the sequencer builds with; what a
-    block does not hold goes into the next."""
+    block does not hold goes into the next. ``simulated``: each chunk is first simulated once
+    with ``eth_simulateV1`` (validated, on the node's latest state), the least a sequencer that
+    simulates before it executes adds to the nodes' work."""
     from svs.node.rpc import RpcClient
 
     rpcs = {c: RpcClient(r.rpc) for c, r in Deployment(service.deployment).rollups.items()}
@@ -180,12 +185,16 @@ def run_raw(service: Service, workload: Workload, block_size: int, concurrent: b
         rpc.call("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
     before = _raw_counts(service, rpcs)
     failures: list[BaseException] = []
+    calls = {chain_id: _simulation_calls([r for r, _ in workload.burns[chain_id]], workload.mints[chain_id],
+                                         block_size) for chain_id in rpcs} if simulated else {}
 
     def feed(chain_id: int, rpc: RpcClient) -> None:
         try:
             burns, mints = workload.burns[chain_id], workload.mints[chain_id]
             for k in range(0, max(len(burns), len(mints)), block_size):
                 raws = [r for r, _ in burns[k:k + block_size]] + mints[k:k + block_size]
+                if simulated:
+                    _simulate_chunk(rpc, calls[chain_id][k // block_size])
                 for result in rpc.send_in_order(raws):
                     if isinstance(result, Exception):
                         raise result
@@ -238,6 +247,25 @@ class CpuClock:
 
 
 _COUNT_SELECTORS = {"burn": keccak(text="burnCount(uint256)")[:4], "mint": keccak(text="mintCount(uint256)")[:4]}
+
+
+def _simulation_calls(burns: list[bytes], mints: list[bytes], block_size: int) -> list[list[dict]]:
+    """eth_simulateV1 calls for each chunk run_raw sends, built before the clock starts."""
+    def call(raw: bytes) -> dict:
+        tx = decode_raw_transaction(raw)
+        return {"from": tx.sender, "to": tx.to, "data": "0x" + tx.data.hex(), "gas": hex(tx.gas),
+                "gasPrice": hex(tx.max_fee_per_gas), "nonce": hex(tx.nonce), "value": hex(tx.value)}
+    return [[call(r) for r in burns[k:k + block_size] + mints[k:k + block_size]]
+            for k in range(0, max(len(burns), len(mints)), block_size)]
+
+
+def _simulate_chunk(rpc, calls: list[dict]) -> None:
+    """One validated simulation of a chunk; every call must succeed, as in the real block."""
+    result = rpc.call("eth_simulateV1", {"blockStateCalls": [{
+        "blockOverrides": {"gasLimit": hex(SIMULATED_CHUNK_GAS)}, "calls": calls}], "validation": True}, "latest")
+    failed = [i for i, r in enumerate(result[0]["calls"]) if int(r["status"], 16) != 1]
+    if failed:
+        raise RuntimeError(f"{rpc.url}: {len(failed)} of {len(calls)} simulated calls failed, first #{failed[0]}")
 
 
 def _raw_counts(service, rpcs) -> dict[tuple[int, str], int]:
@@ -407,26 +435,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+# The raw runs of each repeat: (name, both nodes at once, each chunk simulated before it is sent).
+RAW_RUNS = (("raw", True, False), ("raw_sequential", False, False), ("raw_simulated", True, True))
+
+
 def measure(config: BenchConfig, block_size: int, transfers: int, repeat: int,
             progress=lambda msg: None) -> dict:
     """Median raw rates (both nodes at once, and one after the other), sequencer rate, CPU per
     transfer of each process, and saturated latencies over ``repeat`` runs."""
     keys = _sender_keys(config.senders)
-    rates: dict[str, list[float]] = {"raw": [], "raw_sequential": [], "sequencer": []}
-    cpu: dict[str, dict[str, list[float]]] = {"raw": {}, "sequencer": {}}
+    rates: dict[str, list[float]] = {"raw": [], "raw_sequential": [], "raw_simulated": [], "sequencer": []}
+    cpu: dict[str, dict[str, list[float]]] = {"raw": {}, "raw_simulated": {}, "sequencer": {}}
     p50s, p99s = [], []
     for run in range(repeat):
-        for name, concurrent in (("raw", True), ("raw_sequential", False)):
+        for name, concurrent, simulated in RAW_RUNS:
             with tempfile.TemporaryDirectory() as tmp:
                 service = fresh_system(Path(tmp) / "raw", block_size, 0, keys)
                 try:
                     workload = build_workload(service, keys, transfers, with_mints=True)
-                    raw = run_raw(service, workload, block_size, concurrent)
+                    raw = run_raw(service, workload, block_size, concurrent, simulated)
                 finally:
                     service.shutdown()
             rates[name].append(raw.rate)
-            if concurrent:
-                _add_cpu(cpu["raw"], raw)
+            if name in cpu:
+                _add_cpu(cpu[name], raw)
         with tempfile.TemporaryDirectory() as tmp:
             service = fresh_system(Path(tmp) / "seq", block_size, 0, keys)
             try:
@@ -439,7 +471,8 @@ def measure(config: BenchConfig, block_size: int, transfers: int, repeat: int,
         p50s.append(percentile(seq.latencies, 0.5))
         p99s.append(percentile(seq.latencies, 0.99))
         progress(f"block size {block_size}, run {run + 1}/{repeat}: raw {rates['raw'][-1]:,.0f}/s at once, "
-                 f"{rates['raw_sequential'][-1]:,.0f}/s one after the other; sequencer {seq.rate:,.0f}/s over "
+                 f"{rates['raw_sequential'][-1]:,.0f}/s one after the other, {rates['raw_simulated'][-1]:,.0f}/s "
+                 f"simulated first; sequencer {seq.rate:,.0f}/s over "
                  f"{seq.transfers:,} transfers")
     return {"block_size": block_size, "transfers": transfers,
             **{name: statistics.median(values) for name, values in rates.items()},
@@ -513,6 +546,7 @@ def plot_sweep(rows: list[dict], path: Path) -> None:
     sizes = [r["block_size"] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.plot(sizes, [r["raw"] for r in rows], "o-", label="raw ceiling (a): burns + mints straight into anvil")
+    ax.plot(sizes, [r["raw_simulated"] for r in rows], "^--", label="raw, each block simulated first (a'')")
     ax.plot(sizes, [r["sequencer"] for r in rows], "s-", label="sequencer (b): atomic transfers via ingress")
     for r in rows:
         ax.annotate(f"b/a {r['sequencer'] / r['raw']:.2f}", (r["block_size"], r["sequencer"]), textcoords="offset points",

@@ -60,10 +60,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import keccak as keccak_text
-
 from svs.codec.legs import (
     ACTION_COUNT_SELECTOR,
     ALL_LEG_TOPICS,
@@ -72,10 +68,12 @@ from svs.codec.legs import (
     OUTBOUND_TOPICS,
     Leg,
     TransferLeg,
+    decode_leg_outcomes,
     decode_outbound_log,
     destination_calldata,
     destination_gas,
     inbound_leg_hash,
+    leg_simulation_calldata,
 )
 from svs.codec.reverts import describe_revert
 from svs.errors import SvsError
@@ -99,9 +97,6 @@ log = logging.getLogger(__name__)
 
 MAX_SIMULATIONS = 4
 MAX_EXECUTIONS = 4
-
-SIMULATE_SELECTOR = keccak_text(text="simulate((address,bytes4,uint256,bytes)[])")[:4]
-
 
 class BuildError(SvsError, RuntimeError):
     """The tick could not be built (a node misbehaved or the sequencer has a bug)."""
@@ -372,8 +367,7 @@ class Builder:
             entries = [(self._system(chain, leg), MINT_COUNT_SELECTOR if isinstance(leg, TransferLeg) else ACTION_COUNT_SELECTOR,
                         destination_gas(leg), destination_calldata(leg)) for leg in legs]
             leg_calls = [{"from": chain.general, "to": self.sequencer_address, "gas": hex(2 * entry[2] + 100_000),
-                          "data": "0x" + (SIMULATE_SELECTOR + abi_encode(["(address,bytes4,uint256,bytes)[]"], [[entry]])).hex()}
-                         for entry in entries]
+                          "data": "0x" + leg_simulation_calldata(*entry).hex()} for entry in entries]
             gas = sum(2 * entry[2] + 100_000 for entry in entries)
             overrides = {**self._sim_overrides(chain_id, bases, env), "gasLimit": hex(self.block_gas_limit + gas)}
             try:
@@ -383,7 +377,7 @@ class Builder:
                     "validation": False}, hex(bases[chain_id]))
                 outcomes = []
                 for call, entry in zip(result[0]["calls"][len(user_calls):], entries, strict=True):
-                    ((ok, used),) = abi_decode(["(bool,uint256)[]"], bytes.fromhex(call["returnData"][2:]))[0]
+                    ((ok, used),) = decode_leg_outcomes(bytes.fromhex(call["returnData"][2:]))
                     outcomes.append((bool(ok), _leg_transaction_gas(int(used), entry[3])))
             except (RpcError, ValueError, KeyError, IndexError, TypeError) as err:
                 log.debug("leg simulation on chain %d failed (%s); judging legs by execution", chain_id, err)
