@@ -1,0 +1,95 @@
+"""The JSON-RPC transport (svs.node.rpc) on its own: a small HTTP server in this process stands in
+for a node that misbehaves at the HTTP level (the suite's other tests use real anvil nodes)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from svs.node.rpc import InvalidUrl, NodeUnavailable, RpcClient, RpcError
+
+
+class _Node(BaseHTTPRequestHandler):
+    """Answers eth_blockNumber with its request count; ``mode`` picks a misbehaviour."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as anvil
+
+    def do_POST(self) -> None:  # noqa: N802
+        server = self.server
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        server.paths.append(self.path)
+        server.requests += 1
+        if server.mode == "garbage":
+            payload, status = b"<html>bad gateway</html>", 502
+        elif isinstance(body, list):
+            payload, status = json.dumps([{"jsonrpc": "2.0", "id": c["id"], "result": hex(c["id"])}
+                                          for c in body]).encode(), 200
+        elif body["method"] == "fail":
+            payload, status = json.dumps({"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "no"}}).encode(), 200
+        else:
+            payload, status = json.dumps({"jsonrpc": "2.0", "id": 1, "result": hex(server.requests)}).encode(), 200
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        if server.mode == "hang-up":
+            self.close_connection = True  # closes the kept-alive connection after answering
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def node():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Node)
+    server.mode, server.requests, server.paths = "ok", 0, []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _url(server, path: str = "") -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def test_calls_batches_and_errors_on_one_kept_alive_connection(node):
+    rpc = RpcClient(_url(node, "/v3/key?x=1"))
+    assert rpc.call("eth_blockNumber") == "0x1"
+    assert rpc.batch([("a", []), ("b", [])]) == ["0x0", "0x1"]
+    with pytest.raises(RpcError, match="no"):
+        rpc.call("fail")
+    assert node.paths == ["/v3/key?x=1"] * 3  # the URL's path and query reach the node
+
+
+def test_a_node_that_hangs_up_between_calls_is_reconnected_to(node):
+    rpc = RpcClient(_url(node))
+    node.mode = "hang-up"
+    assert [rpc.call("eth_blockNumber") for _ in range(3)] == ["0x1", "0x2", "0x3"]
+
+
+def test_a_reply_that_is_not_json_is_a_node_unavailable_error_with_its_status(node):
+    node.mode = "garbage"
+    with pytest.raises(NodeUnavailable, match="HTTP 502 with no JSON"):
+        RpcClient(_url(node)).call("eth_blockNumber")
+
+
+def test_a_dead_node_and_a_silent_node_are_node_unavailable_errors():
+    with socket.socket() as idle:
+        idle.bind(("127.0.0.1", 0))
+        port = idle.getsockname()[1]
+        with pytest.raises(NodeUnavailable, match="did not answer"):
+            RpcClient(f"http://127.0.0.1:{port}").call("eth_blockNumber")  # nothing listens
+        idle.listen()  # accepts, never answers
+        with pytest.raises(NodeUnavailable, match="did not answer"):
+            RpcClient(f"http://127.0.0.1:{port}", timeout=0.5).call("eth_blockNumber")
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:8545", "127.0.0.1:8545", "http://"])
+def test_a_url_that_is_not_http_is_refused_at_once(url):
+    with pytest.raises(InvalidUrl):
+        RpcClient(url)
