@@ -26,14 +26,15 @@ def test_bench_runs_its_checks_and_prints_the_main_poison_and_sweep_tables(tmp_p
                "--sweep", "50", "--sweep-transfers", "100", "--plot", str(tmp_path / "sweep.png"))
     assert re.search(r"\| \(a\) raw ceiling.* \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(a'\) the same, one node after the other \| [\d,]+ transfers/s \|", out), out
+    assert re.search(r"\| \(a''\) the same at once, each block first simulated once .* \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(c\) ratio b/a \(the target\) \| \d+\.\d\d \|", out), out
     assert re.search(r"\| \(d\) latency p50 / p99, 50 transfers/s offered, block time 0.25 s \| [\d,]+ / [\d,]+ ms \|", out), out
-    cpu = re.findall(r"^\| (anvil \d+|python[^|]*) \| (\d+\.\d\d) \| (\d+\.\d\d) \|$", out, re.MULTILINE)
-    assert len(cpu) == 3 and all(float(seq) > 0 for _, _, seq in cpu), out
+    cpu = re.findall(r"^\| (anvil \d+|python[^|]*) \| (\d+\.\d\d) \| (\d+\.\d\d) \| (\d+\.\d\d) \|$", out, re.MULTILINE)
+    assert len(cpu) == 3 and all(float(simulated) > 0 and float(seq) > 0 for _, _, simulated, seq in cpu), out
     rows = re.findall(r"^\| (\d+) \| [\d,]+ \| (\d+\.\d\d) \| (\d+) \|$", out, re.MULTILINE)
     assert [k for k, _, _ in rows] == ["0", "4"], out
     assert rows[0][1] == "1.00" and float(rows[1][2]) > 0, "the poison run excluded no failing trigger"
-    assert re.search(r"^\| 50 \| [\d,]+ \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \|$", out, re.MULTILINE), out
+    assert re.search(r"^\| 50 \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \|$", out, re.MULTILINE), out
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
 
 
