@@ -1,9 +1,10 @@
 """`ape run bench`: atomic transfers per second and latency, against a raw ceiling.
 
 Prints markdown tables of medians: throughput against the raw ceiling (both nodes fed at once,
-one after the other, and at once with each block simulated first), CPU per transfer of each process, latency at the offered rates and
-block times asked for; with --poison, honest throughput under failing triggers; with --profile,
-where the time goes per transfer (py-spy); with --sweep, throughput against block size (plot).
+one after the other, and at once with each block simulated first), CPU per transfer of each
+process, latency at the offered rates and block times asked for; with --poison, honest throughput under failing triggers; with --profile,
+where the time goes per transfer (py-spy); with --node-costs, what one anvil node's CPU spends per
+transaction on each kind of request; with --sweep, throughput against block size (plot).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import click
 from ape.cli import ape_cli_context
 
 from svs.measure.bench import BenchConfig, measure, measure_paced_latency, measure_poison, plot_sweep
+from svs.measure.node_costs import measure_node_costs
 from svs.measure.profile import profile
 from svs.run.logs import configure
 from svs.run.progress import progress
@@ -41,12 +43,14 @@ from svs.run.progress import progress
 @click.option("--profile", "profile_transfers", default=0, type=click.IntRange(min=0),
               help="Profile one saturated run of this many transfers with py-spy (pip install py-spy) and print "
                    "where the time goes per transfer (0: no profile).")
+@click.option("--node-costs", is_flag=True, default=False,
+              help="Measure what one anvil node's CPU spends per transaction on each kind of request.")
 @click.option("--main/--no-main", "run_main", default=True, show_default=True,
               help="Measure the main tables (ceilings, sequencer, CPU, latencies).")
 @click.option("--plot", "plot_path", default="docs/throughput.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
 def cli(cli_ctx, transfers, block_size, senders, repeat, latency_rates, latency_block_times, latency_seconds, sweep,
-        sweep_transfers, poison, poison_transfers, profile_transfers, run_main, plot_path):
+        sweep_transfers, poison, poison_transfers, profile_transfers, node_costs, run_main, plot_path):
     """Measure the sequencer against the raw anvil ceiling."""
     configure(cli_ctx.logger.level, timestamps=False)
     config = BenchConfig(transfers=transfers, block_size=block_size, senders=senders, repeat=repeat,
@@ -59,6 +63,8 @@ def cli(cli_ctx, transfers, block_size, senders, repeat, latency_rates, latency_
         _poison_table(config, _numbers(poison, "--poison", int), poison_transfers)
     if profile_transfers:
         _profile_table(profile_transfers, block_size)
+    if node_costs:
+        _node_costs_table()
     if sweep:
         _sweep(config, _numbers(sweep, "--sweep", int), sweep_transfers, plot_path)
 
@@ -112,6 +118,18 @@ def _main_tables(config: BenchConfig) -> None:
         click.echo(f"| {name} | " + " | ".join(f"{main['cpu'][run].get(name, 0):.2f}" for run in runs) + " |")
     totals = {run: sum(per.values()) for run, per in main["cpu"].items()}
     click.echo("| all processes | " + " | ".join(f"{totals[run]:.2f}" for run in runs) + " |")
+
+
+def _node_costs_table() -> None:
+    click.echo("\nmeasuring one anvil node's CPU per request: 1,000 signed transfers ...", err=True)
+    with progress("bench: node costs"):
+        rows = measure_node_costs()
+    click.echo()
+    click.echo("| request to one anvil node (1,000 transfers, batches of 32) | node CPU per transaction | wall per transaction |")
+    click.echo("|---|---:|---:|")
+    for r in rows:
+        cpu = f"{r['cpu_us']:,.0f} us" if r["cpu_us"] >= r["resolution_us"] else f"< {r['resolution_us']:,.0f} us"
+        click.echo(f"| {r['request']} | {cpu} | {r['wall_us']:,.0f} us |")
 
 
 def _poison_table(config: BenchConfig, ks: list[int], poison_transfers: int) -> None:

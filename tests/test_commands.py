@@ -38,6 +38,13 @@ def test_bench_runs_its_checks_and_prints_the_main_poison_and_sweep_tables(tmp_p
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
 
 
+def test_bench_node_costs_prints_each_request():
+    out = _run("bench", "--no-main", "--node-costs")
+    rows = dict(re.findall(r"^\| `(\w+)`[^|]* \| (?:< )?([\d,]+) us \| [\d,]+ us \|$", out, re.MULTILINE))
+    assert set(rows) == {"eth_chainId", "eth_simulateV1", "eth_sendRawTransaction", "evm_mine", "eth_sendTransaction"}, out
+    assert int(rows["eth_sendRawTransaction"].replace(",", "")) > 0, out
+
+
 def test_inbox_gas_prints_every_row():
     out = _run("inbox_gas")
     for row in ("strict submit, 0 transfers each way", "strict submit, 1,000 transfers each way",
