@@ -36,6 +36,7 @@ from svs.codec.signer import LegacySigner
 from svs.codec.transactions import decode_raw_transaction
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
+from svs.measure.node_costs import process_cpu_seconds
 from svs.pipeline.limits import BLOCK_GAS_LIMIT
 from svs.pipeline.plan import TickPlan
 from svs.run.service import NODE_PORT_OFFSET, Service, ServiceOptions
@@ -233,11 +234,9 @@ class CpuClock:
     def _now(self) -> dict[str, float]:
         times = os.times()
         now = {"python (sequencer, clients)": times.user + times.system}
-        tick = os.sysconf("SC_CLK_TCK")
         for name, pid in self.pids.items():
             try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                now[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                now[name] = process_cpu_seconds(pid)
             except (OSError, IndexError, ValueError):
                 now[name] = 0.0
         return now

@@ -29,7 +29,8 @@ TRANSFER_GAS = 21_000
 RECIPIENT = "0x" + "11" * 20
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used, from /proc (counted in clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -68,12 +69,12 @@ def _measure(node, transactions: int) -> list[dict]:
     rows = []
 
     def step(name: str, calls: list[tuple[str, list]]) -> None:
-        before, started = _cpu_seconds(node.pid), time.perf_counter()
+        before, started = process_cpu_seconds(node.pid), time.perf_counter()
         for k in range(0, len(calls), SEND_CHUNK):
             for result in rpc.batch(calls[k:k + SEND_CHUNK]):
                 if isinstance(result, Exception):
                     raise RuntimeError(f"{name}: {result}")
-        rows.append({"request": name, "cpu_us": 1e6 * (_cpu_seconds(node.pid) - before) / transactions,
+        rows.append({"request": name, "cpu_us": 1e6 * (process_cpu_seconds(node.pid) - before) / transactions,
                      "wall_us": 1e6 * (time.perf_counter() - started) / transactions,
                      "resolution_us": 1e6 / os.sysconf("SC_CLK_TCK") / transactions})  # /proc counts ticks
 
