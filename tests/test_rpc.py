@@ -3,7 +3,9 @@ for a node that misbehaves at the HTTP level (the suite's other tests use real a
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import socket
 import threading
 import time
@@ -23,6 +25,7 @@ class _Node(BaseHTTPRequestHandler):
         server = self.server
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         server.paths.append(self.path)
+        server.auth.append(self.headers.get("Authorization"))
         server.requests += 1
         if server.mode == "garbage":
             payload, status = b"<html>bad gateway</html>", 502
@@ -47,7 +50,7 @@ class _Node(BaseHTTPRequestHandler):
 @pytest.fixture
 def node():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Node)
-    server.mode, server.requests, server.paths = "ok", 0, []
+    server.mode, server.requests, server.paths, server.auth = "ok", 0, [], []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
@@ -75,6 +78,36 @@ def test_a_node_that_hangs_up_between_calls_is_reconnected_to(node):
         answers.append(rpc.call("eth_blockNumber"))
         time.sleep(0.05)  # the node closes the idle connection (a restart, an idle timeout)
     assert answers == ["0x1", "0x2", "0x3"]
+
+
+def test_credentials_in_the_url_go_as_basic_auth(node):
+    RpcClient(f"http://us%40er:s3cret@127.0.0.1:{node.server_address[1]}/").call("eth_blockNumber")
+    RpcClient(_url(node)).call("eth_blockNumber")
+    assert node.auth == ["Basic " + base64.b64encode(b"us@er:s3cret").decode(), None]
+
+
+def test_a_connection_on_a_descriptor_above_1023_is_reused_and_reopened(node):
+    """A busy ingress pushes the process's descriptors past select()'s limit of 1023."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        pytest.fail(f"this machine allows only {hard} open files; the test needs 1,100")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1050)]
+    try:
+        rpc = RpcClient(_url(node))
+        node.mode = "hang-up"
+        answers = []
+        for _ in range(3):
+            answers.append(rpc.call("eth_blockNumber"))
+            time.sleep(0.05)
+        assert rpc._local.connection.sock is None or rpc._local.connection.sock.fileno() > 1023
+        assert answers == ["0x1", "0x2", "0x3"]
+    finally:
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_a_reply_that_is_not_json_is_a_node_unavailable_error_with_its_status(node):

@@ -9,12 +9,13 @@ local anvil, a small call costs ~140 us of CPU through it against ~720 us throug
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import select
 import threading
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from svs.errors import SvsError
 
@@ -41,6 +42,14 @@ class NodeUnavailable(SvsError, RuntimeError):
     """The node did not answer at all (dead, unreachable, or garbage)."""
 
 
+def _readable(sock) -> bool:
+    """Whether ``sock`` has something to read now. poll, not select: select refuses descriptors
+    above 1023, which a busy ingress (many client connections) pushes the sequencer's past."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class InvalidUrl(SvsError, ValueError):
     """A node URL that is not http:// or https://."""
 
@@ -57,6 +66,10 @@ class RpcClient:
         self._https = parts.scheme == "https"
         self._host, self._port = parts.hostname, parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._headers = dict(_HEADERS)
+        if parts.username is not None:  # https://user:secret@host/..., as some providers hand out
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            self._headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
         self._local = threading.local()
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -65,7 +78,7 @@ class RpcClient:
         if connection is None:
             kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             connection = self._local.connection = kind(self._host, self._port, timeout=self.timeout)
-        elif connection.sock is not None and select.select([connection.sock], [], [], 0)[0]:
+        elif connection.sock is not None and _readable(connection.sock):
             connection.close()  # readable while idle: the node hung up; request() reconnects
         return connection
 
@@ -73,7 +86,7 @@ class RpcClient:
         connection = self._connection()
         try:
             connection.request("POST", self._path, body=json.dumps(body, separators=(",", ":")).encode(),
-                               headers=_HEADERS)
+                               headers=self._headers)
             response = connection.getresponse()
             payload = response.read()
         except (OSError, http.client.HTTPException) as err:
