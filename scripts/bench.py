@@ -2,9 +2,10 @@
 
 Prints markdown tables of medians: throughput against the raw ceiling (both nodes fed at once,
 one after the other, and at once with each block simulated first), CPU per transfer of each
-process, latency at the offered rates and block times asked for; with --poison, honest throughput under failing triggers; with --profile,
-where the time goes per transfer (py-spy); with --node-costs, what one anvil node's CPU spends per
-transaction on each kind of request; with --sweep, throughput against block size (plot).
+process, latency at the offered rates and block times asked for; with --poison, honest
+throughput under failing triggers; with --profile, where the time goes per transfer (py-spy);
+with --node-costs, what one anvil node's CPU spends per transaction on each kind of request;
+with --sweep, throughput against block size (plot).
 """
 
 from __future__ import annotations

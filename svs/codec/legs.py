@@ -215,4 +215,3 @@ def decode_leg_outcomes(data: bytes) -> list[tuple[bool, int]]:
             raise ValueError(f"not a bool: {ok}")
         outcomes.append((ok == 1, int.from_bytes(data[at + 32:at + 64], "big")))
     return outcomes
-

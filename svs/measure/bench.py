@@ -440,8 +440,9 @@ RAW_RUNS = (("raw", True, False), ("raw_sequential", False, False), ("raw_simula
 
 def measure(config: BenchConfig, block_size: int, transfers: int, repeat: int,
             progress=lambda msg: None) -> dict:
-    """Median raw rates (both nodes at once, and one after the other), sequencer rate, CPU per
-    transfer of each process, and saturated latencies over ``repeat`` runs."""
+    """Median raw rates (RAW_RUNS: both nodes at once, one after the other, at once with each
+    chunk simulated first), sequencer rate, CPU per transfer of each process, and saturated
+    latencies over ``repeat`` runs."""
     keys = _sender_keys(config.senders)
     rates: dict[str, list[float]] = {"raw": [], "raw_sequential": [], "raw_simulated": [], "sequencer": []}
     cpu: dict[str, dict[str, list[float]]] = {"raw": {}, "raw_simulated": {}, "sequencer": {}}
