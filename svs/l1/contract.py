@@ -1,16 +1,24 @@
 """A contract on L1 as the sequencer's tools talk to it: web3.py with the compiled ABI, every
 write estimated first, so a revert comes back as the decoded custom error and nothing is sent.
 
+**A write that L1 does not mine is sent again at higher fees, with the same nonce.** After
+``replace_after`` seconds unmined it is re-signed with every fee doubled (geth's blob pool asks a
+replacement for +100%, its other pool for +10%), at most ``max_sends`` times in all; then
+StuckTransaction. The client remembers its last unmined transaction: its next write takes that
+nonce, at fees above it, and so replaces it. Without that, a post priced under a fee spike would
+stay in the pool for good and every later post would queue behind its nonce: L1 posting wedged.
+
 The inbox client (svs.l1.inbox) and the bridge client (svs.l1.exits) are both one of these.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from svs.codec.blobs import Sidecar
 from svs.codec.reverts import decode_revert
@@ -19,6 +27,16 @@ from svs.errors import SvsError
 
 GAS_HEADROOM = 1.2
 BLOB_FEE_HEADROOM = 2  # a blob transaction's max fee per blob gas, over the current blob base fee
+REPLACE_AFTER = 24.0  # seconds a sent write may stay unmined before it is sent again at higher fees
+MAX_SENDS = 5  # sends of one write, the first and its replacements: a write waits at most this * REPLACE_AFTER
+FEE_BUMP = 2  # each replacement's fees over the last one's
+FEE_FIELDS = ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas")
+RECEIPT_POLL = 0.1  # seconds between receipt reads while a write waits
+
+
+class StuckTransaction(SvsError, RuntimeError):
+    """A write was sent ``max_sends`` times at rising fees and L1 mined none of them. The client
+    replaces it on its next write (module notes)."""
 
 
 class ContractRejected(SvsError, RuntimeError):
@@ -42,6 +60,14 @@ class Sent:
     blob_gas_price: int = 0
 
 
+@dataclass(frozen=True)
+class _Unmined:
+    """The client's last write that L1 had not mined when the client stopped waiting for it."""
+
+    nonce: int
+    fees: dict[str, int]
+
+
 def _revert_data(err: Exception) -> bytes:
     data = getattr(err, "data", None)
     if isinstance(data, dict):
@@ -57,11 +83,17 @@ class L1Contract:
     artifact = ""
     rejected: type[ContractRejected] = ContractRejected
 
-    def __init__(self, l1_url: str, address: str, account: LocalAccount | None = None):
+    def __init__(self, l1_url: str, address: str, account: LocalAccount | None = None,
+                 replace_after: float = REPLACE_AFTER, max_sends: int = MAX_SENDS):
+        """``replace_after``, ``max_sends``: when an unmined write is sent again (module notes)."""
+        if replace_after <= 0 or max_sends < 1:
+            raise ValueError("replace_after must be positive and max_sends at least 1")
         self.w3 = Web3(Web3.HTTPProvider(l1_url, request_kwargs={"timeout": 120}))
         self.contract = self.w3.eth.contract(address=Web3.to_checksum_address(address),
                                              abi=load_artifact(self.artifact).abi)
         self.account = account
+        self.replace_after, self.max_sends = replace_after, max_sends
+        self._unmined: _Unmined | None = None
 
     @property
     def address(self) -> str:
@@ -72,7 +104,16 @@ class L1Contract:
             raise RuntimeError(f"this {self.artifact} client has no account to send with")
         return {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
                 "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
-                "gasPrice": self.w3.eth.gas_price}
+                **self._fee_quote(blob=False)}
+
+    def _fee_quote(self, blob: bool) -> dict[str, int]:
+        """Today's fees for a write: a gas price, or for a blob transaction (which has none)
+        EIP-1559 fees and a blob fee cap above the current blob base fee."""
+        gas_price = self.w3.eth.gas_price
+        if not blob:
+            return {"gasPrice": gas_price}
+        return {"maxFeePerGas": gas_price * 2, "maxPriorityFeePerGas": min(gas_price, 10**9),
+                "maxFeePerBlobGas": max(1, self.w3.eth.blob_base_fee) * BLOB_FEE_HEADROOM}
 
     def _estimate(self, action: str, call, tx: dict) -> int:
         try:
@@ -81,28 +122,83 @@ class L1Contract:
             raise self.rejected(action, decode_revert(_revert_data(err)) or str(err)) from err
 
     def _blob_tx_fields(self, sidecar: Sidecar) -> dict:
-        """An EIP-4844 transaction's fields for ``sidecar``'s blobs: fees by EIP-1559 (a blob
-        transaction has no gas price) and a blob fee cap above the current blob base fee."""
+        """An EIP-4844 transaction's fields for ``sidecar``'s blobs."""
         fields = self._tx_fields()
-        gas_price = fields.pop("gasPrice")
-        blob_base_fee = self.w3.eth.blob_base_fee
-        return {**fields, "type": 3, "maxFeePerGas": gas_price * 2, "maxPriorityFeePerGas": min(gas_price, 10**9),
-                "maxFeePerBlobGas": max(1, blob_base_fee) * BLOB_FEE_HEADROOM,
+        del fields["gasPrice"]
+        return {**fields, "type": 3, **self._fee_quote(blob=True),
                 "blobVersionedHashes": ["0x" + h.hex() for h in sidecar.versioned_hashes]}
 
     def _send(self, action: str, call, value: int = 0, sidecar: Sidecar | None = None) -> Sent:
-        """Estimate, sign, send and wait for ``call``; with ``sidecar``, as a blob transaction
-        carrying its blobs (estimated with their versioned hashes, so ``blobhash`` sees them)."""
-        tx = self._tx_fields(value) if sidecar is None else self._blob_tx_fields(sidecar)
+        """Estimate, sign, send and wait for ``call``, sending it again at higher fees while L1
+        does not mine it (module notes); with ``sidecar``, as a blob transaction carrying its
+        blobs (estimated with their versioned hashes, so ``blobhash`` sees them)."""
+        tx = self._replacing(self._tx_fields(value) if sidecar is None else self._blob_tx_fields(sidecar))
         gas = self._estimate(action, call, tx)
         built = call.build_transaction({**tx, "gas": int(gas * GAS_HEADROOM)})
-        raw = bytes(self.account.sign_transaction(built).raw_transaction)
-        if sidecar is not None:
-            raw = sidecar.network_form(raw)
-        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(raw), timeout=120)
+        hashes: list[str] = []
+        for attempt in range(self.max_sends):
+            if attempt:
+                built = {**built, **_bumped(_fees(built), self._fee_quote(blob=sidecar is not None))}
+            hashes.append(self._sign_and_send(built, sidecar, hashes))
+            self._unmined = _Unmined(built["nonce"], _fees(built))
+            receipt = self._wait_for_any(hashes, self.replace_after)
+            if receipt is not None:
+                break
+        else:
+            raise StuckTransaction(f"{action}: L1 mined none of {len(hashes)} sends at rising fees (nonce "
+                                   f"{built['nonce']}, last {_fees(built)}); the next write replaces it")
+        self._unmined = None
         if receipt.status != 1:
             raise self.rejected(action, f"transaction {receipt.transactionHash.hex()} reverted on L1")
         return Sent("0x" + receipt.transactionHash.hex().removeprefix("0x"), receipt.gasUsed,
                     receipt.blockNumber, len(bytes.fromhex(built["data"][2:])),
                     len(sidecar.blobs) if sidecar else 0, receipt.get("blobGasUsed") or 0,
                     receipt.get("blobGasPrice") or 0)
+
+    def _replacing(self, tx: dict) -> dict:
+        """``tx`` with the nonce and fees that replace this client's last unmined write, if L1
+        still has not mined that nonce; else ``tx`` unchanged."""
+        unmined = self._unmined
+        if unmined is None or self.w3.eth.get_transaction_count(self.account.address, "latest") > unmined.nonce:
+            return tx
+        return {**tx, "nonce": unmined.nonce, **_bumped(unmined.fees, _fees(tx))}
+
+    def _sign_and_send(self, built: dict, sidecar: Sidecar | None, earlier: list[str]) -> str:
+        raw = bytes(self.account.sign_transaction(built).raw_transaction)
+        if sidecar is not None:
+            raw = sidecar.network_form(raw)
+        try:
+            return "0x" + self.w3.eth.send_raw_transaction(raw).hex().removeprefix("0x")
+        except (Web3RPCError, ValueError):
+            # An earlier send was mined meanwhile ("nonce too low"): wait for it instead.
+            if earlier and self._wait_for_any(earlier, 0) is not None:
+                return earlier[-1]
+            raise
+
+    def _wait_for_any(self, hashes: list[str], seconds: float):
+        """The receipt of whichever of ``hashes`` L1 mined, waiting up to ``seconds``; else None."""
+        deadline = time.monotonic() + seconds
+        while True:
+            for tx_hash in hashes:
+                try:
+                    return self.w3.eth.get_transaction_receipt(tx_hash)
+                except TransactionNotFound:
+                    continue
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(RECEIPT_POLL)
+
+
+def _fees(tx: dict) -> dict[str, int]:
+    return {name: tx[name] for name in FEE_FIELDS if name in tx}
+
+
+def _bumped(old: dict[str, int], quote: dict[str, int]) -> dict[str, int]:
+    """The fee fields of ``quote`` (today's fees for the new transaction), raised where needed to
+    FEE_BUMP times those of the transaction it replaces, priced ``old``. A legacy gas price counts
+    as both fee cap and tip, as the pools compare them."""
+    cap = old.get("maxFeePerGas", old.get("gasPrice", 0))
+    tip = old.get("maxPriorityFeePerGas", old.get("gasPrice", 0))
+    floor = {"gasPrice": cap, "maxFeePerGas": cap, "maxPriorityFeePerGas": tip,
+             "maxFeePerBlobGas": old.get("maxFeePerBlobGas", 0)}
+    return {name: max(value, floor[name] * FEE_BUMP) for name, value in quote.items()}

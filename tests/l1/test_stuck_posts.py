@@ -1,0 +1,114 @@
+"""An L1 post that L1 does not mine (a fee spike, a full blob market) must not wedge posting: the
+client sends it again at higher fees with the same nonce, and its next post replaces it
+(svs.l1.contract). On a real anvil L1 with automine off, so the pool holds what is sent."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from svs.deploy import accounts
+from svs.l1.batcher import Batcher
+from svs.l1.contract import FEE_BUMP
+from svs.l1.inbox import InboxClient
+
+
+def _pooled(net) -> list[dict]:
+    """The sequencer's transactions in L1's pool."""
+    content = net.rpc_l1("txpool_content")
+    sender = accounts.sequencer().address
+    return [tx for by_sender in content["pending"].values() for tx in by_sender.values()
+            if tx["from"].lower() == sender.lower()]
+
+
+def _fee(tx: dict) -> int:
+    return int(tx.get("maxFeePerGas") or tx["gasPrice"], 16)
+
+
+@pytest.fixture
+def paused_l1(net):
+    """L1 that mines only when told (evm_mine); automine and an empty pool again afterwards."""
+    net.rpc_l1("evm_setAutomine", False)
+    try:
+        yield net
+    finally:
+        net.rpc_l1("evm_setAutomine", True)
+        if _pooled(net):
+            net.rpc_l1("evm_mine")
+
+
+@pytest.mark.parametrize("in_blobs", [False, True], ids=["calldata", "blobs"])
+def test_a_post_left_in_the_pool_is_replaced_by_the_next_one_which_lands_alone(paused_l1, in_blobs):
+    net = paused_l1
+    a, b = net.chain_ids
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+                        replace_after=0.3, max_sends=2)
+    batcher = Batcher(inbox, net.sources(), every=1, data_availability="blobs" if in_blobs else "calldata")
+    nonce = inbox.w3.eth.get_transaction_count(accounts.sequencer().address, "latest")
+    net.transfers(a, b, 3)
+
+    # 1. L1 mines nothing: both sends of the first post stay unmined; the second replaced the first.
+    stuck = batcher.post(net.heads())
+    assert not stuck.ok and "mined none of 2 sends" in stuck.error, stuck
+    pooled = _pooled(net)
+    assert len(pooled) == 1 and int(pooled[0]["nonce"], 16) == nonce
+    first_fee = _fee(pooled[0])
+
+    # 2. More blocks; the next post takes the stuck nonce at higher fees. Mine once it is in the pool.
+    net.transfers(b, a, 2)
+    heads = net.heads()
+    result = {}
+    poster = threading.Thread(target=lambda: result.update(report=batcher.post(heads)))
+    poster.start()
+    deadline = time.monotonic() + 30
+    while not (pool := _pooled(net)) or _fee(pool[0]) < FEE_BUMP * first_fee:
+        assert time.monotonic() < deadline, "the next post never replaced the stuck one"
+        time.sleep(0.05)
+    assert len(pool) == 1 and int(pool[0]["nonce"], 16) == nonce  # replaced, not queued behind it
+    net.rpc_l1("evm_mine")
+    poster.join(30)
+
+    report = result["report"]
+    assert report.ok and report.batch_index == 0, report
+    assert report.ranges == {c: (1, heads[c]) for c in net.chain_ids}  # the stuck post's blocks and the new ones
+    assert report.blobs == (2 if in_blobs else 0)
+    assert inbox.batch_count() == 1  # the stuck post never landed on its own
+    assert inbox.w3.eth.get_transaction_count(accounts.sequencer().address, "latest") == nonce + 1
+
+
+def test_a_post_mined_late_is_found_and_the_next_one_takes_a_fresh_nonce(paused_l1):
+    """The stuck post is mined after all (the spike passed): the client forgets it, and the next
+    post uses the next nonce rather than trying to replace a mined transaction."""
+    net = paused_l1
+    a, b = net.chain_ids
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+                        replace_after=0.3, max_sends=1)
+    batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
+    net.transfers(a, b, 2)
+    assert not batcher.post(net.heads()).ok
+    net.rpc_l1("evm_mine")  # the stuck post lands after all
+    assert inbox.batch_count() == 1
+    net.rpc_l1("evm_setAutomine", True)
+    net.transfers(b, a, 1)
+    report = batcher.post(net.heads())
+    assert report.ok and report.batch_index == 1, report
+    assert inbox.batch_count() == 2
+
+
+def test_replacement_fees_double_every_field_and_follow_a_higher_market():
+    from svs.l1.contract import _bumped
+
+    old = {"maxFeePerGas": 100, "maxPriorityFeePerGas": 10, "maxFeePerBlobGas": 7}
+    assert _bumped(old, {"maxFeePerGas": 50, "maxPriorityFeePerGas": 50, "maxFeePerBlobGas": 1}) == {
+        "maxFeePerGas": 200, "maxPriorityFeePerGas": 50, "maxFeePerBlobGas": 14}
+    # a legacy price counts as both cap and tip
+    assert _bumped({"gasPrice": 30}, {"maxFeePerGas": 1, "maxPriorityFeePerGas": 1}) == {
+        "maxFeePerGas": 60, "maxPriorityFeePerGas": 60}
+    assert _bumped(old, {"gasPrice": 1}) == {"gasPrice": 200}
+
+
+def test_a_client_refuses_settings_that_never_wait():
+    with pytest.raises(ValueError, match="replace_after must be positive"):
+        InboxClient("http://127.0.0.1:9", "0x" + "11" * 20, replace_after=0)
