@@ -277,7 +277,8 @@ class Verifier:
                 posted[batch["chainId"]] = entry
                 continue
             try:
-                entry.data = from_blobs(self.blobs.blobs(tx["blockNumber"], own))
+                timestamp = self.inbox.w3.eth.get_block(tx["blockNumber"])["timestamp"]  # a beacon node's slot
+                entry.data = from_blobs(self.blobs.blobs(tx["blockNumber"], own, timestamp))
             except (BlobsUnavailable, ValueError) as err:
                 entry.missing = str(err)
             posted[batch["chainId"]] = entry

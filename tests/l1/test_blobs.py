@@ -213,23 +213,26 @@ def test_only_the_canonical_layout_decodes(data, at, value, length, rewrite_leng
 
 
 class _Beacon:
-    """A beacon API that answers whatever a test puts in ``body`` (with ``status``)."""
+    """A beacon API that answers whatever a test puts in ``body`` (with ``status``), or, for a
+    path (without its query) in ``routes``, that route's (status, body)."""
 
     def __init__(self):
         beacon = self
         self.body, self.status, self.asked, self.trickle = b"", 200, [], False
+        self.routes: dict[str, tuple[int, bytes]] = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the stdlib's name
                 beacon.asked.append(self.path)
-                self.send_response(beacon.status)
-                self.send_header("Content-Length", str(len(beacon.body)))
+                status, body = beacon.routes.get(self.path.split("?")[0], (beacon.status, beacon.body))
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if not beacon.trickle:
-                    self.wfile.write(beacon.body)
+                    self.wfile.write(body)
                     return
-                for i in range(len(beacon.body)):  # a byte at a time, each well within a read timeout
-                    self.wfile.write(beacon.body[i:i + 1])
+                for i in range(len(body)):  # a byte at a time, each well within a read timeout
+                    self.wfile.write(body[i:i + 1])
                     self.wfile.flush()
                     time.sleep(0.2)
 
@@ -266,7 +269,7 @@ def test_a_beacon_that_answers_wrongly_gives_blobs_unavailable(beacon, answer, s
     wanted = [codec.versioned_hash(to_blobs(b"the batch")[0])]
     with pytest.raises(BlobsUnavailable, match=says):
         BeaconBlobs(beacon.url).blobs(12, wanted)
-    assert beacon.asked[0].startswith("/eth/v1/beacon/blobs/12?versioned_hashes=0x01")
+    assert beacon.asked[-1].startswith("/eth/v1/beacon/blobs/12?versioned_hashes=0x01")
 
 
 def test_a_beacon_that_trickles_its_answer_is_cut_at_the_timeout(beacon):
@@ -296,8 +299,56 @@ def test_anvil_gives_back_both_blobs_of_a_two_blob_batch(net):
     raw = sidecar.network_form(bytes(Account.from_key(user.key).sign_transaction(tx).raw_transaction))
     receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
     assert receipt.status == 1 and len(blobs) == 2
-    assert BeaconBlobs(net.l1_url).blobs(receipt.blockNumber, sidecar.versioned_hashes) == blobs
+    client = BeaconBlobs(net.l1_url)
+    assert client.blobs(receipt.blockNumber, sidecar.versioned_hashes) == blobs
+    assert client.block_ids == "number"  # anvil answers no slot clock: asked by block number
     assert BeaconBlobs(net.l1_url).blobs(receipt.blockNumber, sidecar.versioned_hashes[::-1]) == blobs[::-1]
+
+
+def _slot_beacon(beacon, genesis: int, slot: int, blobs: list[bytes]) -> None:
+    """``beacon`` as a beacon node: 12 s slots from ``genesis``, ``blobs`` at ``slot``, 404 elsewhere."""
+    beacon.status, beacon.body = 404, b'{"code": 404, "message": "not found"}'
+    beacon.routes = {"/eth/v1/config/spec": (200, json.dumps({"data": {"SECONDS_PER_SLOT": "12"}}).encode()),
+                     "/eth/v1/beacon/genesis": (200, json.dumps({"data": {"genesis_time": str(genesis)}}).encode()),
+                     f"/eth/v1/beacon/blobs/{slot}": (200, _json(blobs))}
+
+
+@pytest.mark.parametrize("offset, block_ids, finding", [
+    (0, "auto", None),  # the block's time is a slot boundary: asked by slot, found
+    (0, "slot", None),
+    (5, "auto", "is on no slot of the beacon"),  # another chain's beacon: refused, not misread
+    (0, "number", "answered 404"),  # asked by block number, which a beacon node does not know
+])
+def test_a_beacon_node_is_asked_by_slot_from_the_blocks_time(net, beacon, offset, block_ids, finding):
+    """The verifier against a beacon that indexes by slot, serving the blobs anvil really
+    carried for the post: the slot comes from the L1 block's timestamp and the beacon's clock."""
+    a, b = net.chain_ids
+    net.transfers(a, b, 3)
+    sent = net.post("strict", in_blobs=True)
+    tx = net.inboxes["strict"].w3.eth.get_transaction(sent.tx_hash)
+    hashes = [bytes(h) for h in tx["blobVersionedHashes"]]
+    carried = BeaconBlobs(net.l1_url).blobs(tx["blockNumber"], hashes)
+    timestamp = net.inboxes["strict"].w3.eth.get_block(tx["blockNumber"])["timestamp"]
+    slot = 7 + offset
+    _slot_beacon(beacon, timestamp - 12 * slot + offset, slot, carried)
+    verifier = Verifier(net.inboxes["strict"], net.sources(), blobs=BeaconBlobs(beacon.url, block_ids=block_ids))
+    verdicts, _ = verify_all(verifier, None)
+    if finding is None:
+        assert [v.ok for v in verdicts] == [True], [v.line() for v in verdicts]
+        assert any(path.startswith(f"/eth/v1/beacon/blobs/{slot}?") for path in beacon.asked)
+    else:
+        assert not verdicts[0].ok and all(finding in p for p in verdicts[0].problems), verdicts[0].problems
+
+
+def test_a_beacon_that_names_no_slot_clock_is_asked_by_number_and_a_bad_choice_is_refused(beacon):
+    beacon.routes = {"/eth/v1/config/spec": (200, b'{"data": {"SECONDS_PER_SLOT": "0"}}'),
+                     "/eth/v1/beacon/genesis": (200, b'{"data": {"genesis_time": "5"}}')}
+    beacon.body = _json(to_blobs(b"x"))
+    client = BeaconBlobs(beacon.url)
+    assert client.blobs(9, [codec.versioned_hash(to_blobs(b"x")[0])]) == to_blobs(b"x")
+    assert client.block_ids == "number" and beacon.asked[-1].startswith("/eth/v1/beacon/blobs/9?")
+    with pytest.raises(ValueError, match="one of auto, slot, number"):
+        BeaconBlobs(beacon.url, block_ids="root")
 
 
 def test_batches_that_swap_their_blobs_are_both_found(net):
