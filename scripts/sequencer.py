@@ -139,15 +139,19 @@ def local(cli_ctx, rollups, block_time, l1_port, first_port, ws_first_port, stat
               help="Post to the L1 inbox every this many polls (0: never).")
 @click.option("--l1-confirmations", default=DEFAULT_ATTACH_CONFIRMATIONS, show_default=True,
               type=click.IntRange(min=0), help="L1 blocks on top of a deposit before it is minted.")
+@click.option("--data-availability", type=click.Choice(DATA_AVAILABILITY), default="calldata", show_default=True,
+              help="Where L1 posts put the batch data: EIP-4844 blobs, calldata, or auto (blobs if L1 takes them). "
+                   "Blobs are read back by `ape run verify` from a beacon node, by slot.")
 @ape_cli_context()
-def attach(cli_ctx, record, first_port, poll_interval, batch_every, l1_confirmations):
+def attach(cli_ctx, record, first_port, poll_interval, batch_every, l1_confirmations, data_availability):
     """Relay for the deployment in RECORD (ape run deploy) on nodes this sequencer does not
     control; needs SVS_SEQUENCER_KEY. See README."""
     configure(cli_ctx.logger.level)
-    _attach(record, first_port, poll_interval, batch_every, l1_confirmations)
+    _attach(record, first_port, poll_interval, batch_every, l1_confirmations, data_availability)
 
 
-def _attach(record_path: Path, first_port: int, interval: float, post_every: int, l1_confirmations: int) -> None:
+def _attach(record_path: Path, first_port: int, interval: float, post_every: int, l1_confirmations: int,
+            data_availability: str) -> None:
     """Attach mode (svs.run.attach): no block production, relaying only."""
     import json
     import os
@@ -162,7 +166,8 @@ def _attach(record_path: Path, first_port: int, interval: float, post_every: int
         raise click.UsageError("attach mode signs mints and actions: set SVS_SEQUENCER_KEY to the private key of "
                                "the sequencer the deployment names")
     try:
-        relayer = Relayer(json.loads(record_path.read_text()), Account.from_key(key), l1_confirmations=l1_confirmations)
+        relayer = Relayer(json.loads(record_path.read_text()), Account.from_key(key), l1_confirmations=l1_confirmations,
+                          data_availability=data_availability)
     except (AttachError, ValueError, KeyError) as err:
         raise click.ClickException(f"{record_path}: {err}") from err
     stop = threading.Event()

@@ -17,7 +17,7 @@ from ape.cli import ape_cli_context
 
 from svs.deploy import accounts
 from svs.deploy.record import Deployment
-from svs.l1.beacon import BeaconBlobs
+from svs.l1.beacon import BLOCK_IDS, BeaconBlobs
 from svs.l1.inbox import InboxClient
 from svs.l1.verifier import Verifier, verify_all
 from svs.node.rollup import Rollup
@@ -51,9 +51,12 @@ def _load(path: Path) -> dict:
 @click.option("--attach", is_flag=True, help="The batches come from attach mode (a testnet record): the rollups' "
               "blocks do not advance together, so only batch ends are compared, not the blocks inside.")
 @click.option("--beacon-url", default=None,
-              help="Beacon API (GET /eth/v1/beacon/blobs) that serves the blobs of posts in blobs, by L1 block "
-                   "number.  [default: the L1 RPC URL, which anvil serves it on]")
-def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach, beacon_url):
+              help="Beacon API (GET /eth/v1/beacon/blobs) that serves the blobs of posts in blobs.  "
+                   "[default: the L1 RPC URL, which anvil serves it on]")
+@click.option("--beacon-ids", type=click.Choice(BLOCK_IDS), default="auto", show_default=True,
+              help="How the beacon API names blocks: by slot (a beacon node), by L1 block number (anvil), or "
+                   "auto (by slot if it answers a slot clock: /eth/v1/config/spec and /eth/v1/beacon/genesis).")
+def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach, beacon_url, beacon_ids):
     """Verify the L1 batches of a deployment against the rollup nodes."""
     configure(cli_ctx.logger.level)
     record = _load(deployment)
@@ -63,7 +66,8 @@ def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach, be
         raise click.ClickException(f"{deployment} records no L1 BatchInbox")
     sources = {c: Rollup.of(r) for c, r in deployed.rollups.items()}
     inbox = InboxClient(l1.rpc, l1["BatchInbox"])
-    verifier = Verifier(inbox, sources, lockstep=not attach, blobs=BeaconBlobs(beacon_url) if beacon_url else None)
+    blobs = BeaconBlobs(beacon_url or l1.rpc, block_ids=beacon_ids)
+    verifier = Verifier(inbox, sources, lockstep=not attach, blobs=blobs)
     signer = InboxClient(l1.rpc, inbox.address, accounts.dev_account(challenger)) if challenge else None
     click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "
                f"for rollups {verifier.rollups}")

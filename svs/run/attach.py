@@ -109,10 +109,11 @@ Ranges = dict[int, tuple[int, int]]  # chain id -> (first block, last block)
 
 class Relayer:
     def __init__(self, record: dict, key: LocalAccount, max_data_bytes: int = MAX_DATA_BYTES, bond: int = 0,
-                 l1_confirmations: int = DEFAULT_ATTACH_CONFIRMATIONS):
+                 l1_confirmations: int = DEFAULT_ATTACH_CONFIRMATIONS, data_availability: str = "calldata"):
         """``max_data_bytes``: batch data per L1 post (``Batcher``); ``bond``: wei to keep
         posted in an optimistic inbox, if more than its minimum; ``l1_confirmations``: L1 blocks
-        on top of a deposit before it is minted."""
+        on top of a deposit before it is minted; ``data_availability``: where posts put the
+        batch data (``Batcher``: auto, blobs or calldata)."""
         if key.address.lower() != record["sequencer"].lower():
             raise AttachError(f"the key is for {key.address}, but the system contracts' sequencer is "
                               f"{record['sequencer']}: only the sequencer may mint and act")
@@ -133,7 +134,7 @@ class Relayer:
         self.attempts: dict[bytes, int] = {}
         self.stuck: dict[tuple[int, int, str], Stuck] = {}
         self.last_report: RelayReport | None = None
-        self.max_data_bytes, self.bond = max_data_bytes, bond
+        self.max_data_bytes, self.bond, self.data_availability = max_data_bytes, bond, data_availability
         self.cuts: list[Heights] = []  # consistent cuts not yet posted, oldest first
         self._checked: Heights | None = None  # the last heads whose pairs were read
         self._batcher: Batcher | None = None
@@ -309,8 +310,8 @@ class Relayer:
                 report.l1_batch = BatchReport(False, None, {}, error=failed)
                 return report
             if self._batcher is None:
-                self._batcher = Batcher(self.inbox, self.rollups, every=1,
-                                        max_data_bytes=self.max_data_bytes)
+                self._batcher = Batcher(self.inbox, self.rollups, every=1, max_data_bytes=self.max_data_bytes,
+                                        data_availability=self.data_availability)
             report.l1_batch = self._batcher.post(heads, shrink=self._earlier_cut)
             if report.l1_batch is not None and report.l1_batch.ok:
                 self._forget_cuts(report.l1_batch.ranges)
