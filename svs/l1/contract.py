@@ -4,7 +4,8 @@ write estimated first, so a revert comes back as the decoded custom error and no
 **A write that L1 does not mine is sent again at higher fees, with the same nonce.** After
 ``replace_after`` seconds unmined it is re-signed with every fee doubled (geth's blob pool asks a
 replacement for +100%, its other pool for +10%), at most ``max_sends`` times in all; then
-StuckTransaction. The client remembers its last unmined transaction: its next write takes that
+StuckTransaction. No send offers more than MAX_FEE_MULTIPLE times today's fees: past that the
+last send is priced far over the market, and it is waited for instead of replaced. The client remembers its last unmined transaction: its next write takes that
 nonce, at fees above it, and so replaces it. Without that, a post priced under a fee spike would
 stay in the pool for good and every later post would queue behind its nonce: L1 posting wedged.
 
@@ -30,6 +31,7 @@ BLOB_FEE_HEADROOM = 2  # a blob transaction's max fee per blob gas, over the cur
 REPLACE_AFTER = 24.0  # seconds a sent write may stay unmined before it is sent again at higher fees
 MAX_SENDS = 5  # sends of one write, the first and its replacements: a write waits at most this * REPLACE_AFTER
 FEE_BUMP = 2  # each replacement's fees over the last one's
+MAX_FEE_MULTIPLE = 16  # no replacement offers more than this many times today's fees in any field
 FEE_FIELDS = ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas")
 RECEIPT_POLL = 0.1  # seconds between receipt reads while a write waits
 
@@ -137,10 +139,11 @@ class L1Contract:
         built = call.build_transaction({**tx, "gas": int(gas * GAS_HEADROOM)})
         hashes: list[str] = []
         for attempt in range(self.max_sends):
-            if attempt:
-                built = {**built, **_bumped(_fees(built), self._fee_quote(blob=sidecar is not None))}
-            hashes.append(self._sign_and_send(built, sidecar, hashes))
-            self._unmined = _Unmined(built["nonce"], _fees(built))
+            fees = _bumped(_fees(built), self._fee_quote(blob=sidecar is not None)) if attempt else _fees(built)
+            if fees is not None:  # else the last send is priced far over today's fees: wait on for it
+                built = {**built, **fees}
+                hashes.append(self._sign_and_send(built, sidecar, hashes))
+                self._unmined = _Unmined(built["nonce"], fees)
             receipt = self._wait_for_any(hashes, self.replace_after)
             if receipt is not None:
                 break
@@ -161,7 +164,11 @@ class L1Contract:
         unmined = self._unmined
         if unmined is None or self.w3.eth.get_transaction_count(self.account.address, "latest") > unmined.nonce:
             return tx
-        return {**tx, "nonce": unmined.nonce, **_bumped(unmined.fees, _fees(tx))}
+        fees = _bumped(unmined.fees, _fees(tx))
+        if fees is None:
+            raise StuckTransaction(f"the last write (nonce {unmined.nonce}) is still unmined at fees over "
+                                   f"{MAX_FEE_MULTIPLE // FEE_BUMP}x today's: waiting for it rather than paying more")
+        return {**tx, "nonce": unmined.nonce, **fees}
 
     def _sign_and_send(self, built: dict, sidecar: Sidecar | None, earlier: list[str]) -> str:
         raw = bytes(self.account.sign_transaction(built).raw_transaction)
@@ -193,12 +200,17 @@ def _fees(tx: dict) -> dict[str, int]:
     return {name: tx[name] for name in FEE_FIELDS if name in tx}
 
 
-def _bumped(old: dict[str, int], quote: dict[str, int]) -> dict[str, int]:
+def _bumped(old: dict[str, int], quote: dict[str, int]) -> dict[str, int] | None:
     """The fee fields of ``quote`` (today's fees for the new transaction), raised where needed to
-    FEE_BUMP times those of the transaction it replaces, priced ``old``. A legacy gas price counts
-    as both fee cap and tip, as the pools compare them."""
+    FEE_BUMP times those of the transaction it replaces, priced ``old``; None if that would offer
+    more than MAX_FEE_MULTIPLE times ``quote`` in some field (the old one is then priced far over
+    the market: it is waited for, and fees do not double without end while L1 mines nothing). A
+    legacy gas price counts as both fee cap and tip, as the pools compare them."""
     cap = old.get("maxFeePerGas", old.get("gasPrice", 0))
     tip = old.get("maxPriorityFeePerGas", old.get("gasPrice", 0))
     floor = {"gasPrice": cap, "maxFeePerGas": cap, "maxPriorityFeePerGas": tip,
              "maxFeePerBlobGas": old.get("maxFeePerBlobGas", 0)}
-    return {name: max(value, floor[name] * FEE_BUMP) for name, value in quote.items()}
+    bumped = {name: max(value, floor[name] * FEE_BUMP) for name, value in quote.items()}
+    if any(value > MAX_FEE_MULTIPLE * max(1, quote[name]) for name, value in bumped.items()):
+        return None
+    return bumped

@@ -11,7 +11,7 @@ import pytest
 
 from svs.deploy import accounts
 from svs.l1.batcher import Batcher
-from svs.l1.contract import FEE_BUMP
+from svs.l1.contract import FEE_BUMP, MAX_FEE_MULTIPLE
 from svs.l1.inbox import InboxClient
 
 
@@ -97,6 +97,30 @@ def test_a_post_mined_late_is_found_and_the_next_one_takes_a_fresh_nonce(paused_
     assert inbox.batch_count() == 2
 
 
+def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(paused_l1):
+    """L1 mines nothing for long: the sends double up to MAX_FEE_MULTIPLE times today's fees and
+    stop there. The next post does not outbid the last send: it waits for it (fees do not
+    double without end, and the tip is paid in full)."""
+    net = paused_l1
+    a, b = net.chain_ids
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+                        replace_after=0.2, max_sends=MAX_FEE_MULTIPLE.bit_length() + 2)
+    batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
+    quote = inbox.w3.eth.gas_price
+    net.transfers(a, b, 1)
+    assert not batcher.post(net.heads()).ok
+    [pooled] = _pooled(net)
+    assert quote * MAX_FEE_MULTIPLE // FEE_BUMP < _fee(pooled) <= quote * MAX_FEE_MULTIPLE
+    waiting = batcher.post(net.heads())
+    assert not waiting.ok and "waiting for it rather than paying more" in waiting.error, waiting
+    assert _pooled(net) == [pooled]  # nothing sent
+    net.rpc_l1("evm_mine")
+    assert inbox.batch_count() == 1
+    net.rpc_l1("evm_setAutomine", True)
+    net.transfers(b, a, 1)
+    assert batcher.post(net.heads()).ok and inbox.batch_count() == 2
+
+
 def test_replacement_fees_double_every_field_and_follow_a_higher_market():
     from svs.l1.contract import _bumped
 
@@ -104,9 +128,13 @@ def test_replacement_fees_double_every_field_and_follow_a_higher_market():
     assert _bumped(old, {"maxFeePerGas": 50, "maxPriorityFeePerGas": 50, "maxFeePerBlobGas": 1}) == {
         "maxFeePerGas": 200, "maxPriorityFeePerGas": 50, "maxFeePerBlobGas": 14}
     # a legacy price counts as both cap and tip
-    assert _bumped({"gasPrice": 30}, {"maxFeePerGas": 1, "maxPriorityFeePerGas": 1}) == {
+    assert _bumped({"gasPrice": 30}, {"maxFeePerGas": 10, "maxPriorityFeePerGas": 5}) == {
         "maxFeePerGas": 60, "maxPriorityFeePerGas": 60}
-    assert _bumped(old, {"gasPrice": 1}) == {"gasPrice": 200}
+    assert _bumped(old, {"gasPrice": 13}) == {"gasPrice": 200}
+    # never more than MAX_FEE_MULTIPLE times today's fees in any field
+    assert _bumped({"gasPrice": 80}, {"gasPrice": 10}) == {"gasPrice": 160}
+    assert _bumped({"gasPrice": 81}, {"gasPrice": 10}) is None
+    assert _bumped(old, {"maxFeePerGas": 200, "maxPriorityFeePerGas": 1, "maxFeePerBlobGas": 100}) is None
 
 
 def test_a_client_refuses_settings_that_never_wait():
