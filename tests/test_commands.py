@@ -58,6 +58,14 @@ def test_inbox_gas_prints_every_row():
     assert big[1] < big[0] / 2 and big[2] > 0, "blobs should at least halve the L1 gas of 1,000 transfers each way"
 
 
+def test_inbox_gas_at_more_rollups_than_blobs_per_transaction_measures_calldata_only():
+    """Seven rollups need seven blobs, one more than a transaction carries: the blob row is
+    left out with the reason (it used to crash on anvil's refusal), the calldata rows stay."""
+    out = _run("inbox_gas", "--rollups", "7", "--sizes", "0,1")
+    assert re.search(r"^\| strict submit, 1 transfers each way \| [\d,]+ \|", out, re.MULTILINE), out
+    assert "strict submit in blobs" not in out and "no size fits the 6 blobs" in out, out
+
+
 def test_gas_prints_the_leg_and_tree_tables():
     out = _run("gas")
     for row in ("`burn`", "`mint`", "`trigger`", "`action`", "`IncrementalMerkleTree insert`"):

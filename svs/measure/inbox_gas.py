@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from svs.codec.blobs import blobs_needed
 from svs.deploy import accounts
 from svs.l1.inbox import Sent
 from svs.l1.proofs import commitment_proof
+from svs.pipeline.limits import MAX_BLOBS_PER_POST
 from svs.testing.devnet import DevNet
 
 STRICT_SIZES = (0, 1, 100, 1000)
@@ -67,7 +69,11 @@ def measure(state_dir: Path, rollups: int = 2, sizes: tuple[int, ...] = STRICT_S
                 net.mine()
             batches, proofs = net.collect("strict")
             data_bytes = sum(len(x.data) for x in batches)
-            if size:  # the same submission in blobs, from the same L1 state
+            needed = sum(blobs_needed(len(x.data)) for x in batches)
+            if size and needed > MAX_BLOBS_PER_POST:
+                progress(f"  in blobs: {needed} blobs, more than the {MAX_BLOBS_PER_POST} one transaction carries "
+                         "(the sequencer posts this in calldata); calldata only")
+            elif size:  # the same submission in blobs, from the same L1 state
                 before = net.rpc_l1("evm_snapshot")
                 sent = net.inboxes["strict"].submit(batches, proofs, in_blobs=True)
                 rows.append(_row(f"strict submit in blobs, {size:,} transfers each way", sent, data_bytes, 2 * size))
@@ -121,6 +127,8 @@ def format_comparison(rows: list[GasRow]) -> str:
              "| blobs: blob gas / transfer | L1 gas saved |",
              "|---:|---:|---:|---:|---:|"]
     in_blobs = {row.transfers: row for row in rows if row.blobs}
+    if not in_blobs:
+        return f"(no size fits the {MAX_BLOBS_PER_POST} blobs of one transaction at this number of rollups)"
     for row in rows:
         blob = in_blobs.get(row.transfers)
         if row.blobs or blob is None:
