@@ -28,7 +28,7 @@ BLOCK_IDS = ("auto", "slot", "number")  # how blocks are named to the beacon API
 
 class BlobsUnavailable(RuntimeError):
     """The source does not give the blobs asked for (down, pruned, or answering other blobs).
-    ``unreachable``: the source could not be read at all."""
+    ``unreachable``: the source could not be read at all, or answered that it cannot answer now."""
 
     def __init__(self, message: str, unreachable: bool = False):
         super().__init__(message)
@@ -133,5 +133,8 @@ class BeaconBlobs:
         except requests.RequestException as err:
             raise BlobsUnavailable(f"the beacon API at {self.url} cannot be read: {err}", unreachable=True) from err
         if status != 200:
-            raise BlobsUnavailable(f"the beacon API answered {status} to {path}: {bytes(body[:200])!r}")
+            # A busy or failing server (429, 5xx) may answer later: unreachable for now, so a
+            # transient error never settles how the beacon names blocks.
+            raise BlobsUnavailable(f"the beacon API answered {status} to {path}: {bytes(body[:200])!r}",
+                                   unreachable=status == 429 or status >= 500)
         return json.loads(body)

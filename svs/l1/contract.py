@@ -5,9 +5,11 @@ write estimated first, so a revert comes back as the decoded custom error and no
 ``replace_after`` seconds unmined it is re-signed with every fee doubled (geth's blob pool asks a
 replacement for +100%, its other pool for +10%), at most ``max_sends`` times in all; then
 StuckTransaction. No send offers more than MAX_FEE_MULTIPLE times today's fees: past that the
-last send is priced far over the market, and it is waited for instead of replaced. The client remembers its last unmined transaction: its next write takes that
-nonce, at fees above it, and so replaces it. Without that, a post priced under a fee spike would
-stay in the pool for good and every later post would queue behind its nonce: L1 posting wedged.
+last send is priced far over the market, and it is waited for instead of replaced.
+
+The client remembers its last unmined transaction: its next write takes that nonce, at fees
+above it, and so replaces it. Without that, a post priced under a fee spike would stay in the
+pool for good and every later post would queue behind its nonce: L1 posting wedged.
 
 The inbox client (svs.l1.inbox) and the bridge client (svs.l1.exits) are both one of these.
 """

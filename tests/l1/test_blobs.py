@@ -340,6 +340,22 @@ def test_a_beacon_node_is_asked_by_slot_from_the_blocks_time(net, beacon, offset
         assert not verdicts[0].ok and all(finding in p for p in verdicts[0].problems), verdicts[0].problems
 
 
+def test_a_beacon_busy_at_first_is_not_taken_for_one_without_a_slot_clock(beacon):
+    """A 503 to the spec says nothing about how the beacon names blocks: the lookup fails now and
+    is decided on a later call, by slot once the spec answers (not by number for good)."""
+    ours = to_blobs(b"y")
+    _slot_beacon(beacon, genesis=1000, slot=3, blobs=ours)
+    spec = beacon.routes["/eth/v1/config/spec"]
+    beacon.routes["/eth/v1/config/spec"] = (503, b"busy")
+    client = BeaconBlobs(beacon.url)
+    with pytest.raises(BlobsUnavailable, match="answered 503"):
+        client.blobs(50, [codec.versioned_hash(ours[0])], timestamp=1036)
+    assert client.block_ids == "auto"
+    beacon.routes["/eth/v1/config/spec"] = spec
+    assert client.blobs(50, [codec.versioned_hash(ours[0])], timestamp=1036) == ours
+    assert client.block_ids == "slot"
+
+
 def test_a_beacon_that_names_no_slot_clock_is_asked_by_number_and_a_bad_choice_is_refused(beacon):
     beacon.routes = {"/eth/v1/config/spec": (200, b'{"data": {"SECONDS_PER_SLOT": "0"}}'),
                      "/eth/v1/beacon/genesis": (200, b'{"data": {"genesis_time": "5"}}')}
