@@ -9,7 +9,10 @@ last send is priced far over the market, and it is waited for instead of replace
 
 The client remembers its last unmined transaction: its next write takes that nonce, at fees
 above it, and so replaces it. Without that, a post priced under a fee spike would stay in the
-pool for good and every later post would queue behind its nonce: L1 posting wedged.
+pool for good and every later post would queue behind its nonce: L1 posting wedged. A client
+that finds its account's transactions waiting in the pool that it did not send (sent before a
+restart) replaces the first of them the same way: its fees are unknown, so the write starts at
+today's and doubles them each time the pool answers "underpriced", within the same cap.
 
 The inbox client (svs.l1.inbox) and the bridge client (svs.l1.exits) are both one of these.
 """
@@ -107,7 +110,7 @@ class L1Contract:
         if self.account is None:
             raise RuntimeError(f"this {self.artifact} client has no account to send with")
         return {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
-                "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                "nonce": self.w3.eth.get_transaction_count(self.account.address, "latest"),  # see _replacing
                 **self._fee_quote(blob=False)}
 
     def _fee_quote(self, blob: bool) -> dict[str, int]:
@@ -143,9 +146,9 @@ class L1Contract:
         for attempt in range(self.max_sends):
             fees = _bumped(_fees(built), self._fee_quote(blob=sidecar is not None)) if attempt else _fees(built)
             if fees is not None:  # else the last send is priced far over today's fees: wait on for it
-                built = {**built, **fees}
-                hashes.append(self._sign_and_send(built, sidecar, hashes))
-                self._unmined = _Unmined(built["nonce"], fees)
+                tx_hash, built = self._sign_and_send({**built, **fees}, sidecar, hashes)
+                hashes.append(tx_hash)
+                self._unmined = _Unmined(built["nonce"], _fees(built))
             receipt = self._wait_for_any(hashes, self.replace_after)
             if receipt is not None:
                 break
@@ -161,10 +164,15 @@ class L1Contract:
                     receipt.get("blobGasPrice") or 0)
 
     def _replacing(self, tx: dict) -> dict:
-        """``tx`` with the nonce and fees that replace this client's last unmined write, if L1
-        still has not mined that nonce; else ``tx`` unchanged."""
+        """``tx`` (at the account's confirmed nonce) with the fees that replace this client's
+        last unmined write, if L1 still has not mined that nonce. A write always takes the
+        confirmed nonce, never one past the pool's: whatever waits there from this account (a
+        write of this client, or one from before a restart, whose fees _sign_and_send finds) is
+        replaced, never queued behind."""
+        if self._unmined is not None and tx["nonce"] > self._unmined.nonce:
+            self._unmined = None  # mined after all
         unmined = self._unmined
-        if unmined is None or self.w3.eth.get_transaction_count(self.account.address, "latest") > unmined.nonce:
+        if unmined is None:
             return tx
         fees = _bumped(unmined.fees, _fees(tx))
         if fees is None:
@@ -172,17 +180,24 @@ class L1Contract:
                                    f"{MAX_FEE_MULTIPLE // FEE_BUMP}x today's: waiting for it rather than paying more")
         return {**tx, "nonce": unmined.nonce, **fees}
 
-    def _sign_and_send(self, built: dict, sidecar: Sidecar | None, earlier: list[str]) -> str:
-        raw = bytes(self.account.sign_transaction(built).raw_transaction)
-        if sidecar is not None:
-            raw = sidecar.network_form(raw)
-        try:
-            return "0x" + self.w3.eth.send_raw_transaction(raw).hex().removeprefix("0x")
-        except (Web3RPCError, ValueError):
-            # An earlier send was mined meanwhile ("nonce too low"): wait for it instead.
-            if earlier and self._wait_for_any(earlier, 0) is not None:
-                return earlier[-1]
-            raise
+    def _sign_and_send(self, built: dict, sidecar: Sidecar | None, earlier: list[str]) -> tuple[str, dict]:
+        """Sign and send ``built``: (its hash, the transaction as sent). A pool that holds a
+        transaction with this nonce at fees this client does not know answers "underpriced":
+        the fees are doubled and the send repeated, within MAX_FEE_MULTIPLE times today's."""
+        while True:
+            raw = bytes(self.account.sign_transaction(built).raw_transaction)
+            if sidecar is not None:
+                raw = sidecar.network_form(raw)
+            try:
+                return "0x" + self.w3.eth.send_raw_transaction(raw).hex().removeprefix("0x"), built
+            except (Web3RPCError, ValueError) as err:
+                # An earlier send was mined meanwhile ("nonce too low"): wait for it instead.
+                if earlier and self._wait_for_any(earlier, 0) is not None:
+                    return earlier[-1], built
+                fees = _bumped(_fees(built), self._fee_quote(blob=sidecar is not None))
+                if "underpriced" not in str(err).lower() or fees is None:
+                    raise
+                built = {**built, **fees}
 
     def _wait_for_any(self, hashes: list[str], seconds: float):
         """The receipt of whichever of ``hashes`` L1 mined, waiting up to ``seconds``; else None."""

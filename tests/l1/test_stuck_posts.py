@@ -78,6 +78,39 @@ def test_a_post_left_in_the_pool_is_replaced_by_the_next_one_which_lands_alone(p
     assert inbox.w3.eth.get_transaction_count(accounts.sequencer().address, "latest") == nonce + 1
 
 
+def test_a_post_stuck_before_a_restart_is_replaced_by_the_new_client(paused_l1):
+    """The sequencer restarts while its post waits in the pool: the new client knows nothing of
+    it, takes the confirmed nonce, and outbids the old post by doubling its fees on each
+    "underpriced" answer, so the new post replaces it instead of queueing behind it."""
+    net = paused_l1
+    a, b = net.chain_ids
+    before = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+                         replace_after=0.2, max_sends=3)  # sends at 1x, 2x and 4x today's fees
+    net.transfers(a, b, 2)
+    assert not Batcher(before, net.sources(), every=1, data_availability="calldata").post(net.heads()).ok
+    [old] = _pooled(net)
+    nonce = int(old["nonce"], 16)
+
+    after = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+                        replace_after=0.3, max_sends=2)  # the restarted sequencer's client
+    net.transfers(b, a, 1)
+    heads = net.heads()
+    result = {}
+    poster = threading.Thread(target=lambda: result.update(
+        report=Batcher(after, net.sources(), every=1, data_availability="calldata").post(heads)))
+    poster.start()
+    deadline = time.monotonic() + 30
+    while not (pool := _pooled(net)) or _fee(pool[0]) <= _fee(old):
+        assert time.monotonic() < deadline, "the new client never replaced the post from before the restart"
+        time.sleep(0.05)
+    assert len(pool) == 1 and int(pool[0]["nonce"], 16) == nonce
+    net.rpc_l1("evm_mine")
+    poster.join(30)
+    report = result["report"]
+    assert report.ok and report.batch_index == 0 and report.ranges == {c: (1, heads[c]) for c in net.chain_ids}, report
+    assert after.batch_count() == 1
+
+
 def test_a_post_mined_late_is_found_and_the_next_one_takes_a_fresh_nonce(paused_l1):
     """The stuck post is mined after all (the spike passed): the client forgets it, and the next
     post uses the next nonce rather than trying to replace a mined transaction."""
