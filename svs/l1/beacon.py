@@ -13,17 +13,20 @@ L1 transaction carries (its KZG commitment is recomputed), and every answer's si
 
 from __future__ import annotations
 
-import json
+import http.client
+import socket
+import threading
 import time
+from urllib.parse import urlencode, urlsplit
 
-import requests
-
+from svs.codec import untrusted_json
 from svs.codec.blobs import BLOB_BYTES, versioned_hash
 
 MAX_BLOBS_PER_BLOCK = 64  # far above any fork's per-block limit; bounds the answer
 MAX_ANSWER_BYTES = MAX_BLOBS_PER_BLOCK * (2 * BLOB_BYTES + 8) + 4096
 MAX_CLOCK_ANSWER_BYTES = 1 << 20  # the spec and genesis answers (a few KB from a beacon node)
 BLOCK_IDS = ("auto", "slot", "number")  # how blocks are named to the beacon API (module notes)
+NO_ENDPOINT = (404, 405, 501)  # answers that say the server has no such endpoint at all
 
 
 class BlobsUnavailable(RuntimeError):
@@ -39,7 +42,7 @@ class BeaconBlobs:
     """The beacon API at ``url`` (for anvil, its RPC URL)."""
 
     def __init__(self, url: str, timeout: float = 30.0, block_ids: str = "auto"):
-        """``timeout``: seconds for a whole answer, however slowly it trickles in. ``block_ids``:
+        """``timeout``: seconds for each whole exchange, however slowly it trickles in. ``block_ids``:
         "slot", "number", or "auto" (by whether the beacon has a slot clock; module notes)."""
         if block_ids not in BLOCK_IDS:
             raise ValueError(f"block ids must be one of {', '.join(BLOCK_IDS)}, not {block_ids!r}")
@@ -80,7 +83,9 @@ class BeaconBlobs:
         return str((timestamp - genesis) // seconds)
 
     def _has_slot_clock(self) -> bool:
-        """Whether the beacon answers a slot clock; BlobsUnavailable if it cannot be read at all."""
+        """Whether the beacon answers a slot clock. Only a definite answer settles it: no spec
+        endpoint (404, 405, 501), or a spec or genesis without a usable clock. Anything that may
+        pass (down, slow, oversized, busy, not JSON) raises BlobsUnavailable and asks again later."""
         try:
             self._slot_clock()
         except BlobsUnavailable as err:
@@ -106,9 +111,9 @@ class BeaconBlobs:
         """The block's blobs; the source is asked for ``wanted`` only, but may answer more."""
         # One comma-separated value: anvil keeps only the last of repeated query parameters.
         query = {"versioned_hashes": ",".join("0x" + h.hex() for h in wanted)}
+        answer = self._get_json(f"/eth/v1/beacon/blobs/{block_id}", query, MAX_ANSWER_BYTES)
         try:
-            blobs = [bytes.fromhex(b.removeprefix("0x"))
-                     for b in self._get_json(f"/eth/v1/beacon/blobs/{block_id}", query, MAX_ANSWER_BYTES)["data"]]
+            blobs = [bytes.fromhex(b.removeprefix("0x")) for b in answer["data"]]
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise BlobsUnavailable(f"the beacon API's answer for block {block_id} is not a list of blobs") from err
         if any(len(b) != BLOB_BYTES for b in blobs):
@@ -117,24 +122,51 @@ class BeaconBlobs:
         return blobs
 
     def _get_json(self, path: str, query: dict, max_bytes: int):
-        """GET ``path``: its JSON, read within ``timeout`` seconds and ``max_bytes`` bytes;
-        BlobsUnavailable for any other status than 200 (ValueError for an answer that is not
-        JSON)."""
-        deadline = time.monotonic() + self.timeout
+        """GET ``path``: its JSON, within ``timeout`` seconds for the whole exchange (a watchdog
+        closes the connection at the deadline, however slowly the headers or body trickle in)
+        and ``max_bytes`` bytes. BlobsUnavailable otherwise: ``unreachable`` unless the server
+        definitely has no such endpoint (404, 405, 501)."""
+        target = urlsplit(self.url + path + ("?" + urlencode(query) if query else ""))
+        connection_type = {"http": http.client.HTTPConnection, "https": http.client.HTTPSConnection}.get(target.scheme)
+        if connection_type is None or not target.hostname:
+            raise BlobsUnavailable(f"the beacon URL {self.url} is not http(s)://host...", unreachable=True)
+        connection = connection_type(target.hostname, target.port, timeout=self.timeout)
+        watchdog = threading.Timer(self.timeout, _cut, (connection,))
+        watchdog.start()
+        started = time.monotonic()
         try:
-            with requests.get(self.url + path, params=query, stream=True, timeout=self.timeout) as answer:
-                status, body = answer.status_code, bytearray()
-                while chunk := answer.raw.read1(64 * 1024):  # what one socket read gives, so the clock is checked
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise BlobsUnavailable(f"the beacon API's answer to {path} is over {max_bytes:,} bytes: refused")
-                    if time.monotonic() > deadline:
-                        raise BlobsUnavailable(f"the beacon API's answer to {path} took over {self.timeout:g} s: refused")
-        except requests.RequestException as err:
-            raise BlobsUnavailable(f"the beacon API at {self.url} cannot be read: {err}", unreachable=True) from err
-        if status != 200:
-            # A busy or failing server (429, 5xx) may answer later: unreachable for now, so a
-            # transient error never settles how the beacon names blocks.
-            raise BlobsUnavailable(f"the beacon API answered {status} to {path}: {bytes(body[:200])!r}",
-                                   unreachable=status == 429 or status >= 500)
-        return json.loads(body)
+            connection.request("GET", target.path + ("?" + target.query if target.query else ""),
+                               headers={"Accept": "application/json", "Accept-Encoding": "identity"})
+            answer = connection.getresponse()
+            encoding = answer.getheader("Content-Encoding", "identity").lower()
+            body = answer.read(max_bytes + 1)
+        except (OSError, http.client.HTTPException) as err:
+            late = time.monotonic() - started >= self.timeout
+            raise BlobsUnavailable(f"the beacon API's answer to {path} took over {self.timeout:g} s: refused" if late
+                                   else f"the beacon API at {self.url} cannot be read: {err}", unreachable=True) from err
+        finally:
+            watchdog.cancel()
+            connection.close()
+        if len(body) > max_bytes:
+            raise BlobsUnavailable(f"the beacon API's answer to {path} is over {max_bytes:,} bytes: refused",
+                                   unreachable=True)
+        if answer.status != 200:
+            raise BlobsUnavailable(f"the beacon API answered {answer.status} to {path}: {body[:200]!r}",
+                                   unreachable=answer.status not in NO_ENDPOINT)
+        if encoding != "identity":
+            raise BlobsUnavailable(f"the beacon API's answer to {path} is {encoding}-encoded, though identity was "
+                                   "asked", unreachable=True)
+        try:
+            return untrusted_json.loads(body)
+        except ValueError as err:
+            raise BlobsUnavailable(f"the beacon API's answer to {path} is not JSON: {err}", unreachable=True) from err
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """The watchdog: end a request past its deadline (a blocked read then fails at once)."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -4,15 +4,20 @@ write estimated first, so a revert comes back as the decoded custom error and no
 **A write that L1 does not mine is sent again at higher fees, with the same nonce.** After
 ``replace_after`` seconds unmined it is re-signed with every fee doubled (geth's blob pool asks a
 replacement for +100%, its other pool for +10%), at most ``max_sends`` times in all; then
-StuckTransaction. No send offers more than MAX_FEE_MULTIPLE times today's fees: past that the
-last send is priced far over the market, and it is waited for instead of replaced.
+StuckTransaction. No send offers more than MAX_FEE_MULTIPLE times the fees a new write would
+offer today: past that the last send is priced far over the market, and it is waited for
+instead of replaced.
 
-The client remembers its last unmined transaction: its next write takes that nonce, at fees
-above it, and so replaces it. Without that, a post priced under a fee spike would stay in the
-pool for good and every later post would queue behind its nonce: L1 posting wedged. A client
-that finds its account's transactions waiting in the pool that it did not send (sent before a
-restart) replaces the first of them the same way: its fees are unknown, so the write starts at
-today's and doubles them each time the pool answers "underpriced", within the same cap.
+**A client that owns its account** (``owns_account``: the sequencer's batch poster, the
+account's only writer) never queues a write behind one still waiting in the pool. Every write
+takes the account's confirmed nonce and so replaces what waits there: its own last unmined write
+at doubled fees (it remembers them), or one from before a restart, whose fees it does not know,
+by doubling from today's each time the pool answers "underpriced" (within the same cap). A
+remembered write that L1 mined after all, or that the node no longer knows (dropped), is
+forgotten. Without this, a post priced under a fee spike would stay in the pool for good and
+every later post would queue behind its nonce: L1 posting wedged. Other clients (the users'
+deposits and exits, challenges) take the pending nonce, as wallets do, and never replace a
+transaction of their account they did not send in this write.
 
 The inbox client (svs.l1.inbox) and the bridge client (svs.l1.exits) are both one of these.
 """
@@ -37,13 +42,15 @@ REPLACE_AFTER = 24.0  # seconds a sent write may stay unmined before it is sent 
 MAX_SENDS = 5  # sends of one write, the first and its replacements: a write waits at most this * REPLACE_AFTER
 FEE_BUMP = 2  # each replacement's fees over the last one's
 MAX_FEE_MULTIPLE = 16  # no replacement offers more than this many times today's fees in any field
+OUTBIDS = MAX_FEE_MULTIPLE.bit_length() + 1  # doublings on "underpriced" answers; the cap ends them sooner
 FEE_FIELDS = ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas")
 RECEIPT_POLL = 0.1  # seconds between receipt reads while a write waits
 
 
 class StuckTransaction(SvsError, RuntimeError):
-    """A write was sent ``max_sends`` times at rising fees and L1 mined none of them. The client
-    replaces it on its next write (module notes)."""
+    """A write was sent ``max_sends`` times at rising fees and L1 mined none of them, or a write
+    waits for such a one priced far over today's fees. A client that owns its account replaces
+    it on a later write, once the cap allows (module notes)."""
 
 
 class ContractRejected(SvsError, RuntimeError):
@@ -73,6 +80,7 @@ class _Unmined:
 
     nonce: int
     fees: dict[str, int]
+    hashes: tuple[str, ...]  # every send of it
 
 
 def _revert_data(err: Exception) -> bytes:
@@ -91,15 +99,16 @@ class L1Contract:
     rejected: type[ContractRejected] = ContractRejected
 
     def __init__(self, l1_url: str, address: str, account: LocalAccount | None = None,
-                 replace_after: float = REPLACE_AFTER, max_sends: int = MAX_SENDS):
-        """``replace_after``, ``max_sends``: when an unmined write is sent again (module notes)."""
+                 replace_after: float = REPLACE_AFTER, max_sends: int = MAX_SENDS, owns_account: bool = False):
+        """``replace_after``, ``max_sends``: when an unmined write is sent again; ``owns_account``:
+        this client is ``account``'s only writer and replaces what waits in the pool (module notes)."""
         if replace_after <= 0 or max_sends < 1:
             raise ValueError("replace_after must be positive and max_sends at least 1")
         self.w3 = Web3(Web3.HTTPProvider(l1_url, request_kwargs={"timeout": 120}))
         self.contract = self.w3.eth.contract(address=Web3.to_checksum_address(address),
                                              abi=load_artifact(self.artifact).abi)
         self.account = account
-        self.replace_after, self.max_sends = replace_after, max_sends
+        self.replace_after, self.max_sends, self.owns_account = replace_after, max_sends, owns_account
         self._unmined: _Unmined | None = None
 
     @property
@@ -110,7 +119,8 @@ class L1Contract:
         if self.account is None:
             raise RuntimeError(f"this {self.artifact} client has no account to send with")
         return {"from": self.account.address, "value": value, "chainId": self.w3.eth.chain_id,
-                "nonce": self.w3.eth.get_transaction_count(self.account.address, "latest"),  # see _replacing
+                "nonce": self.w3.eth.get_transaction_count(self.account.address,
+                                                           "latest" if self.owns_account else "pending"),
                 **self._fee_quote(blob=False)}
 
     def _fee_quote(self, blob: bool) -> dict[str, int]:
@@ -148,7 +158,7 @@ class L1Contract:
             if fees is not None:  # else the last send is priced far over today's fees: wait on for it
                 tx_hash, built = self._sign_and_send({**built, **fees}, sidecar, hashes)
                 hashes.append(tx_hash)
-                self._unmined = _Unmined(built["nonce"], _fees(built))
+                self._unmined = _Unmined(built["nonce"], _fees(built), tuple(hashes))
             receipt = self._wait_for_any(hashes, self.replace_after)
             if receipt is not None:
                 break
@@ -164,27 +174,32 @@ class L1Contract:
                     receipt.get("blobGasPrice") or 0)
 
     def _replacing(self, tx: dict) -> dict:
-        """``tx`` (at the account's confirmed nonce) with the fees that replace this client's
-        last unmined write, if L1 still has not mined that nonce. A write always takes the
-        confirmed nonce, never one past the pool's: whatever waits there from this account (a
-        write of this client, or one from before a restart, whose fees _sign_and_send finds) is
-        replaced, never queued behind."""
-        if self._unmined is not None and tx["nonce"] > self._unmined.nonce:
-            self._unmined = None  # mined after all
+        """``tx`` with the fees that replace this client's last unmined write, if the client owns
+        its account and that write still waits (``tx`` then has the account's confirmed nonce,
+        which is the write's); else ``tx`` unchanged."""
         unmined = self._unmined
-        if unmined is None:
+        if unmined is not None and (tx["nonce"] > unmined.nonce or not any(map(self._in_pool, unmined.hashes))):
+            self._unmined = unmined = None  # mined after all, or dropped: nothing to replace
+        if unmined is None or not self.owns_account:
             return tx
         fees = _bumped(unmined.fees, _fees(tx))
         if fees is None:
-            raise StuckTransaction(f"the last write (nonce {unmined.nonce}) is still unmined at fees over "
+            raise StuckTransaction(f"the last write (nonce {unmined.nonce}) still waits at fees over "
                                    f"{MAX_FEE_MULTIPLE // FEE_BUMP}x today's: waiting for it rather than paying more")
-        return {**tx, "nonce": unmined.nonce, **fees}
+        return {**tx, **fees}
+
+    def _in_pool(self, tx_hash: str) -> bool:
+        try:
+            return self.w3.eth.get_transaction(tx_hash) is not None
+        except TransactionNotFound:
+            return False
 
     def _sign_and_send(self, built: dict, sidecar: Sidecar | None, earlier: list[str]) -> tuple[str, dict]:
-        """Sign and send ``built``: (its hash, the transaction as sent). A pool that holds a
-        transaction with this nonce at fees this client does not know answers "underpriced":
-        the fees are doubled and the send repeated, within MAX_FEE_MULTIPLE times today's."""
-        while True:
+        """Sign and send ``built``: (its hash, the transaction as sent). For a client that owns
+        its account, a pool that holds a transaction with this nonce at fees the client does not
+        know answers "underpriced": the fees are doubled and the send repeated, within
+        MAX_FEE_MULTIPLE times today's."""
+        for _ in range(OUTBIDS + 1):
             raw = bytes(self.account.sign_transaction(built).raw_transaction)
             if sidecar is not None:
                 raw = sidecar.network_form(raw)
@@ -195,9 +210,10 @@ class L1Contract:
                 if earlier and self._wait_for_any(earlier, 0) is not None:
                     return earlier[-1], built
                 fees = _bumped(_fees(built), self._fee_quote(blob=sidecar is not None))
-                if "underpriced" not in str(err).lower() or fees is None:
+                if not self.owns_account or "underpriced" not in str(err).lower() or fees is None:
                     raise
                 built = {**built, **fees}
+        raise StuckTransaction(f"the pool still answers 'underpriced' after {OUTBIDS} doublings of the fees")
 
     def _wait_for_any(self, hashes: list[str], seconds: float):
         """The receipt of whichever of ``hashes`` L1 mined, waiting up to ``seconds``; else None."""
@@ -227,7 +243,8 @@ def _bumped(old: dict[str, int], quote: dict[str, int]) -> dict[str, int] | None
     tip = old.get("maxPriorityFeePerGas", old.get("gasPrice", 0))
     floor = {"gasPrice": cap, "maxFeePerGas": cap, "maxPriorityFeePerGas": tip,
              "maxFeePerBlobGas": old.get("maxFeePerBlobGas", 0)}
-    bumped = {name: max(value, floor[name] * FEE_BUMP) for name, value in quote.items()}
+    # At least 1 wei before doubling, so a zero fee (a devnet) rises too and meets the cap.
+    bumped = {name: max(value, max(1, floor[name]) * FEE_BUMP) for name, value in quote.items()}
     if any(value > MAX_FEE_MULTIPLE * max(1, quote[name]) for name, value in bumped.items()):
         return None
     return bumped

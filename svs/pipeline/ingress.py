@@ -35,6 +35,7 @@ from typing import Any, Callable
 
 from eth_utils import to_checksum_address
 
+from svs.codec import untrusted_json
 from svs.errors import SvsError
 from svs.node.rpc import NodeUnavailable, RpcClient, RpcError
 from svs.pipeline.admission import Rejected
@@ -427,9 +428,11 @@ class _Handler(BaseHTTPRequestHandler):
                                                         " with a Content-Length header")))
         body = self.rfile.read(length)
         try:
-            request = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            reply: Any = _error(None, RpcFailure(-32700, "parse error: body is not JSON"))
+            request = untrusted_json.loads(body)
+        except untrusted_json.TooDeep as err:
+            reply: Any = _error(None, RpcFailure(-32700, f"parse error: {err}"))
+        except ValueError:  # JSONDecodeError, UnicodeDecodeError
+            reply = _error(None, RpcFailure(-32700, "parse error: body is not JSON"))
         else:
             try:
                 reply = self.ingress.handle(request)

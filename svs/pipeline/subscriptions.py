@@ -36,6 +36,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from svs.codec import untrusted_json
 from svs.node.rpc import NodeUnavailable, RpcError
 from svs.pipeline.limits import (
     MAX_BODY_BYTES,
@@ -347,8 +348,10 @@ class SocketServer:
     def _answer(self, client: Client, message: str | bytes) -> None:
         try:
             try:
-                request = json.loads(message)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                request = untrusted_json.loads(message)
+            except untrusted_json.TooDeep as err:
+                return client.push(_error(None, -32700, f"parse error: {err}"))
+            except ValueError:  # JSONDecodeError, UnicodeDecodeError
                 return client.push(_error(None, -32700, "parse error: message is not JSON"))
             method = request.get("method") if isinstance(request, dict) else None
             if method in ("eth_subscribe", "eth_unsubscribe"):

@@ -128,7 +128,7 @@ class Relayer:
             self.rollups[chain_id] = Rollup.of(entry, bytes(key.key))
             self.scanned[chain_id] = (entry.first_block or 1) - 1
         l1 = deployed.l1
-        self.inbox = InboxClient(l1.rpc, l1["BatchInbox"], key) if l1 else None
+        self.inbox = InboxClient(l1.rpc, l1["BatchInbox"], key, owns_account=True) if l1 else None
         self.l1 = L1Legs.of(deployed, l1_confirmations)
         self.deposits = DepositFeed(self.l1, self.rollups) if self.l1 else None
         self.attempts: dict[bytes, int] = {}

@@ -139,7 +139,7 @@ class Service:
     def _make_batcher(self) -> Batcher:
         """The batcher for the deployed inbox; in optimistic mode, top up the bond first."""
         l1 = Deployment(self.deployment).l1
-        inbox = InboxClient(l1.rpc, l1["BatchInbox"], accounts.sequencer())
+        inbox = InboxClient(l1.rpc, l1["BatchInbox"], accounts.sequencer(), owns_account=True)
         if inbox.optimistic() and inbox.bond() < self.options.inbox.bond:
             inbox.post_bond(self.options.inbox.bond - inbox.bond())
             log.info("posted a bond of %d wei to the optimistic inbox", self.options.inbox.bond)

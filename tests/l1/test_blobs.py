@@ -18,7 +18,7 @@ from svs.codec.blobs import BLOB_BYTES, BLOB_CAPACITY, LENGTH_BYTES, Sidecar, fr
 from svs.codec.hashing import keccak
 from svs.deploy import accounts
 from svs.l1.batcher import Batcher
-from svs.l1.beacon import MAX_ANSWER_BYTES, BeaconBlobs, BlobsUnavailable
+from svs.l1.beacon import MAX_ANSWER_BYTES, MAX_CLOCK_ANSWER_BYTES, BeaconBlobs, BlobsUnavailable
 from svs.l1.inbox import InboxRejected
 from svs.l1.verifier import Verifier, verify_all
 
@@ -220,13 +220,23 @@ class _Beacon:
         beacon = self
         self.body, self.status, self.asked, self.trickle = b"", 200, [], False
         self.routes: dict[str, tuple[int, bytes]] = {}
+        self.headers: dict[str, str] = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the stdlib's name
                 beacon.asked.append(self.path)
                 status, body = beacon.routes.get(self.path.split("?")[0], (beacon.status, beacon.body))
+                if beacon.trickle == "headers":  # the status line, then a header line every 0.2 s
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for _ in range(100):
+                        self.wfile.write(b"X-Pad: 1\r\n")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in beacon.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 if not beacon.trickle:
                     self.wfile.write(body)
@@ -256,7 +266,8 @@ def _json(blobs: list[bytes]) -> bytes:
 
 
 @pytest.mark.parametrize("answer, says", [
-    ((200, b"not json"), "not a list of blobs"),
+    ((200, b"not json"), "is not JSON"),
+    ((200, b"[" * 100_000), "is not JSON"),  # nested past the parser's recursion limit
     ((200, b'{"data": 5}'), "not a list of blobs"),
     ((404, b'{"code": 404}'), "answered 404"),
     ((200, _json([b"\x00" * 100])), "not 131,072 bytes"),
@@ -276,8 +287,27 @@ def test_a_beacon_that_trickles_its_answer_is_cut_at_the_timeout(beacon):
     beacon.body, beacon.trickle = _json(to_blobs(b"x")), True
     started = time.monotonic()
     with pytest.raises(BlobsUnavailable, match="took over 1 s"):
-        BeaconBlobs(beacon.url, timeout=1).blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
+        BeaconBlobs(beacon.url, timeout=1, block_ids="number").blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
     assert time.monotonic() - started < 5
+
+
+def test_a_beacon_that_trickles_its_headers_is_cut_at_the_timeout(beacon):
+    """Each header line well within a socket timeout, the headers never done: the watchdog
+    ends the exchange at the deadline (a per-read timeout alone would wait for ever)."""
+    beacon.trickle = "headers"
+    started = time.monotonic()
+    with pytest.raises(BlobsUnavailable, match="took over 1 s"):
+        BeaconBlobs(beacon.url, timeout=1, block_ids="number").blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
+    assert time.monotonic() - started < 5
+
+
+def test_a_compressed_answer_is_refused_not_misread(beacon):
+    """identity is asked; a server (or proxy) that compresses anyway gets a clear refusal."""
+    import gzip
+
+    beacon.body, beacon.headers = gzip.compress(_json(to_blobs(b"x"))), {"Content-Encoding": "gzip"}
+    with pytest.raises(BlobsUnavailable, match="gzip-encoded"):
+        BeaconBlobs(beacon.url, block_ids="number").blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
 
 
 def test_a_beacon_that_answers_extra_blobs_gives_the_wanted_ones_in_order(beacon):
@@ -340,15 +370,23 @@ def test_a_beacon_node_is_asked_by_slot_from_the_blocks_time(net, beacon, offset
         assert not verdicts[0].ok and all(finding in p for p in verdicts[0].problems), verdicts[0].problems
 
 
-def test_a_beacon_busy_at_first_is_not_taken_for_one_without_a_slot_clock(beacon):
-    """A 503 to the spec says nothing about how the beacon names blocks: the lookup fails now and
-    is decided on a later call, by slot once the spec answers (not by number for good)."""
+@pytest.mark.parametrize("spec_answer, says", [
+    ((503, b"busy"), "answered 503"),
+    ((429, b"slow down"), "answered 429"),
+    ((403, b"forbidden by a gateway"), "answered 403"),
+    ((200, b"<html>a proxy's error page</html>"), "is not JSON"),
+    ((200, b"x" * (MAX_CLOCK_ANSWER_BYTES + 1)), "is over"),
+])
+def test_a_beacon_that_cannot_answer_now_is_not_taken_for_one_without_a_slot_clock(beacon, spec_answer, says):
+    """Only a definite answer (no spec endpoint, or a spec without a clock) settles block
+    numbers; anything that may pass fails this lookup and is decided on a later one, by slot
+    once the spec answers (else a --follow verifier would ask by number for good, and miss)."""
     ours = to_blobs(b"y")
     _slot_beacon(beacon, genesis=1000, slot=3, blobs=ours)
     spec = beacon.routes["/eth/v1/config/spec"]
-    beacon.routes["/eth/v1/config/spec"] = (503, b"busy")
+    beacon.routes["/eth/v1/config/spec"] = spec_answer
     client = BeaconBlobs(beacon.url)
-    with pytest.raises(BlobsUnavailable, match="answered 503"):
+    with pytest.raises(BlobsUnavailable, match=says):
         client.blobs(50, [codec.versioned_hash(ours[0])], timestamp=1036)
     assert client.block_ids == "auto"
     beacon.routes["/eth/v1/config/spec"] = spec

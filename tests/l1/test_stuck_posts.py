@@ -27,6 +27,26 @@ def _fee(tx: dict) -> int:
     return int(tx.get("maxFeePerGas") or tx["gasPrice"], 16)
 
 
+def _post_and_mine_once(net, batcher, heads, replaced) -> object:
+    """Post in a thread; once ``replaced(pool)`` holds for the sequencer's pooled transactions,
+    check the pool holds just one, mine a block, and return the post's report. The post waits
+    5 s before a resend, far longer than this takes, so it sees the block on its first wait."""
+    batcher.inbox.replace_after = 5.0
+    result = {}
+    poster = threading.Thread(target=lambda: result.update(report=batcher.post(heads)), daemon=True)
+    poster.start()
+    deadline = time.monotonic() + 30
+    while not (pool := _pooled(net)) or not replaced(pool):
+        assert poster.is_alive(), f"the post ended before it replaced the pooled one: {result}"
+        assert time.monotonic() < deadline, f"the post never replaced the pooled one: {pool}"
+        time.sleep(0.05)
+    assert len(pool) == 1, pool  # replaced, not queued behind
+    net.rpc_l1("evm_mine")
+    poster.join(30)
+    assert not poster.is_alive(), "the post did not return after its transaction was mined"
+    return result["report"]
+
+
 @pytest.fixture
 def paused_l1(net):
     """L1 that mines only when told (evm_mine); automine and an empty pool again afterwards."""
@@ -43,7 +63,7 @@ def paused_l1(net):
 def test_a_post_left_in_the_pool_is_replaced_by_the_next_one_which_lands_alone(paused_l1, in_blobs):
     net = paused_l1
     a, b = net.chain_ids
-    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
                         replace_after=0.3, max_sends=2)
     batcher = Batcher(inbox, net.sources(), every=1, data_availability="blobs" if in_blobs else "calldata")
     nonce = inbox.w3.eth.get_transaction_count(accounts.sequencer().address, "latest")
@@ -59,18 +79,7 @@ def test_a_post_left_in_the_pool_is_replaced_by_the_next_one_which_lands_alone(p
     # 2. More blocks; the next post takes the stuck nonce at higher fees. Mine once it is in the pool.
     net.transfers(b, a, 2)
     heads = net.heads()
-    result = {}
-    poster = threading.Thread(target=lambda: result.update(report=batcher.post(heads)))
-    poster.start()
-    deadline = time.monotonic() + 30
-    while not (pool := _pooled(net)) or _fee(pool[0]) < FEE_BUMP * first_fee:
-        assert time.monotonic() < deadline, "the next post never replaced the stuck one"
-        time.sleep(0.05)
-    assert len(pool) == 1 and int(pool[0]["nonce"], 16) == nonce  # replaced, not queued behind it
-    net.rpc_l1("evm_mine")
-    poster.join(30)
-
-    report = result["report"]
+    report = _post_and_mine_once(net, batcher, heads, lambda pool: _fee(pool[0]) >= FEE_BUMP * first_fee)
     assert report.ok and report.batch_index == 0, report
     assert report.ranges == {c: (1, heads[c]) for c in net.chain_ids}  # the stuck post's blocks and the new ones
     assert report.blobs == (2 if in_blobs else 0)
@@ -84,29 +93,19 @@ def test_a_post_stuck_before_a_restart_is_replaced_by_the_new_client(paused_l1):
     "underpriced" answer, so the new post replaces it instead of queueing behind it."""
     net = paused_l1
     a, b = net.chain_ids
-    before = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+    before = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
                          replace_after=0.2, max_sends=3)  # sends at 1x, 2x and 4x today's fees
     net.transfers(a, b, 2)
     assert not Batcher(before, net.sources(), every=1, data_availability="calldata").post(net.heads()).ok
     [old] = _pooled(net)
     nonce = int(old["nonce"], 16)
 
-    after = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
-                        replace_after=0.3, max_sends=2)  # the restarted sequencer's client
+    after = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
+                        max_sends=2)  # the restarted sequencer's client
     net.transfers(b, a, 1)
     heads = net.heads()
-    result = {}
-    poster = threading.Thread(target=lambda: result.update(
-        report=Batcher(after, net.sources(), every=1, data_availability="calldata").post(heads)))
-    poster.start()
-    deadline = time.monotonic() + 30
-    while not (pool := _pooled(net)) or _fee(pool[0]) <= _fee(old):
-        assert time.monotonic() < deadline, "the new client never replaced the post from before the restart"
-        time.sleep(0.05)
-    assert len(pool) == 1 and int(pool[0]["nonce"], 16) == nonce
-    net.rpc_l1("evm_mine")
-    poster.join(30)
-    report = result["report"]
+    report = _post_and_mine_once(net, Batcher(after, net.sources(), every=1, data_availability="calldata"), heads,
+                                 lambda pool: _fee(pool[0]) > _fee(old) and int(pool[0]["nonce"], 16) == nonce)
     assert report.ok and report.batch_index == 0 and report.ranges == {c: (1, heads[c]) for c in net.chain_ids}, report
     assert after.batch_count() == 1
 
@@ -116,7 +115,7 @@ def test_a_post_mined_late_is_found_and_the_next_one_takes_a_fresh_nonce(paused_
     post uses the next nonce rather than trying to replace a mined transaction."""
     net = paused_l1
     a, b = net.chain_ids
-    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
                         replace_after=0.3, max_sends=1)
     batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
     net.transfers(a, b, 2)
@@ -136,7 +135,7 @@ def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(
     double without end, and the tip is paid in full)."""
     net = paused_l1
     a, b = net.chain_ids
-    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(),
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
                         replace_after=0.2, max_sends=MAX_FEE_MULTIPLE.bit_length() + 2)
     batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
     quote = inbox.w3.eth.gas_price
@@ -154,6 +153,44 @@ def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(
     assert batcher.post(net.heads()).ok and inbox.batch_count() == 2
 
 
+def test_a_remembered_post_that_left_the_pool_is_forgotten_and_the_next_one_goes_at_todays_fees(paused_l1):
+    """At the cap the client waits for its last send; if the node drops it (a restart of L1's
+    node, an eviction), there is nothing to wait for: the next post goes at today's fees."""
+    net = paused_l1
+    a, b = net.chain_ids
+    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
+                        replace_after=0.2, max_sends=MAX_FEE_MULTIPLE.bit_length() + 2)
+    batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
+    quote = inbox.w3.eth.gas_price
+    net.transfers(a, b, 1)
+    assert not batcher.post(net.heads()).ok
+    [pooled] = _pooled(net)
+    assert _fee(pooled) > quote * MAX_FEE_MULTIPLE // FEE_BUMP  # at the cap: a next post would wait
+    net.rpc_l1("anvil_dropTransaction", pooled["hash"])
+    net.transfers(b, a, 1)
+    report = _post_and_mine_once(net, batcher, net.heads(), lambda pool: True)
+    assert report.ok and report.batch_index == 0, report
+    assert inbox.w3.eth.get_transaction(report.tx_hash)["gasPrice"] == quote
+
+
+def test_a_client_that_does_not_own_its_account_queues_behind_what_it_did_not_send(paused_l1):
+    """A user's deposit or exit (any client without owns_account) never replaces a transaction
+    its account has waiting: it takes the next nonce, as a wallet does."""
+    net = paused_l1
+    a, b = net.chain_ids
+    net.transfers(a, b, 1)
+    waiting = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
+                          replace_after=0.2, max_sends=1)
+    assert not Batcher(waiting, net.sources(), every=1, data_availability="calldata").post(net.heads()).ok
+    [first] = _pooled(net)
+    user_like = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), replace_after=0.2,
+                            max_sends=1)
+    assert not Batcher(user_like, net.sources(), every=1, data_availability="calldata").post(net.heads()).ok
+    pooled = sorted(_pooled(net), key=lambda tx: int(tx["nonce"], 16))
+    assert [tx["hash"] for tx in pooled[:1]] == [first["hash"]] and len(pooled) == 2
+    assert int(pooled[1]["nonce"], 16) == int(first["nonce"], 16) + 1
+
+
 def test_replacement_fees_double_every_field_and_follow_a_higher_market():
     from svs.l1.contract import _bumped
 
@@ -167,6 +204,9 @@ def test_replacement_fees_double_every_field_and_follow_a_higher_market():
     # never more than MAX_FEE_MULTIPLE times today's fees in any field
     assert _bumped({"gasPrice": 80}, {"gasPrice": 10}) == {"gasPrice": 160}
     assert _bumped({"gasPrice": 81}, {"gasPrice": 10}) is None
+    # a zero fee (a devnet) still rises, so repeated bumps meet the cap instead of staying at 0
+    assert _bumped({"gasPrice": 0}, {"gasPrice": 0}) == {"gasPrice": 2}
+    assert _bumped({"gasPrice": 16}, {"gasPrice": 0}) is None
     assert _bumped(old, {"maxFeePerGas": 200, "maxPriorityFeePerGas": 1, "maxFeePerBlobGas": 100}) is None
 
 

@@ -3,6 +3,8 @@ work for web3.py unchanged, and the sequencer_ namespace."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -111,6 +113,39 @@ def test_batch_request_answers_each_entry_in_order(system, users):
     assert replies[4]["error"]["code"] == -32601
     assert requests.post(url, data=b"{not json", timeout=10).json()["error"]["code"] == -32700
     assert requests.post(url, json=[], timeout=10).json()["error"]["code"] == -32600
+
+
+def test_deeply_nested_json_is_a_parse_error_over_http_and_websocket_and_the_endpoints_stay_up(system):
+    """200,000 levels of brackets (200 KB): the standard parser raises RecursionError, or, in a
+    process with the recursion limit raised (py_ecc raises it to 100,000 on import, as in an
+    `ape test` process), overflows the C stack and kills the process. The ingress refuses it
+    before parsing. The test raises the limit itself, so it guards the worst case."""
+    import sys
+
+    from websockets.sync.client import connect
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))
+    try:
+        _send_deep_json(system)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _send_deep_json(system):
+    from websockets.sync.client import connect
+
+    a = system.chain_ids[0]
+    deep = b"[" * 200_000 + b"]" * 200_000
+    reply = requests.post(system.urls[a], data=deep, timeout=30).json()
+    assert reply["error"]["code"] == -32700 and "nested 200000 levels deep" in reply["error"]["message"], reply
+    with connect(system.ws_urls[a], max_size=None) as socket:
+        socket.send(deep.decode())
+        answer = json.loads(socket.recv(timeout=30))
+        assert answer["error"]["code"] == -32700 and "nested" in answer["error"]["message"], answer
+        socket.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
+        assert json.loads(socket.recv(timeout=30))["result"] == hex(a)
+    assert system.w3[a].eth.chain_id == a  # still serving
 
 
 def test_oversized_or_unframed_bodies_are_refused_without_reading_them(system):

@@ -1,0 +1,50 @@
+"""JSON from untrusted peers (users at the ingress, a beacon API), parsed with a bound on nesting.
+
+The standard parser recurses once per level of nesting. Under Python's default recursion limit
+a deeply nested document (``[[[[...``, 100 KB is enough) raises RecursionError, which callers
+of ``json.loads`` rarely catch. In a process that raised the limit it overflows the C stack and
+the whole process dies: py_ecc and py-evm raise it to 100,000 on import, and an ``ape test``
+process has both, so the ``svs`` pytest fixture's in-process sequencer would die of one request.
+
+``loads`` refuses a document nested deeper than ``max_depth`` before it is parsed. The depth is
+that of the brackets outside string literals (a string may hold any brackets; counting those
+would let ``"]]]]"`` hide the depth of what follows). For a valid document it is exact; for an
+invalid one it is exact up to the first error, which is as far as the parser gets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import accumulate
+from typing import Any
+
+MAX_DEPTH = 64  # JSON-RPC requests and beacon answers nest a few levels
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string literal, escapes and all
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = [0] * 256
+for _open, _close in (b"[]", b"{}"):
+    _STEP[_open], _STEP[_close] = 1, -1
+
+
+class TooDeep(ValueError):
+    """The document nests deeper than allowed (it is not parsed)."""
+
+
+def nesting_depth(data: bytes) -> int:
+    """The nesting depth of the JSON document ``data``: of its brackets outside string literals.
+    Linear in the length, in C but for the brackets themselves."""
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
+    """``json.loads`` of ``data`` if it nests at most ``max_depth`` levels; TooDeep (a
+    ValueError) otherwise, and ValueError or UnicodeDecodeError as ``json.loads`` raises them."""
+    raw = data.encode() if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") > max_depth:  # else it cannot nest deeper: any ordinary request
+        depth = nesting_depth(raw)
+        if depth > max_depth:
+            raise TooDeep(f"JSON nested {depth} levels deep (at most {max_depth})")
+    return json.loads(raw)
