@@ -131,22 +131,31 @@ class BeaconBlobs:
         if connection_type is None or not target.hostname:
             raise BlobsUnavailable(f"the beacon URL {self.url} is not http(s)://host...", unreachable=True)
         connection = connection_type(target.hostname, target.port, timeout=self.timeout)
-        watchdog = threading.Timer(self.timeout, _cut, (connection,))
-        watchdog.start()
         started = time.monotonic()
+        watchdog = None
         try:
+            connection.connect()
+            # The socket itself, not the connection's attribute: http.client drops that once the
+            # response owns the socket (a response that closes the connection), mid-body.
+            watchdog = threading.Timer(max(0.0, self.timeout - (time.monotonic() - started)), _cut,
+                                       (connection.sock,))
+            watchdog.start()
             connection.request("GET", target.path + ("?" + target.query if target.query else ""),
                                headers={"Accept": "application/json", "Accept-Encoding": "identity"})
             answer = connection.getresponse()
             encoding = answer.getheader("Content-Encoding", "identity").lower()
             body = answer.read(max_bytes + 1)
         except (OSError, http.client.HTTPException) as err:
-            late = time.monotonic() - started >= self.timeout
-            raise BlobsUnavailable(f"the beacon API's answer to {path} took over {self.timeout:g} s: refused" if late
-                                   else f"the beacon API at {self.url} cannot be read: {err}", unreachable=True) from err
+            if time.monotonic() - started < self.timeout:
+                raise BlobsUnavailable(f"the beacon API at {self.url} cannot be read: {err}", unreachable=True) from err
+            body = None
         finally:
-            watchdog.cancel()
+            if watchdog is not None:
+                watchdog.cancel()
             connection.close()
+        if body is None or time.monotonic() - started >= self.timeout:  # cut by the watchdog
+            raise BlobsUnavailable(f"the beacon API's answer to {path} took over {self.timeout:g} s: refused",
+                                   unreachable=True)
         if len(body) > max_bytes:
             raise BlobsUnavailable(f"the beacon API's answer to {path} is over {max_bytes:,} bytes: refused",
                                    unreachable=True)
@@ -162,11 +171,9 @@ class BeaconBlobs:
             raise BlobsUnavailable(f"the beacon API's answer to {path} is not JSON: {err}", unreachable=True) from err
 
 
-def _cut(connection: http.client.HTTPConnection) -> None:
-    """The watchdog: end a request past its deadline (a blocked read then fails at once)."""
-    sock = connection.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _cut(sock: socket.socket) -> None:
+    """The watchdog: end an exchange past its deadline (a blocked read then ends at once)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass

@@ -279,7 +279,7 @@ def test_a_beacon_that_answers_wrongly_gives_blobs_unavailable(beacon, answer, s
     beacon.status, beacon.body = answer
     wanted = [codec.versioned_hash(to_blobs(b"the batch")[0])]
     with pytest.raises(BlobsUnavailable, match=says):
-        BeaconBlobs(beacon.url).blobs(12, wanted)
+        BeaconBlobs(beacon.url, block_ids="number").blobs(12, wanted)
     assert beacon.asked[-1].startswith("/eth/v1/beacon/blobs/12?versioned_hashes=0x01")
 
 
