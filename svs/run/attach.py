@@ -138,6 +138,8 @@ class Relayer:
         self.cuts: list[Heights] = []  # consistent cuts not yet posted, oldest first
         self._checked: Heights | None = None  # the last heads whose pairs were read
         self._batcher: Batcher | None = None
+        if self.inbox is not None and data_availability != "calldata":
+            self._batcher = self._new_batcher()  # so an L1 that cannot take the blobs asked is refused at start
         self._lock = threading.Lock()
 
     # --- the ingress guard -------------------------------------------------------------------
@@ -310,12 +312,15 @@ class Relayer:
                 report.l1_batch = BatchReport(False, None, {}, error=failed)
                 return report
             if self._batcher is None:
-                self._batcher = Batcher(self.inbox, self.rollups, every=1, max_data_bytes=self.max_data_bytes,
-                                        data_availability=self.data_availability)
+                self._batcher = self._new_batcher()
             report.l1_batch = self._batcher.post(heads, shrink=self._earlier_cut)
             if report.l1_batch is not None and report.l1_batch.ok:
                 self._forget_cuts(report.l1_batch.ranges)
             return report
+
+    def _new_batcher(self) -> Batcher:
+        return Batcher(self.inbox, self.rollups, every=1, max_data_bytes=self.max_data_bytes,
+                       data_availability=self.data_availability)
 
     # --- consistent cuts ----------------------------------------------------------------------
 
@@ -405,6 +410,18 @@ class AttachIngress(JsonRpcEndpoint):
         return self.upstream.call(method, *params)
 
 
+def _poll_and_post(relayer: Relayer, post: bool) -> None:
+    report = relayer.poll()
+    if report.delivered or report.failures:
+        log.info("relayed %d leg(s); %s", report.delivered, "; ".join(report.failures) or "no failures")
+    if post:
+        posted = relayer.post()
+        if posted.l1_batch is not None:
+            log.info("%s", posted.l1_batch.line())
+        elif posted.no_cut:
+            log.warning("L1 post skipped: %s", posted.no_cut)
+
+
 def serve(relayer: Relayer, first_port: int, interval: float, post_every: int, stop: threading.Event) -> None:
     """Ingress on first_port, first_port + 1, ... (rollups in record order); poll every
     ``interval`` seconds and post to L1 every ``post_every`` polls, until ``stop`` is set."""
@@ -416,16 +433,11 @@ def serve(relayer: Relayer, first_port: int, interval: float, post_every: int, s
     polls = 0
     try:
         while not stop.is_set():
-            report = relayer.poll()
             polls += 1
-            if report.delivered or report.failures:
-                log.info("relayed %d leg(s); %s", report.delivered, "; ".join(report.failures) or "no failures")
-            if post_every and polls % post_every == 0:
-                posted = relayer.post()
-                if posted.l1_batch is not None:
-                    log.info("%s", posted.l1_batch.line())
-                elif posted.no_cut:
-                    log.warning("L1 post skipped: %s", posted.no_cut)
+            try:
+                _poll_and_post(relayer, post_every and polls % post_every == 0)
+            except Exception:  # a node or L1 failing must not stop the relay: the next poll tries again
+                log.exception("attach mode: a poll or post failed; trying again in %g s", interval)
             stop.wait(interval)
     finally:
         for server in servers:

@@ -231,6 +231,43 @@ def test_attach_mode_end_to_end(record, attached):
     assert status["mode"] == "attach" and status["stuck"] == [stuck]
 
 
+def test_attach_mode_refuses_blobs_at_start_on_an_l1_without_them(record, monkeypatch):
+    """Refused when it starts, not at its first post (which used to end attach mode)."""
+    from svs.l1.inbox import InboxClient
+
+    monkeypatch.setattr(InboxClient, "blobs_supported", lambda self: False)
+    with pytest.raises(ValueError, match="posts in blobs need an L1 that takes blob transactions"):
+        Relayer(record, accounts.sequencer(), data_availability="blobs")
+    assert not Relayer(record, accounts.sequencer(), data_availability="auto")._batcher.in_blobs
+
+
+def test_a_poll_that_raises_does_not_stop_attach_mode(record, monkeypatch):
+    """A node or L1 failing during a poll is logged; the relay polls again (it used to end)."""
+    import threading
+
+    from svs.run.attach import serve
+
+    relayer = Relayer(record, accounts.sequencer())
+    calls, real_poll = [], relayer.poll
+
+    def flaky_poll():
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("a rollup node went away")
+        return real_poll()
+
+    monkeypatch.setattr(relayer, "poll", flaky_poll)
+    stop = threading.Event()
+    runner = threading.Thread(target=serve, args=(relayer, free_port_block(2), 0.1, 0, stop), daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 30
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    runner.join(30)
+    assert len(calls) >= 3 and not runner.is_alive()
+
+
 def test_attach_refuses_a_key_that_is_not_the_sequencer(record):
     with pytest.raises(Exception, match="only the sequencer may mint"):
         Relayer(record, accounts.user(5))
