@@ -128,6 +128,8 @@ def format_comparison(rows: list[GasRow]) -> str:
              "|---:|---:|---:|---:|---:|"]
     in_blobs = {row.transfers: row for row in rows if row.blobs}
     if not in_blobs:
+        if not any(row.transfers for row in rows):
+            return "(no transfers measured)"
         return f"(no size fits the {MAX_BLOBS_PER_POST} blobs of one transaction at this number of rollups)"
     for row in rows:
         blob = in_blobs.get(row.transfers)
