@@ -122,8 +122,6 @@ def test_deeply_nested_json_is_a_parse_error_over_http_and_websocket_and_the_end
     before parsing. The test raises the limit itself, so it guards the worst case."""
     import sys
 
-    from websockets.sync.client import connect
-
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 100_000))
     try:
