@@ -66,7 +66,10 @@ def cli(cli_ctx, deployment, challenge, challenger, follow, interval, attach, be
         raise click.ClickException(f"{deployment} records no L1 BatchInbox")
     sources = {c: Rollup.of(r) for c, r in deployed.rollups.items()}
     inbox = InboxClient(l1.rpc, l1["BatchInbox"])
-    blobs = BeaconBlobs(beacon_url or l1.rpc, block_ids=beacon_ids)
+    try:
+        blobs = BeaconBlobs(beacon_url or l1.rpc, block_ids=beacon_ids)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--beacon-url") from err
     verifier = Verifier(inbox, sources, lockstep=not attach, blobs=blobs)
     signer = InboxClient(l1.rpc, inbox.address, accounts.dev_account(challenger)) if challenge else None
     click.echo(f"verifying the {'optimistic' if verifier.optimistic else 'strict'} inbox {inbox.address} "

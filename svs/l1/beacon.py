@@ -17,10 +17,11 @@ import http.client
 import socket
 import threading
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from svs.codec import untrusted_json
 from svs.codec.blobs import BLOB_BYTES, versioned_hash
+from svs.node.rpc import HttpEndpoint
 
 MAX_BLOBS_PER_BLOCK = 64  # far above any fork's per-block limit; bounds the answer
 MAX_ANSWER_BYTES = MAX_BLOBS_PER_BLOCK * (2 * BLOB_BYTES + 8) + 4096
@@ -47,6 +48,7 @@ class BeaconBlobs:
         if block_ids not in BLOCK_IDS:
             raise ValueError(f"block ids must be one of {', '.join(BLOCK_IDS)}, not {block_ids!r}")
         self.url, self.timeout, self.block_ids = url.rstrip("/"), timeout, block_ids
+        self._endpoint = HttpEndpoint.of(self.url)  # InvalidUrl (a ValueError) if not http(s)
         self._clock: tuple[int, int] | None = None  # (genesis time, seconds per slot), once read
 
     def blobs(self, block_number: int, wanted: list[bytes], timestamp: int | None = None) -> list[bytes]:
@@ -126,11 +128,7 @@ class BeaconBlobs:
         closes the connection at the deadline, however slowly the headers or body trickle in)
         and ``max_bytes`` bytes. BlobsUnavailable otherwise: ``unreachable`` unless the server
         definitely has no such endpoint (404, 405, 501)."""
-        target = urlsplit(self.url + path + ("?" + urlencode(query) if query else ""))
-        connection_type = {"http": http.client.HTTPConnection, "https": http.client.HTTPSConnection}.get(target.scheme)
-        if connection_type is None or not target.hostname:
-            raise BlobsUnavailable(f"the beacon URL {self.url} is not http(s)://host...", unreachable=True)
-        connection = connection_type(target.hostname, target.port, timeout=self.timeout)
+        connection = self._endpoint.connection(self.timeout)
         started = time.monotonic()
         watchdog = None
         try:
@@ -140,8 +138,9 @@ class BeaconBlobs:
             watchdog = threading.Timer(max(0.0, self.timeout - (time.monotonic() - started)), _cut,
                                        (connection.sock,))
             watchdog.start()
-            connection.request("GET", target.path + ("?" + target.query if target.query else ""),
-                               headers={"Accept": "application/json", "Accept-Encoding": "identity"})
+            connection.request("GET", self._endpoint.target(path, urlencode(query)),
+                               headers={"Accept": "application/json", "Accept-Encoding": "identity",
+                                        **self._endpoint.auth})
             answer = connection.getresponse()
             encoding = answer.getheader("Content-Encoding", "identity").lower()
             body = answer.read(max_bytes + 1)

@@ -14,6 +14,7 @@ import http.client
 import json
 import select
 import threading
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -54,30 +55,54 @@ class InvalidUrl(SvsError, ValueError):
     """A node URL that is not http:// or https://."""
 
 
+@dataclass(frozen=True)
+class HttpEndpoint:
+    """An http(s) URL split for http.client (the RPC client's and the beacon client's)."""
+
+    https: bool
+    host: str
+    port: int | None
+    path: str  # without the query
+    query: str
+    auth: dict[str, str]  # the basic-auth header the URL's userinfo asks for, if any
+
+    @classmethod
+    def of(cls, url: str) -> "HttpEndpoint":
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidUrl(f"not an http(s) URL: {url!r}")
+        auth = {}
+        if parts.username is not None:  # https://user:secret@host/..., as some providers hand out
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            auth["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        return cls(parts.scheme == "https", parts.hostname, parts.port, parts.path, parts.query, auth)
+
+    def target(self, path: str = "", query: str = "") -> str:
+        """The request target for ``path`` under this URL's path, with both queries."""
+        joined = "&".join(q for q in (self.query, query) if q)
+        return (self.path.rstrip("/") + path if path else self.path or "/") + (f"?{joined}" if joined else "")
+
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+        return kind(self.host, self.port, timeout=timeout)
+
+
 class RpcClient:
     """A JSON-RPC client for one node. Thread-safe: each thread keeps its own connection."""
 
     def __init__(self, url: str, timeout: float = 60.0):
         self.url = url
         self.timeout = timeout
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidUrl(f"not an http(s) URL: {url!r}")
-        self._https = parts.scheme == "https"
-        self._host, self._port = parts.hostname, parts.port
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._headers = dict(_HEADERS)
-        if parts.username is not None:  # https://user:secret@host/..., as some providers hand out
-            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        self._endpoint = HttpEndpoint.of(url)
+        self._path = self._endpoint.target()
+        self._headers = {**_HEADERS, **self._endpoint.auth}
         self._local = threading.local()
 
     def _connection(self) -> http.client.HTTPConnection:
         """This thread's connection, reopened if the node closed it while it was idle."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            connection = self._local.connection = kind(self._host, self._port, timeout=self.timeout)
+            connection = self._local.connection = self._endpoint.connection(self.timeout)
         elif connection.sock is not None and _readable(connection.sock):
             connection.close()  # readable while idle: the node hung up; request() reconnects
         return connection

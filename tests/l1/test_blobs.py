@@ -225,6 +225,7 @@ class _Beacon:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the stdlib's name
                 beacon.asked.append(self.path)
+                beacon.authorization = self.headers.get("Authorization")
                 status, body = beacon.routes.get(self.path.split("?")[0], (beacon.status, beacon.body))
                 if beacon.trickle == "headers":  # the status line, then a header line every 0.2 s
                     self.wfile.write(b"HTTP/1.1 200 OK\r\n")
@@ -299,6 +300,20 @@ def test_a_beacon_that_trickles_its_headers_is_cut_at_the_timeout(beacon):
     with pytest.raises(BlobsUnavailable, match="took over 1 s"):
         BeaconBlobs(beacon.url, timeout=1, block_ids="number").blobs(1, [codec.versioned_hash(to_blobs(b"x")[0])])
     assert time.monotonic() - started < 5
+
+
+def test_a_beacon_url_with_a_path_a_query_and_credentials_is_asked_under_them(beacon):
+    """Providers hand out beacon URLs like https://user:key@host/prefix?apikey=...: the request
+    goes under the path, keeps the query and sends the credentials as basic auth."""
+    import base64
+
+    beacon.body = _json(to_blobs(b"x"))
+    url = beacon.url.replace("http://", "http://us%40er:s3cret@") + "/prefix?apikey=k"
+    assert BeaconBlobs(url, block_ids="number").blobs(4, [codec.versioned_hash(to_blobs(b"x")[0])]) == to_blobs(b"x")
+    assert beacon.asked[-1].startswith("/prefix/eth/v1/beacon/blobs/4?apikey=k&versioned_hashes=0x01")
+    assert beacon.authorization == "Basic " + base64.b64encode(b"us@er:s3cret").decode()
+    with pytest.raises(ValueError, match="not an http"):
+        BeaconBlobs("ws://127.0.0.1:1")
 
 
 def test_a_compressed_answer_is_refused_not_misread(beacon):
