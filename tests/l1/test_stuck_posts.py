@@ -129,11 +129,9 @@ def test_a_post_mined_late_is_found_and_the_next_one_takes_a_fresh_nonce(paused_
     assert inbox.batch_count() == 2
 
 
-def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(paused_l1):
-    """L1 mines nothing for long: the sends double up to MAX_FEE_MULTIPLE times today's fees and
-    stop there. The next post does not outbid the last send: it waits for it (fees do not
-    double without end, and the tip is paid in full)."""
-    net = paused_l1
+def _stuck_at_the_cap(net):
+    """A post that L1 leaves unmined through as many sends as reach the fee cap: (its client,
+    batcher, today's gas price, its pooled transaction, priced over half the cap)."""
     a, b = net.chain_ids
     inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
                         replace_after=0.2, max_sends=MAX_FEE_MULTIPLE.bit_length() + 2)
@@ -143,6 +141,16 @@ def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(
     assert not batcher.post(net.heads()).ok
     [pooled] = _pooled(net)
     assert quote * MAX_FEE_MULTIPLE // FEE_BUMP < _fee(pooled) <= quote * MAX_FEE_MULTIPLE
+    return inbox, batcher, quote, pooled
+
+
+def test_a_post_priced_far_over_the_market_is_waited_for_not_outbid_without_end(paused_l1):
+    """L1 mines nothing for long: the sends double up to MAX_FEE_MULTIPLE times today's fees and
+    stop there. The next post does not outbid the last send: it waits for it (fees do not
+    double without end, and the tip is paid in full)."""
+    net = paused_l1
+    a, b = net.chain_ids
+    inbox, batcher, quote, pooled = _stuck_at_the_cap(net)
     waiting = batcher.post(net.heads())
     assert not waiting.ok and "waiting for it rather than paying more" in waiting.error, waiting
     assert _pooled(net) == [pooled]  # nothing sent
@@ -158,14 +166,7 @@ def test_a_remembered_post_that_left_the_pool_is_forgotten_and_the_next_one_goes
     node, an eviction), there is nothing to wait for: the next post goes at today's fees."""
     net = paused_l1
     a, b = net.chain_ids
-    inbox = InboxClient(net.l1_url, net.inboxes["strict"].address, accounts.sequencer(), owns_account=True,
-                        replace_after=0.2, max_sends=MAX_FEE_MULTIPLE.bit_length() + 2)
-    batcher = Batcher(inbox, net.sources(), every=1, data_availability="calldata")
-    quote = inbox.w3.eth.gas_price
-    net.transfers(a, b, 1)
-    assert not batcher.post(net.heads()).ok
-    [pooled] = _pooled(net)
-    assert _fee(pooled) > quote * MAX_FEE_MULTIPLE // FEE_BUMP  # at the cap: a next post would wait
+    inbox, batcher, quote, pooled = _stuck_at_the_cap(net)
     net.rpc_l1("anvil_dropTransaction", pooled["hash"])
     net.transfers(b, a, 1)
     report = _post_and_mine_once(net, batcher, net.heads(), lambda pool: True)
