@@ -164,7 +164,7 @@ class L1Contract:
                 break
         else:
             raise StuckTransaction(f"{action}: L1 mined none of {len(hashes)} sends at rising fees (nonce "
-                                   f"{built['nonce']}, last {_fees(built)}); the next write replaces it")
+                                   f"{built['nonce']}, last {_fees(built)})" + ("; the next write replaces it" if self.owns_account else ""))
         self._unmined = None
         if receipt.status != 1:
             raise self.rejected(action, f"transaction {receipt.transactionHash.hex()} reverted on L1")
@@ -178,9 +178,10 @@ class L1Contract:
         its account and that write still waits (``tx`` then has the account's confirmed nonce,
         which is the write's); else ``tx`` unchanged."""
         unmined = self._unmined
-        if unmined is not None and (tx["nonce"] > unmined.nonce or not any(map(self._in_pool, unmined.hashes))):
-            self._unmined = unmined = None  # mined after all, or dropped: nothing to replace
         if unmined is None or not self.owns_account:
+            return tx
+        if tx["nonce"] > unmined.nonce or not any(map(self._in_pool, unmined.hashes)):
+            self._unmined = None  # mined after all, or dropped: nothing to replace
             return tx
         fees = _bumped(unmined.fees, _fees(tx))
         if fees is None:
@@ -209,8 +210,10 @@ class L1Contract:
                 # An earlier send was mined meanwhile ("nonce too low"): wait for it instead.
                 if earlier and self._wait_for_any(earlier, 0) is not None:
                     return earlier[-1], built
+                if not self.owns_account or "underpriced" not in str(err).lower():
+                    raise
                 fees = _bumped(_fees(built), self._fee_quote(blob=sidecar is not None))
-                if not self.owns_account or "underpriced" not in str(err).lower() or fees is None:
+                if fees is None:
                     raise
                 built = {**built, **fees}
         raise StuckTransaction(f"the pool still answers 'underpriced' after {OUTBIDS} doublings of the fees")
