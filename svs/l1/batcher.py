@@ -154,15 +154,20 @@ class Batcher:
         self._earliest_last = {c: max(_first_block_with_code(s.rpc, s.mint_burn), _first_block_with_code(s.rpc, s.general))
                                for c, s in self.sources.items()}
 
-    def on_commit(self, heights: dict[int, int], busy: bool = True) -> BatchReport | None:
-        """Count a committed tick (``busy``: its blocks have transactions) and post if one is
-        due: on a K-th tick with transactions to post or a heartbeat due, and on every tick
-        while a backlog remains."""
-        self._ticks += 1
-        self._since_post += 1
+    def on_commit(self, heights: dict[int, int], busy: bool = True, ticks: int = 1) -> BatchReport | None:
+        """Count ``ticks`` committed ticks, the last at ``heights`` (``busy``: one of their
+        blocks has transactions), and post if one is due: when the count passed a K-th tick
+        with transactions to post or a heartbeat due, and on every call while a backlog
+        remains. ``ticks`` is more than 1 when the ticks went on while a post was under way
+        (svs.l1.poster)."""
+        if ticks < 1:
+            raise ValueError("on_commit counts at least one committed tick")
+        passed_kth = (self._ticks + ticks) // self.every > self._ticks // self.every
+        self._ticks += ticks
+        self._since_post += ticks
         self._busy |= busy
         heartbeat_due = self.heartbeat > 0 and self._since_post >= self.heartbeat
-        if not self._behind and (self._ticks % self.every or not (self._busy or heartbeat_due)):
+        if not self._behind and not (passed_kth and (self._busy or heartbeat_due)):
             return None
         report = self.post(heights)
         if report is not None and report.ok:

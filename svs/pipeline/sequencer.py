@@ -36,6 +36,7 @@ from svs.deploy.record import ChainEntry
 from svs.errors import SvsError
 from svs.l1.batcher import Batcher, BatchReport
 from svs.l1.deposits import Deposit, DepositFeed, L1Legs
+from svs.l1.poster import Poster
 from svs.node.rollup import Rollup
 from svs.node.rpc import NodeUnavailable, RpcError
 from svs.pipeline.admission import Rejected, SenderState, admit
@@ -136,7 +137,7 @@ class TickReport:
     attempts: int
     roots_agree: bool
     seconds: float
-    l1_batch: "BatchReport | None" = None  # set on the ticks that posted to L1
+    l1_batch: "BatchReport | None" = None  # set on the ticks that posted to L1 (not after post_in_background)
     simulations: int = 0  # simulation passes the builder's planning took
 
     def line(self) -> str:
@@ -178,6 +179,7 @@ class Sequencer:
         self.last_report: TickReport | None = None
         self.last_roots: list[PairRoots] = []
         self.batcher: Batcher | None = None  # posts to the L1 inbox every K committed ticks
+        self.poster: Poster | None = None  # posts from its own thread (post_in_background)
         self.last_batch: dict | None = None  # the batcher's last report
         self._tick_lock = threading.Lock()
         self._admit_lock = threading.Lock()
@@ -241,6 +243,8 @@ class Sequencer:
         return NodesUnavailable(reason)
 
     def close(self) -> None:
+        if self.poster is not None:
+            self.poster.close()
         self.builder.close()
         self.journal.close()
 
@@ -478,17 +482,33 @@ class Sequencer:
         self.last_report = report
         return report
 
+    def post_in_background(self) -> None:
+        """From now on, post to L1 from a thread of its own (svs.l1.poster), so a slow or stuck
+        L1 never pauses the ticks; the clock (svs.run.service) does this. Ticks called directly
+        otherwise post in the tick, which tests rely on to see each tick's post."""
+        if self.batcher is not None and self.poster is None:
+            self.poster = Poster(self.batcher, self._record_batch).start()
+
     def _post_to_l1(self, heights: dict[int, int], busy: bool) -> BatchReport | None:
         """After the self-check and the commit: post the batches when the batcher says one is
-        due (``Batcher.on_commit``). A failed post is reported (status, tick log) and retried by
-        the next one; it never stops the ticks."""
+        due (``Batcher.on_commit``), here or, after ``post_in_background``, on the poster's
+        thread. A failed post is reported (status, log) and retried by the next one; it never
+        stops the ticks."""
+        if self.poster is not None:
+            self.poster.committed(heights, busy)
+            return None
         if self.batcher is None:
             return None
         batch = self.batcher.on_commit(heights, busy)
         if batch is not None:
-            self.last_batch = batch.as_dict()
-            self.recent_batches.append(self.last_batch)
+            self._record_batch(batch)
         return batch
+
+    def _record_batch(self, batch: BatchReport) -> None:
+        self.last_batch = batch.as_dict()
+        self.recent_batches.append(self.last_batch)
+        if self.poster is not None:  # no tick line carries it
+            (log.info if batch.ok else log.warning)("%s", batch.line())
 
     def _check_heights(self, bases: dict[int, int]) -> None:
         for chain_id, chain in self.chains.items():

@@ -4,6 +4,9 @@ transactions it posts only at the heartbeat. Status and the tick log show the la
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from svs.deploy.suite import InboxConfig
@@ -113,3 +116,101 @@ def test_without_a_heartbeat_only_blocks_with_transactions_are_posted(make_syste
     report = system.tick()
     assert report.l1_batch is not None and report.l1_batch.ranges[a][0] == report.l1_batch.ranges[a][1] - 12
     assert inbox.next_block(b) == system.sequencer.committed[b] + 1
+
+
+def test_committed_ticks_counted_together_post_when_they_pass_a_kth_tick(make_system, users, monkeypatch):
+    """The poster hands the batcher every tick committed during a post at once (svs.l1.poster):
+    a post is due when the count passes a multiple of K, as it would have tick by tick."""
+    system = make_system(batch_every=4, heartbeat=0)
+    batcher = system.sequencer.batcher
+    posts = []
+    monkeypatch.setattr(batcher, "post", lambda heights: posts.append(dict(heights)) or None)
+    heights = dict(system.sequencer.committed)
+    assert batcher.on_commit(heights, busy=True, ticks=3) is None and posts == []  # ticks 1-3
+    batcher.on_commit(heights, busy=False, ticks=2)  # ticks 4-5 pass the 4th, with transactions from before
+    assert posts == [heights]
+    batcher.on_commit(heights, busy=True, ticks=2)  # ticks 6-7: no multiple of 4
+    assert len(posts) == 1
+    batcher.on_commit(heights, busy=False, ticks=9)  # ticks 8-16 pass the 8th, 12th and 16th: one post
+    assert len(posts) == 2
+    with pytest.raises(ValueError):
+        batcher.on_commit(heights, busy=True, ticks=0)
+
+
+def _l1_pool(system) -> list[dict]:
+    content = _l1(system).make_request("txpool_content", [])["result"]["pending"]
+    return [tx for by_sender in content.values() for tx in by_sender.values()
+            if tx["from"].lower() == system.sequencer.address.lower()]
+
+
+def _l1(system):
+    l1 = next(n for n in system.service.nodes if n.role == "l1")
+    return InboxClient(l1.rpc_url, system.inbox().address).w3.provider
+
+
+def _wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
+
+
+def test_the_clock_builds_on_while_l1_does_not_mine_a_post(make_system, users):
+    """A post waits for its L1 receipt (one L1 block, or minutes when L1 does not mine it). The
+    clock posts from the poster's thread, so the rollups keep their block time meanwhile, and
+    the next post covers every block committed while the first one waited."""
+    system = make_system(batch_every=1)
+    a, b = system.chain_ids
+    l1 = _l1(system)
+    system.tick()  # the first post (the batcher does not know what L1 has): on automine
+    inbox = system.inbox()
+    posted = inbox.batch_count()
+    l1.make_request("evm_setAutomine", [False])
+    system.service.options.block_time = 0.1
+    clock = threading.Thread(target=system.service.run_clock, daemon=True)
+    try:
+        clock.start()
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        [stuck] = _wait_for(lambda: _l1_pool(system), 30, "the post to reach L1's pool")
+        held_at = dict(system.sequencer.committed)
+        _wait_for(lambda: system.sequencer.committed[a] >= held_at[a] + 10, 30, "ten ticks while the post waits")
+        assert _l1_pool(system) == [stuck] and inbox.batch_count() == posted  # still waiting, alone
+        assert clock.is_alive()
+
+        l1.make_request("evm_setAutomine", [True])
+        l1.make_request("evm_mine", [])  # the stuck post lands; the next one covers the ticks since
+        _wait_for(lambda: inbox.batch_count() >= posted + 2, 60, "the post after the stuck one")
+        _wait_for(lambda: inbox.next_block(a) > held_at[a] + 10, 60, "a post of the blocks built meanwhile")
+    finally:
+        l1.make_request("evm_setAutomine", [True])
+        system.service.stop()
+        clock.join(30)
+    assert not clock.is_alive()
+    assert system.sequencer.last_batch["ok"], system.sequencer.last_batch
+    verdicts, _ = verify_all(system.verifier(), None)
+    assert verdicts and all(v.ok for v in verdicts), [v.line() for v in verdicts]
+
+
+def test_a_poster_whose_post_raises_carries_on_with_the_next_tick(make_system, users, monkeypatch):
+    system = make_system(batch_every=1)
+    a, b = system.chain_ids
+    batcher = system.sequencer.batcher
+    on_commit, calls = batcher.on_commit, []
+
+    def first_raises(heights, busy=True, ticks=1):
+        calls.append(ticks)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the batcher")
+        return on_commit(heights, busy, ticks)
+
+    monkeypatch.setattr(batcher, "on_commit", first_raises)
+    system.sequencer.post_in_background()
+    system.burn(a, b, users[0], users[1].address, TOKEN)
+    assert system.tick().l1_batch is None  # posted by the poster, not in the tick
+    _wait_for(lambda: calls and system.sequencer.poster.idle(), 30, "the first post to fail")
+    assert system.sequencer.last_batch is None
+    system.tick()
+    _wait_for(lambda: system.sequencer.last_batch, 30, "the next tick's post")
+    assert system.sequencer.last_batch["ok"], system.sequencer.last_batch
+    assert system.inbox().next_block(a) == system.sequencer.committed[a] + 1  # both ticks' blocks

@@ -154,11 +154,16 @@ def attached(record):
 
 
 def _send(w3: Web3, contract_call, gas: int = 400_000) -> str:
+    """Send and wait until mined: anvil's automine answers eth_sendRawTransaction before the
+    block is mined, and a relayer poll in between finds nothing to deliver (which left the leg
+    for the next test's poll to deliver: 0 and then 2 legs where each test expected 1)."""
     sender = accounts.owner()  # TEST::0 deployed the token and holds its supply
     tx = contract_call.build_transaction({"from": sender.address, "gas": gas, "gasPrice": w3.eth.gas_price * 2,
                                           "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
                                           "chainId": w3.eth.chain_id})
-    return w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction).to_0x_hex()
+    tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+    w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    return tx_hash.to_0x_hex()
 
 
 def _contract(w3, record, name, address=None):

@@ -1,0 +1,92 @@
+"""Posting to L1 from its own thread, so that a slow or stuck L1 never pauses the ticks.
+
+A post waits for its L1 receipt: one L1 block on a public L1 (12 s on Sepolia), and up to about
+two minutes when L1 does not mine it and the write is sent again at higher fees
+(svs.l1.contract). Posted from the tick, every rollup stopped building for that long. The clock
+(svs.run.service) therefore hands each committed tick to a ``Poster``: ``committed`` only notes
+the heights and returns, and the poster's thread calls ``Batcher.on_commit`` with every tick
+committed since its last call, so the ticks that went on during a post are counted, and the next
+post covers their blocks.
+
+Nothing is lost by posting later: the batcher keeps no state of its own (where the next batch
+starts is read from the inbox), and it reads only committed blocks, which no later tick changes.
+A post that raises is logged and the thread carries on; the next committed tick tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from svs.l1.batcher import Batcher, BatchReport
+
+log = logging.getLogger(__name__)
+
+JOIN_SECONDS = 5.0  # how long ``close`` waits for a post under way (the thread is a daemon)
+
+
+class Poster:
+    """Runs ``batcher.on_commit`` on its own thread for the ticks ``committed`` reports, and
+    gives every report to ``on_report``."""
+
+    def __init__(self, batcher: Batcher, on_report: Callable[[BatchReport], None]):
+        self.batcher = batcher
+        self.on_report = on_report
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._heights: dict[int, int] | None = None  # the last committed tick's heights
+        self._ticks = 0  # committed ticks not yet counted by the batcher
+        self._busy = False  # one of them has transactions
+        self._stopping = False
+        self._posting = False
+        self._thread = threading.Thread(target=self._run, name="l1-poster", daemon=True)
+
+    def start(self) -> "Poster":
+        self._thread.start()
+        return self
+
+    def committed(self, heights: dict[int, int], busy: bool) -> None:
+        """A tick committed at ``heights``: note it and return at once."""
+        with self._wake:
+            self._heights = dict(heights)
+            self._ticks += 1
+            self._busy |= busy
+            self._wake.notify()
+
+    def idle(self) -> bool:
+        """No post under way and no committed tick waiting to be counted."""
+        with self._lock:
+            return not self._posting and self._ticks == 0
+
+    def close(self) -> None:
+        """Stop after the post under way (waiting at most ``JOIN_SECONDS`` for it)."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(JOIN_SECONDS)
+
+    def _take(self) -> tuple[dict[int, int], bool, int] | None:
+        """Wait for committed ticks; take them all at once (None once closed)."""
+        with self._wake:
+            while not self._ticks and not self._stopping:
+                self._wake.wait()
+            if self._stopping:
+                return None
+            taken = (self._heights, self._busy, self._ticks)
+            self._ticks, self._busy, self._posting = 0, False, True
+            return taken
+
+    def _run(self) -> None:
+        while (taken := self._take()) is not None:
+            heights, busy, ticks = taken
+            try:
+                report = self.batcher.on_commit(heights, busy, ticks)
+                if report is not None:
+                    self.on_report(report)
+            except Exception:  # the batcher reports L1's failures; anything else must not end the posts
+                log.exception("posting to L1 failed; the next committed tick tries again")
+            finally:
+                with self._lock:
+                    self._posting = False
