@@ -16,7 +16,7 @@ import click
 from ape.cli import ape_cli_context
 
 from svs.measure.bench import BenchConfig, measure, measure_paced_latency, measure_poison, plot_sweep
-from svs.measure.node_costs import measure_node_costs
+from svs.measure.node_costs import cpu_bound, measure_node_costs, measure_python_floor
 from svs.measure.profile import profile
 from svs.run.logs import configure
 from svs.run.progress import progress
@@ -106,6 +106,12 @@ def _main_tables(config: BenchConfig) -> None:
     click.echo(f"| (c) ratio b/a (the target) | {b / a:.2f} |")
     click.echo(f"| (c') ratio b/a' | {b / a_seq:.2f} |")
     click.echo(f"| (c'') ratio b/a'' (a''/a: {a_sim / a:.2f}) | {b / a_sim:.2f} |")
+    totals = {run: sum(per.values()) for run, per in main["cpu"].items()}
+    bound = cpu_bound(totals["sequencer"], a)
+    click.echo(f"| (e) bound: b if the sequencer's CPU per transfer ({totals['sequencer']:.2f} ms) filled all "
+               f"{bound['cores']} cores | {bound['rate']:,.0f} transfers/s ({bound['ratio']:.2f} of a) |")
+    click.echo(f"| (e') CPU per transfer that 0.6 of (a) allows on {bound['cores']} cores, every core busy | "
+               f"{bound['allowed_ms']:.2f} ms |")
     click.echo(f"| (d) latency p50 / p99, saturated (all {transfers:,} sent at once, block time 0) |"
                f" {main['p50'] * 1000:,.0f} / {main['p99'] * 1000:,.0f} ms |")
     for row in paced:
@@ -117,7 +123,6 @@ def _main_tables(config: BenchConfig) -> None:
     click.echo("|---|---:|---:|---:|")
     for name in main["cpu"]["sequencer"]:
         click.echo(f"| {name} | " + " | ".join(f"{main['cpu'][run].get(name, 0):.2f}" for run in runs) + " |")
-    totals = {run: sum(per.values()) for run, per in main["cpu"].items()}
     click.echo("| all processes | " + " | ".join(f"{totals[run]:.2f}" for run in runs) + " |")
 
 
@@ -131,6 +136,11 @@ def _node_costs_table() -> None:
     for r in rows:
         cpu = f"{r['cpu_us']:,.0f} us" if r["cpu_us"] >= r["resolution_us"] else f"< {r['resolution_us']:,.0f} us"
         click.echo(f"| {r['request']} | {cpu} | {r['wall_us']:,.0f} us |")
+    click.echo()
+    click.echo("| the sequencer's own cryptography, in Python (median of 5 x 1,000) | CPU per transaction |")
+    click.echo("|---|---:|")
+    for r in measure_python_floor():
+        click.echo(f"| {r['work']} | {r['cpu_us']:,.0f} us |")
 
 
 def _poison_table(config: BenchConfig, ks: list[int], poison_transfers: int) -> None:

@@ -28,6 +28,10 @@ def test_bench_runs_its_checks_and_prints_the_main_poison_and_sweep_tables(tmp_p
     assert re.search(r"\| \(a'\) the same, one node after the other \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(a''\) the same at once, each block first simulated once .* \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(c\) ratio b/a \(the target\) \| \d+\.\d\d \|", out), out
+    assert re.search(r"\| \(e\) bound: b if the sequencer's CPU per transfer \(\d+\.\d\d ms\) filled all \d+ cores \| "
+                     r"[\d,]+ transfers/s \(\d+\.\d\d of a\) \|", out), out
+    assert re.search(r"\| \(e'\) CPU per transfer that 0.6 of \(a\) allows on \d+ cores, every core busy \| \d+\.\d\d ms \|",
+                     out), out
     assert re.search(r"\| \(d\) latency p50 / p99, 50 transfers/s offered, block time 0.25 s \| [\d,]+ / [\d,]+ ms \|", out), out
     cpu = re.findall(r"^\| (anvil \d+|python[^|]*) \| (\d+\.\d\d) \| (\d+\.\d\d) \| (\d+\.\d\d) \|$", out, re.MULTILINE)
     assert len(cpu) == 3 and all(float(simulated) > 0 and float(seq) > 0 for _, _, simulated, seq in cpu), out
@@ -43,6 +47,8 @@ def test_bench_node_costs_prints_each_request():
     rows = dict(re.findall(r"^\| `(\w+)`[^|]* \| (?:< )?([\d,]+) us \| [\d,]+ us \|$", out, re.MULTILINE))
     assert set(rows) == {"eth_chainId", "eth_simulateV1", "eth_sendRawTransaction", "evm_mine", "eth_sendTransaction"}, out
     assert int(rows["eth_sendRawTransaction"].replace(",", "")) > 0, out
+    python = re.findall(r"^\| (decode a user's transaction[^|]*|sign a destination leg) \| ([\d,]+) us \|$", out, re.MULTILINE)
+    assert len(python) == 2 and all(int(us.replace(",", "")) > 0 for _, us in python), out
 
 
 def test_inbox_gas_prints_every_row():

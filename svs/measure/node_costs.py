@@ -6,11 +6,16 @@ funded senders, in JSON-RPC batches of 32 as the builder sends them, and the nod
 (/proc) is read around each step: the JSON-RPC floor (``eth_chainId``), the transfers'
 ``eth_simulateV1``, their ``eth_sendRawTransaction``, the same transfers sent unsigned by
 impersonated senders (the pool without signature recovery), and mining them.
+
+``measure_python_floor`` times the least Python work a transfer costs the sequencer: decoding a
+user's transaction with its signature recovery (admission) and signing the destination leg.
+``cpu_bound`` turns CPU per transfer into the most a machine's cores could carry.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +24,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from svs.codec.signer import LegacySigner
+from svs.codec.transactions import decode_raw_transaction
 from svs.node.chains import start_anvil, stop
 from svs.node.rpc import SEND_CHUNK, RpcClient
 from svs.testing.ports import free_port_block
@@ -92,3 +98,38 @@ def _measure(node, transactions: int) -> list[dict]:
     step("`eth_sendTransaction`, impersonated senders (the pool, no recovery)",
          [("eth_sendTransaction", [tx]) for tx in unsigned(1)])
     return rows
+
+
+def cpu_bound(cpu_ms_per_transfer: float, ceiling: float, target: float = 0.6, cores: int | None = None) -> dict:
+    """What ``cores`` (this machine's) could carry at ``cpu_ms_per_transfer`` with every core busy
+    all the time (an upper bound: a tick's steps wait on each other), as transfers/s and as a
+    ratio to ``ceiling``; and the CPU per transfer at which that bound is ``target`` of it."""
+    cores = cores or os.cpu_count() or 1
+    rate = cores * 1000 / cpu_ms_per_transfer
+    return {"cores": cores, "rate": rate, "ratio": rate / ceiling, "allowed_ms": cores * 1000 / (target * ceiling)}
+
+
+def measure_python_floor(transactions: int = 1_000, repeat: int = 5) -> list[dict]:
+    """Microseconds of this process's CPU per transaction (median of ``repeat``) for the
+    cryptography every transfer costs the sequencer in Python, whatever else it does."""
+    user = Account.from_key(keccak(text="svs-python-floor-user"))
+    calldata = "0x" + "aa" * 4 + "00" * 128  # a burn's size
+    raws = [bytes(user.sign_transaction({"to": RECIPIENT, "data": calldata, "gas": 200_000, "maxFeePerGas": GAS_PRICE,
+                                         "maxPriorityFeePerGas": 1, "nonce": n, "chainId": 901, "value": 0,
+                                         "type": 2}).raw_transaction) for n in range(transactions)]
+    signer = LegacySigner(keccak(text="svs-python-floor-sequencer"), 902)
+    leg = bytes(196)  # a mint's calldata size
+
+    def per_transaction(work) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            for i in range(transactions):
+                work(i)
+            times.append(1e6 * (time.process_time() - started) / transactions)
+        return statistics.median(times)
+
+    return [{"work": "decode a user's transaction and recover its sender (admission)",
+             "cpu_us": per_transaction(lambda i: decode_raw_transaction(raws[i]))},
+            {"work": "sign a destination leg",
+             "cpu_us": per_transaction(lambda i: signer.sign(i, GAS_PRICE, 150_000, bytes(20), 0, leg))}]
