@@ -44,6 +44,8 @@ from svs.run.progress import progress
 @click.option("--profile", "profile_transfers", default=0, type=click.IntRange(min=0),
               help="Profile one saturated run of this many transfers with py-spy (pip install py-spy) and print "
                    "where the time goes per transfer (0: no profile).")
+@click.option("--profile-dir", default="docs", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where --profile keeps py-spy's raw samples (profile-raw.txt.gz).")
 @click.option("--node-costs", is_flag=True, default=False,
               help="Measure what one anvil node's CPU spends per transaction on each kind of request.")
 @click.option("--main/--no-main", "run_main", default=True, show_default=True,
@@ -51,7 +53,7 @@ from svs.run.progress import progress
 @click.option("--plot", "plot_path", default="docs/throughput.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
 def cli(cli_ctx, transfers, block_size, senders, repeat, latency_rates, latency_block_times, latency_seconds, sweep,
-        sweep_transfers, poison, poison_transfers, profile_transfers, node_costs, run_main, plot_path):
+        sweep_transfers, poison, poison_transfers, profile_transfers, profile_dir, node_costs, run_main, plot_path):
     """Measure the sequencer against the raw anvil ceiling."""
     configure(cli_ctx.logger.level, timestamps=False)
     config = BenchConfig(transfers=transfers, block_size=block_size, senders=senders, repeat=repeat,
@@ -63,7 +65,7 @@ def cli(cli_ctx, transfers, block_size, senders, repeat, latency_rates, latency_
     if poison:
         _poison_table(config, _numbers(poison, "--poison", int), poison_transfers)
     if profile_transfers:
-        _profile_table(profile_transfers, block_size)
+        _profile_table(profile_transfers, block_size, profile_dir)
     if node_costs:
         _node_costs_table()
     if sweep:
@@ -157,16 +159,16 @@ def _poison_table(config: BenchConfig, ks: list[int], poison_transfers: int) -> 
         click.echo(f"| {r['k']} | {r['rate']:,.0f} | {r['ratio']:.2f} | {r['excluded_per_tick']:.0f} |")
 
 
-def _profile_table(transfers: int, block_size: int) -> None:
+def _profile_table(transfers: int, block_size: int, out_dir: Path) -> None:
     click.echo(f"\nprofiling one saturated run of {transfers:,} transfers with py-spy ...", err=True)
     with progress("bench: profiling"):
         try:
-            rows, run = profile(transfers, block_size, Path("docs"))
+            rows, run = profile(transfers, block_size, out_dir)
         except RuntimeError as err:
             raise click.ClickException(str(err)) from err
     click.echo()
     click.echo(f"Where the time goes ({run['transfers']:,} transfers at {run['rate']:,.0f}/s under py-spy; raw samples "
-               "in docs/profile-raw.txt.gz)")
+               f"in {out_dir / 'profile-raw.txt.gz'})")
     click.echo()
     click.echo("| phase | ms per transfer | share of the tick thread |")
     click.echo("|---|---:|---:|")

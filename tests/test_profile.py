@@ -34,3 +34,21 @@ def test_samples_go_to_the_innermost_phase_and_admission_apart():
     assert abs(rows["simulation (eth_simulateV1)"]["share"] - 300 / 380) < 1e-9  # 300+50+20+10 tick samples
     assert rows["signing the legs"]["share"] == 50 / 380
     assert rows[ADMISSION]["share"] is None and rows[ADMISSION]["ms_per_transfer"] == 1000 * 120 / SAMPLE_RATE / 100
+
+
+def test_py_spy_04_frames_qualified_with_their_class_are_sorted_the_same():
+    """py-spy 0.4 writes ``Service.run_clock``; with the class kept, no sample was the tick's and
+    the table came out empty."""
+    qualified = RAW
+    for name in ("run_clock", "tick", "_tick", "build", "_plan_by_simulation", "_simulate_sources", "_each", "_sign",
+                 "sign", "commit_tick", "do_POST", "_send_raw", "submit"):
+        qualified = qualified.replace(f";{name} (", f";Something.{name} (")
+    assert "Something.run_clock" in qualified
+    assert summarize(qualified, transfers=100) == summarize(RAW, transfers=100)
+
+
+def test_samples_without_the_tick_thread_are_an_error_not_an_empty_table():
+    import pytest
+
+    with pytest.raises(ValueError, match="no sample of the tick thread"):
+        summarize("_bootstrap (threading.py:995);handle (http/server.py:430);readline (socket.py:706) 999", 100)

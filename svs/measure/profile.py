@@ -61,9 +61,10 @@ class Frame:
 
     @classmethod
     def parse(cls, text: str) -> "Frame":
-        """py-spy's raw frame: ``function (path/to/file.py:line)``."""
+        """py-spy's raw frame: ``function (path/to/file.py:line)``; py-spy 0.4 qualifies a
+        method with its class (``Service.run_clock``), which is dropped."""
         function, _, where = text.partition(" (")
-        return cls(function.strip(), where.rsplit(":", 1)[0])
+        return cls(function.strip().rsplit(".", 1)[-1], where.rsplit(":", 1)[0])
 
 
 def phase_of(stack: list[Frame]) -> str | None:
@@ -90,7 +91,9 @@ def summarize(raw: str, transfers: int) -> list[dict]:
             counts[phase] += int(count)
         elif any(f.function == "_send_raw" for f in stack):
             counts[ADMISSION] += int(count)
-    tick_total = sum(n for phase, n in counts.items() if phase != ADMISSION) or 1
+    tick_total = sum(n for phase, n in counts.items() if phase != ADMISSION)
+    if not tick_total:
+        raise ValueError("no sample of the tick thread (a stack through run_clock): has py-spy's frame format changed?")
     order = [p for p, _, _ in TICK_PHASES] + [ADMISSION]
     rows = []
     for phase in dict.fromkeys(order):
@@ -120,7 +123,10 @@ def profile(transfers: int, block_size: int, out_dir: Path) -> tuple[list[dict],
         raw = raw_path.read_text()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "profile-raw.txt.gz").write_bytes(gzip.compress(raw.encode()))
-    return summarize(raw, run["transfers"]), run
+    try:
+        return summarize(raw, run["transfers"]), run
+    except ValueError as err:
+        raise RuntimeError(f"{err} (raw samples kept in {out_dir / 'profile-raw.txt.gz'})") from err
 
 
 def _child() -> None:
