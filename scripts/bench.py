@@ -110,8 +110,8 @@ def _main_tables(config: BenchConfig) -> None:
     click.echo(f"| (c'') ratio b/a'' (a''/a: {a_sim / a:.2f}) | {b / a_sim:.2f} |")
     totals = {run: sum(per.values()) for run, per in main["cpu"].items()}
     bound = cpu_bound(totals["sequencer"], a)
-    click.echo(f"| (e) bound: b if the sequencer's CPU per transfer ({totals['sequencer']:.2f} ms) filled all "
-               f"{bound['cores']} cores | {bound['rate']:,.0f} transfers/s ({bound['ratio']:.2f} of a) |")
+    click.echo(f"| (e) bound: b if the sequencer run's CPU per transfer, all processes ({totals['sequencer']:.2f} ms), "
+               f"filled all {bound['cores']} cores | {bound['rate']:,.0f} transfers/s ({bound['ratio']:.2f} of a) |")
     click.echo(f"| (e') CPU per transfer that 0.6 of (a) allows on {bound['cores']} cores, every core busy | "
                f"{bound['allowed_ms']:.2f} ms |")
     click.echo(f"| (d) latency p50 / p99, saturated (all {transfers:,} sent at once, block time 0) |"

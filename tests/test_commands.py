@@ -28,7 +28,7 @@ def test_bench_runs_its_checks_and_prints_the_main_poison_and_sweep_tables(tmp_p
     assert re.search(r"\| \(a'\) the same, one node after the other \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(a''\) the same at once, each block first simulated once .* \| [\d,]+ transfers/s \|", out), out
     assert re.search(r"\| \(c\) ratio b/a \(the target\) \| \d+\.\d\d \|", out), out
-    assert re.search(r"\| \(e\) bound: b if the sequencer's CPU per transfer \(\d+\.\d\d ms\) filled all \d+ cores \| "
+    assert re.search(r"\| \(e\) bound: b if the sequencer run's CPU per transfer, all processes \(\d+\.\d\d ms\), filled all \d+ cores \| "
                      r"[\d,]+ transfers/s \(\d+\.\d\d of a\) \|", out), out
     assert re.search(r"\| \(e'\) CPU per transfer that 0.6 of \(a\) allows on \d+ cores, every core busy \| \d+\.\d\d ms \|",
                      out), out

@@ -157,6 +157,12 @@ def test_an_answer_nested_past_the_bound_is_refused_unparsed_and_the_process_liv
             rpc.batch([(str(MAX_ANSWER_DEPTH), [])])
     finally:
         sys.setrecursionlimit(limit)
+    sys.setrecursionlimit(1_000)  # Python's default: an answer under the bound can still be too deep to parse
+    try:
+        with pytest.raises(RpcError, match="answer refused: .*recursion"):
+            rpc.call(str(MAX_ANSWER_DEPTH - 1))
+    finally:
+        sys.setrecursionlimit(limit)
     node.mode = "ok"
     assert rpc.call("eth_blockNumber")  # the connection still serves
 

@@ -59,3 +59,22 @@ def test_unclosed_and_invalid_documents_are_value_errors():
     for document in (b"[" * 10, b"{not json", b"\xff\xfe"):
         with pytest.raises(ValueError):
             loads(document)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_a_deep_document_in_utf16_or_utf32_is_refused_not_parsed(encoding):
+    """json.loads takes UTF-16 and UTF-32 bytes too, but the scan reads bytes as UTF-8: a "Ģ"
+    (U+0122, the bytes 22 01 in UTF-16-LE) is a quote byte inside the string, so the scan took
+    every bracket after it for string content, and the parser recursed 200,000 levels (a
+    segfault under a raised recursion limit). Only UTF-8 is taken."""
+    import sys
+
+    hiding = '["\u0122",' + "[" * 200_000 + "]" * 200_000 + ',"\u0122"]'
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))
+    try:
+        with pytest.raises(ValueError):
+            loads(hiding.encode(encoding))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert loads('["\u0122"]'.encode("utf-8")) == ["\u0122"]  # UTF-8 non-ASCII still parses

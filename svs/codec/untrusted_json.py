@@ -52,10 +52,20 @@ def nesting_depth(data: bytes) -> int:
 
 def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` of ``data`` if it nests at most ``max_depth`` levels; TooDeep (a
-    ValueError) otherwise, and ValueError or UnicodeDecodeError as ``json.loads`` raises them."""
-    raw = data.encode() if isinstance(data, str) else data
+    ValueError) otherwise, and ValueError as ``json.loads`` raises it.
+
+    Bytes must be UTF-8 (as RFC 8259 asks of JSON between systems), or UnicodeDecodeError (a
+    ValueError): ``json.loads`` would also take UTF-16 and UTF-32, whose bytes the scan does not
+    read as the parser does (a "Ģ" in UTF-16 is a quote byte, 0x22, which hid every bracket after
+    it: one 800 KB request segfaulted a process with a raised recursion limit). The scan reads
+    the UTF-8 bytes and the parser the text they decode to, so both see the same document."""
+    if isinstance(data, str):
+        text, raw = data, data.encode("utf-8")
+    else:
+        raw = bytes(data)
+        text = raw.decode("utf-8")
     if raw.count(b"[") + raw.count(b"{") > max_depth:  # else it cannot nest deeper: any ordinary request
         depth = nesting_depth(raw)
         if depth > max_depth:
             raise TooDeep(f"JSON nested {depth} levels deep (at most {max_depth})")
-    return json.loads(raw)
+    return json.loads(text)

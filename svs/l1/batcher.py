@@ -134,6 +134,12 @@ class Batcher:
         if sorted(self.rollups) != sorted(sources):
             raise ValueError(f"the inbox serves rollups {self.rollups}, the sequencer {sorted(sources)}")
 
+    @property
+    def behind(self) -> bool:
+        """The last post left blocks unposted: it ended at an earlier block than it was given,
+        because the data did not fit one post."""
+        return self._behind
+
     def _use_blobs(self, data_availability: str) -> bool:
         if data_availability == "calldata":
             return False
@@ -180,10 +186,11 @@ class Batcher:
         rollup has nothing new. A rejection is reported, not raised: the blocks stay unposted
         and the next post covers them again. ``shrink``: see ``_fitting``."""
         started = time.monotonic()
-        ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
-        if any(first > last for first, last in ranges.values()):
-            return None
+        ranges: dict[int, tuple[int, int]] = {}
         try:
+            ranges = {c: (self.inbox.next_block(c), heights[c]) for c in self.rollups}
+            if any(first > last for first, last in ranges.values()):
+                return None
             batches, ranges = self._fitting(ranges, shrink)
             self._behind = any(last < heights[c] for c, (_, last) in ranges.items())
             proofs = None if self.optimistic else rollup_proofs(

@@ -11,6 +11,12 @@ post covers their blocks.
 Nothing is lost by posting later: the batcher keeps no state of its own (where the next batch
 starts is read from the inbox), and it reads only committed blocks, which no later tick changes.
 A post that raises is logged and the thread carries on; the next committed tick tries again.
+
+What the ticks no longer wait for is L1's latency, not its capacity. When the blocks carry more
+data than one post holds, the batcher is *behind* (it posted an earlier part); then the clock
+waits for each post under way before its next tick (``wait_while_behind``), so the backlog
+drains one part per tick, as it did when posts ran in the tick, instead of growing without
+bound while the rollups race ahead of L1.
 """
 
 from __future__ import annotations
@@ -59,6 +65,13 @@ class Poster:
         with self._lock:
             return not self._posting and self._ticks == 0
 
+    def wait_while_behind(self, stop: threading.Event, poll: float = 0.2) -> None:
+        """Return once no post is under way or the batcher is not behind (see module notes), or
+        once ``stop`` is set. A post is itself bounded (svs.l1.contract: ~2 minutes at most)."""
+        with self._wake:
+            while self._posting and self.batcher.behind and not self._stopping and not stop.is_set():
+                self._wake.wait(poll)
+
     def close(self) -> None:
         """Stop after the post under way (waiting at most ``JOIN_SECONDS`` for it)."""
         with self._wake:
@@ -88,5 +101,6 @@ class Poster:
             except Exception:  # the batcher reports L1's failures; anything else must not end the posts
                 log.exception("posting to L1 failed; the next committed tick tries again")
             finally:
-                with self._lock:
+                with self._wake:
                     self._posting = False
+                    self._wake.notify_all()  # wait_while_behind

@@ -104,7 +104,7 @@ def cpu_bound(cpu_ms_per_transfer: float, ceiling: float, target: float = 0.6, c
     """What ``cores`` (this machine's) could carry at ``cpu_ms_per_transfer`` with every core busy
     all the time (an upper bound: a tick's steps wait on each other), as transfers/s and as a
     ratio to ``ceiling``; and the CPU per transfer at which that bound is ``target`` of it."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or len(os.sched_getaffinity(0))  # the cores this process may run on
     rate = cores * 1000 / cpu_ms_per_transfer
     return {"cores": cores, "rate": rate, "ratio": rate / ceiling, "allowed_ms": cores * 1000 / (target * ceiling)}
 

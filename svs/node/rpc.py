@@ -125,7 +125,9 @@ class RpcClient:
             raise NodeUnavailable(f"node {self.url} did not answer: {err}") from err
         try:
             return untrusted_json.loads(payload, MAX_ANSWER_DEPTH)
-        except untrusted_json.TooDeep as err:  # an answer to this request, not a dead node: the caller decides
+        except (untrusted_json.TooDeep, RecursionError) as err:  # an answer to this request, not a dead node
+            # RecursionError: under the bound but deeper than this process's recursion limit
+            # (Python's default is 1,000; ape's processes raise it).
             method = body[0]["method"] if isinstance(body, list) else body["method"]
             raise RpcError(self.url, method, {"code": -32603, "message": f"answer refused: {err}"}) from err
         except ValueError as err:
@@ -144,7 +146,8 @@ class RpcClient:
     def batch(self, calls: list[tuple[str, list]], chunk: int | None = None) -> list[Any]:
         """Many calls in one request (or in sequential requests of ``chunk`` calls). Returns, in
         order, each result or an RpcError instance (not raised: one bad transaction must not
-        hide the others' answers)."""
+        hide the others' answers). An answer refused whole (nested past MAX_ANSWER_DEPTH) is
+        raised as RpcError; a node that does not answer, as NodeUnavailable."""
         if not calls:
             return []
         if chunk and len(calls) > chunk:

@@ -214,3 +214,54 @@ def test_a_poster_whose_post_raises_carries_on_with_the_next_tick(make_system, u
     _wait_for(lambda: system.sequencer.last_batch, 30, "the next tick's post")
     assert system.sequencer.last_batch["ok"], system.sequencer.last_batch
     assert system.inbox().next_block(a) == system.sequencer.committed[a] + 1  # both ticks' blocks
+
+
+def test_an_l1_that_does_not_answer_fails_the_post_not_the_tick(make_system, users):
+    """The inbox's next block was read outside the post's error handling: with L1 down, the
+    exception left the tick after its commit, the tick was treated as failed and its honest
+    transactions became suspects. Now the post is reported failed and the tick stands."""
+    from svs.node.chains import stop
+
+    system = make_system(batch_every=1)
+    a, b = system.chain_ids
+    stop(next(n for n in system.service.nodes if n.role == "l1"))
+    sent = system.burn(a, b, users[0], users[1].address, TOKEN)
+    report = system.sequencer.tick()
+    assert report.l1_batch is not None and not report.l1_batch.ok and "Connection refused" in report.l1_batch.error, report.line()
+    assert system.status(a, sent)["status"] == "included" and report.included[a] == 1
+    assert not system.sequencer._suspects and system.sequencer.status()["lastL1Batch"]["ok"] is False
+
+
+def test_the_clock_waits_for_a_post_while_the_batcher_is_behind(make_system, users):
+    """What the ticks stop waiting for is L1's latency, not its capacity: when a post holds only
+    part of the unposted blocks, the clock waits for it before the next tick, so the backlog
+    drains one part per tick instead of growing while the rollups race ahead of L1."""
+    system = make_system(batch_every=1)
+    a, b = system.chain_ids
+    l1 = _l1(system)
+    inbox = system.inbox()
+    system.sequencer.batcher.max_data_bytes = 1  # every post takes one block per rollup: behind
+    l1.make_request("evm_setAutomine", [False])
+    system.service.options.block_time = 0.1
+    clock = threading.Thread(target=system.service.run_clock, daemon=True)
+    try:
+        clock.start()
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        _wait_for(lambda: _l1_pool(system), 30, "the post to reach L1's pool")
+        _wait_for(lambda: system.sequencer.batcher.behind, 30, "the batcher to be behind")
+        held_at = system.sequencer.committed[a]
+        time.sleep(2)  # 20 block times
+        assert system.sequencer.committed[a] <= held_at + 1  # at most the tick already under way
+        assert clock.is_alive() and inbox.batch_count() == 0
+
+        l1.make_request("evm_setAutomine", [True])
+        l1.make_request("evm_mine", [])  # the post lands; ticks and posts now alternate
+        _wait_for(lambda: inbox.batch_count() >= 3, 60, "three posts")
+        _wait_for(lambda: system.sequencer.committed[a] >= held_at + 3, 60, "ticks again")
+    finally:
+        l1.make_request("evm_setAutomine", [True])
+        system.service.stop()
+        clock.join(30)
+    assert not clock.is_alive()
+    verdicts, _ = verify_all(system.verifier(), None)
+    assert verdicts and all(v.ok for v in verdicts), [v.line() for v in verdicts]

@@ -137,6 +137,9 @@ def _send_deep_json(system):
     deep = b"[" * 200_000 + b"]" * 200_000
     reply = requests.post(system.urls[a], data=deep, timeout=30).json()
     assert reply["error"]["code"] == -32700 and "nested 200000 levels deep" in reply["error"]["message"], reply
+    hidden = ('["\u0122",' + "[" * 200_000 + "]" * 200_000 + "]").encode("utf-16-le")  # 0x22 bytes hid the depth
+    reply = requests.post(system.urls[a], data=hidden, timeout=30).json()
+    assert reply["error"]["code"] == -32700, reply
     with connect(system.ws_urls[a], max_size=None) as socket:
         socket.send(deep.decode())
         answer = json.loads(socket.recv(timeout=30))
