@@ -47,7 +47,7 @@ def nesting_depth(data: bytes) -> int:
     if b"\\" in data:
         data = _ESCAPE.sub(b"", data)
     brackets = _STRING.sub(b"", data.translate(None, _NOT_STRUCTURE).replace(b'""', b""))
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
 
 
 def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:

@@ -12,7 +12,9 @@ read from the bridge's ``DepositLeg`` events; a log whose fields do not hash to 
 carries is refused (the inbox would refuse the batch that minted it).
 
 Failures of L1 never stop the ticks: an L1 node that does not answer means no deposits this
-tick (logged), and the next tick asks again.
+tick (logged). The feed then leaves L1 alone for a while (``RETRY_AFTER_FAILURE``: 1 s, doubling
+to 60 s, back to none after an answer): a hung L1 costs a tick the read's timeout, and asked
+every tick it would have held every tick that long.
 
 **Exits.** A burn with destination L1 needs no destination leg in the tick: it is finalized on
 L1 later (``L1Bridge.finalizeExit``). The sequencer lets it through only for the token the bridge
@@ -28,6 +30,7 @@ challenge voids it (optimistic) until the deposit is made again in the same orde
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from eth_utils import keccak as keccak_text
@@ -105,6 +108,9 @@ def decode_deposit_log(entry: dict, l1_chain_id: int) -> Deposit:
     return Deposit(leg, entry["transactionHash"].lower())
 
 
+RETRY_AFTER_FAILURE = (1.0, 60.0)  # seconds without L1 reads after a failed one: the first, the most
+
+
 class DepositFeed:
     """Reads the deposits each tick should mint (module notes)."""
 
@@ -114,14 +120,23 @@ class DepositFeed:
         self.rollups = rollups
         self.made: dict[int, int] = {}  # rollup -> deposits made on L1 (confirmed), as last read
         self.served: dict[int, int] = {}  # rollup -> its mints from L1, as last read
+        self.backoff = 0.0  # seconds L1 is left alone after the last failed read (0: it answered)
+        self._quiet_until = 0.0  # monotonic time before which L1 is not read
 
     def due(self, bases: dict[int, int]) -> dict[int, list[Deposit]]:
         """Per rollup, the deposits to mint on top of its block ``bases[rollup]`` (maybe none)."""
+        if time.monotonic() < self._quiet_until:
+            return {}  # L1 failed a moment ago (module notes)
         try:
-            return self._due(bases)
+            due = self._due(bases)
         except (NodeUnavailable, RpcError, ValueError, KeyError, TypeError) as err:
-            log.warning("no deposits this tick: reading them failed: %s", err)
+            first, most = RETRY_AFTER_FAILURE
+            self.backoff = min(most, max(first, 2 * self.backoff))
+            self._quiet_until = time.monotonic() + self.backoff
+            log.warning("no deposits this tick: reading them failed: %s; L1 is asked again in %g s", err, self.backoff)
             return {}
+        self.backoff = 0.0
+        return due
 
     def _due(self, bases: dict[int, int]) -> dict[int, list[Deposit]]:
         head = int(self.l1.call("eth_blockNumber"), 16)

@@ -16,13 +16,17 @@ What the ticks no longer wait for is L1's latency, not its capacity. When the bl
 data than one post holds, the batcher is *behind* (it posted an earlier part); then the clock
 waits for each post under way before its next tick (``wait_while_behind``), so the backlog
 drains one part per tick, as it did when posts ran in the tick, instead of growing without
-bound while the rollups race ahead of L1.
+bound while the rollups race ahead of L1. Only while posts succeed: after a failed post (L1 down,
+or not mining a post) the ticks go on; and the clock waits for one post at most
+``MAX_WAIT_SECONDS`` in all, so a post that hangs (an L1 that accepts connections and never
+answers) holds the ticks once, not on every tick.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable
 
 from svs.l1.batcher import Batcher, BatchReport
@@ -30,6 +34,7 @@ from svs.l1.batcher import Batcher, BatchReport
 log = logging.getLogger(__name__)
 
 JOIN_SECONDS = 5.0  # how long ``close`` waits for a post under way (the thread is a daemon)
+MAX_WAIT_SECONDS = 60.0  # the longest the clock waits for any one post while the batcher is behind
 
 
 class Poster:
@@ -46,6 +51,10 @@ class Poster:
         self._busy = False  # one of them has transactions
         self._stopping = False
         self._posting = False
+        self._last_ok = True  # the last post was accepted (or none was made yet)
+        self._posts = 0  # posts started (the one under way is number _posts)
+        self._waited_out = 0  # the post the clock waited MAX_WAIT_SECONDS for: not waited for again
+        self.max_wait = MAX_WAIT_SECONDS
         self._thread = threading.Thread(target=self._run, name="l1-poster", daemon=True)
 
     def start(self) -> "Poster":
@@ -66,10 +75,18 @@ class Poster:
             return not self._posting and self._ticks == 0
 
     def wait_while_behind(self, stop: threading.Event, poll: float = 0.2) -> None:
-        """Return once no post is under way or the batcher is not behind (see module notes), or
-        once ``stop`` is set. A post is itself bounded (svs.l1.contract: ~2 minutes at most)."""
+        """Return once no post is under way, or the batcher is not behind, or the last post
+        failed (see module notes); once ``stop`` is set; or once the post under way has been
+        waited for ``max_wait`` seconds in all (it is then not waited for again)."""
+        deadline = time.monotonic() + self.max_wait
         with self._wake:
-            while self._posting and self.batcher.behind and not self._stopping and not stop.is_set():
+            post = self._posts
+            while (self._posting and self.batcher.behind and self._last_ok and post != self._waited_out
+                   and not self._stopping and not stop.is_set()):
+                if time.monotonic() >= deadline:
+                    self._waited_out = post
+                    log.warning("L1 post %d has taken over %g s; building on without waiting for it", post, self.max_wait)
+                    break
                 self._wake.wait(poll)
 
     def close(self) -> None:
@@ -89,18 +106,22 @@ class Poster:
                 return None
             taken = (self._heights, self._busy, self._ticks)
             self._ticks, self._busy, self._posting = 0, False, True
+            self._posts += 1
             return taken
 
     def _run(self) -> None:
         while (taken := self._take()) is not None:
             heights, busy, ticks = taken
+            ok = self._last_ok
             try:
                 report = self.batcher.on_commit(heights, busy, ticks)
                 if report is not None:
+                    ok = report.ok
                     self.on_report(report)
             except Exception:  # the batcher reports L1's failures; anything else must not end the posts
+                ok = False
                 log.exception("posting to L1 failed; the next committed tick tries again")
             finally:
                 with self._wake:
-                    self._posting = False
+                    self._posting, self._last_ok = False, ok
                     self._wake.notify_all()  # wait_while_behind

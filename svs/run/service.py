@@ -174,6 +174,8 @@ class Service:
                 next_at = max(next_at + block_time, time.monotonic())
             if self.sequencer.poster is not None:
                 self.sequencer.poster.wait_while_behind(self._stop)  # L1's capacity bounds the backlog
+                if self._stop.is_set():
+                    break
             try:
                 report = self.sequencer.tick(allow_empty=block_time > 0)
             except NodesUnavailable as err:

@@ -269,3 +269,66 @@ def test_the_clock_waits_for_a_post_while_the_batcher_is_behind(make_system, use
         _wait_for(lambda: inbox.batch_count() >= 3, 60, "three posts")
         _wait_for(lambda: system.sequencer.committed[a] >= held_at + 3, 60, "ticks again")
     _assert_every_batch_verifies(system)
+
+
+@contextmanager
+def _behind_with_the_clock(system):
+    """A batcher behind (every post takes one block per rollup) and the clock at 0.1 s blocks."""
+    system.sequencer.batcher.max_data_bytes = 1
+    system.tick()
+    assert system.sequencer.batcher.behind
+    system.sequencer.post_in_background()
+    system.service.options.block_time = 0.1
+    clock = threading.Thread(target=system.service.run_clock, daemon=True)
+    try:
+        clock.start()
+        yield system.sequencer.poster
+    finally:
+        system.service.stop()
+        clock.join(30)
+    assert not clock.is_alive()
+
+
+def _ticks_go_on(system, count: int, seconds: float) -> None:
+    a = system.chain_ids[0]
+    start = system.sequencer.committed[a]
+    _wait_for(lambda: system.sequencer.committed[a] >= start + count, seconds, f"{count} ticks")
+
+
+def test_a_hung_l1_holds_the_clock_once_per_post_at_most(make_system):
+    """L1 accepts connections and never answers (SIGSTOP): a post then hangs for minutes (the
+    client's timeouts and retries). The clock waits for it at most max_wait seconds once, then
+    builds on; it does not wait again on every tick."""
+    import os
+    import signal
+
+    system = make_system(batch_every=1)
+    system.sequencer.deposits._quiet_until = float("inf")  # deposit reads have their own backoff (test_l1_legs.py)
+    l1 = next(n for n in system.service.nodes if n.role == "l1")
+    with _behind_with_the_clock(system) as poster:
+        poster.max_wait = 1.0
+        os.kill(l1.pid, signal.SIGSTOP)
+        try:
+            _wait_for(lambda: poster._waited_out, 30, "the clock to give up on the hung post")
+            _ticks_go_on(system, 20, 15)  # 20 ticks at 0.1 s: not 20 waits of a second
+            assert not poster.idle()  # the hung post is still under way
+        finally:
+            os.kill(l1.pid, signal.SIGCONT)
+
+
+def test_the_clock_does_not_wait_for_failing_posts_while_behind(make_system, monkeypatch):
+    """After a failed post the ticks go on without waiting for the next ones (L1 down, or a post
+    L1 does not mine), until a post succeeds again."""
+    from svs.l1.batcher import BatchReport
+
+    system = make_system(batch_every=1)
+
+    def slow_failure(heights, shrink=None):
+        time.sleep(1.5)
+        return BatchReport(False, None, {}, error="L1 is down")
+
+    with _behind_with_the_clock(system) as poster:
+        monkeypatch.setattr(system.sequencer.batcher, "post", slow_failure)
+        _wait_for(lambda: system.sequencer.last_batch and not system.sequencer.last_batch["ok"], 30, "a failed post")
+        _ticks_go_on(system, 20, 10)  # not 20 waits of 1.5 s
+        assert not poster._last_ok

@@ -200,3 +200,43 @@ def test_optimistic_exits_wait_for_the_window_and_a_voided_batch_refuses_them(ma
     sent = client.finalize_exit(leg, build_exit_proof(inbox, rollup, leg, 0, client))
     print(f"finalizeExit gas, first of an optimistic batch (commitment proof): {sent.gas_used:,}")
     assert client.exit_finalized(901, leg.nonce)
+
+
+def test_a_hung_l1_is_left_alone_between_deposit_reads_and_its_deposits_come_after(make_system, users):
+    """L1 accepts connections and never answers (SIGSTOP). Each deposit read then costs a tick the
+    read's timeout; asked every tick, a hung L1 held every tick that long. After a failed read
+    the feed leaves L1 alone for a backoff (1 s, doubling), and once L1 answers again its
+    deposits are minted as before."""
+    import os
+    import signal
+    import time
+
+    from svs.node.rpc import RpcClient
+
+    system = make_system(2, batch_every=0)  # no posts: called directly, a tick posts in the tick
+    a, b = system.chain_ids
+    feed = system.sequencer.deposits
+    feed.l1 = RpcClient(feed.legs.rpc, timeout=0.5)
+    reads = []
+    read = feed._due
+    feed._due = lambda bases: reads.append(time.monotonic()) or read(bases)
+    l1 = next(n for n in system.service.nodes if n.role == "l1")
+    recipient = users[4].address
+    before = system.balance(a, recipient)
+    bridge(system, accounts.user(0)).deposit(a, recipient, TOKEN)  # on L1, before it hangs (user 0 holds L1 tokens)
+    os.kill(l1.pid, signal.SIGSTOP)
+    try:
+        system.burn(a, b, users[0], users[1].address, TOKEN)
+        tick = system.sequencer.tick  # system.tick() would check the supply on L1 too
+        assert tick().included[a] == 1 and len(reads) == 1 and feed.backoff == 1.0  # timed out
+        for _ in range(5):
+            tick()  # within the backoff: L1 is not asked
+        assert len(reads) == 1
+        time.sleep(1.0)
+        tick()
+        assert len(reads) == 2 and feed.backoff == 2.0  # asked again, timed out again: twice as long
+    finally:
+        os.kill(l1.pid, signal.SIGCONT)
+    time.sleep(2.0)
+    system.tick()  # the deposit made before the hang
+    assert feed.backoff == 0.0 and system.balance(a, recipient) == before + TOKEN
