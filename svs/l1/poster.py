@@ -1,4 +1,4 @@
-"""Posting to L1 from its own thread, so that a slow or stuck L1 never pauses the ticks.
+"""Posting to L1 from its own thread, so that waiting for L1 does not pause the ticks.
 
 A post waits for its L1 receipt: one L1 block on a public L1 (12 s on Sepolia), and up to about
 two minutes when L1 does not mine it and the write is sent again at higher fees

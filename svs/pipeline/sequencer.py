@@ -483,9 +483,10 @@ class Sequencer:
         return report
 
     def post_in_background(self) -> None:
-        """From now on, post to L1 from a thread of its own (svs.l1.poster), so a slow or stuck
-        L1 never pauses the ticks; the clock (svs.run.service) does this. Ticks called directly
-        otherwise post in the tick, which tests rely on to see each tick's post."""
+        """From now on, post to L1 from a thread of its own (svs.l1.poster), so waiting for L1
+        does not pause the ticks (while the batcher is behind, the clock still waits a bounded
+        time for the post under way); the clock (svs.run.service) does this. Ticks called
+        directly otherwise post in the tick, which tests rely on to see each tick's post."""
         if self.batcher is not None and self.poster is None:
             self.poster = Poster(self.batcher, self._record_batch).start()
 

@@ -164,7 +164,7 @@ class Service:
     def run_clock(self) -> None:
         """Tick every block_time seconds (0: back to back, skipping empty ticks) until stopped."""
         block_time = self.options.block_time
-        self.sequencer.post_in_background()  # a slow or stuck L1 must not pause the ticks
+        self.sequencer.post_in_background()  # waiting for L1 must not pause the ticks
         next_at = time.monotonic()
         while not self._stop.is_set():
             if block_time > 0:
